@@ -1,0 +1,83 @@
+"""Settings read from the environment and ``.streamlit/secrets.toml`` (pydantic-settings).
+
+Every setting has an embedded default that works on a fresh machine: no API key, no GPU, no
+cloud account. Environment variables win over ``secrets.toml``; names are case-insensitive
+(``ASSET_DIR`` or ``asset_dir``). Secret values are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Workbench configuration (see the README's settings table)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    asset_dir: Path = Field(Path("assets"), description="Local asset store folder.")
+    cache_dir: Path = Field(Path(".cache"), description="diskcache folder for LLM replies.")
+    spec_writer: str = Field("builtin", description="Default spec writer: builtin | litellm.")
+    generator: str = Field("procedural", description="Default 3D generator backend.")
+    export_formats: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["glb", "obj", "stl"],
+        description="Default export formats, comma separated.",
+    )
+    llm_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"],
+        description="LiteLLM model fallback chain, comma separated, tried in order.",
+    )
+    llm_api_base: str | None = Field(None, description="Base URL for an OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key passed to LiteLLM (else its provider variables are used)."
+    )
+    llm_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM request, seconds.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries per model on 429/5xx.")
+    llm_cache: bool = Field(True, description="Cache LLM replies in diskcache.")
+    blender_path: str | None = Field(None, description="Blender executable for FBX/.blend.")
+    blender_timeout_s: float = Field(180.0, gt=0, description="Timeout of one Blender export.")
+    thumbnail_size: int = Field(512, ge=64, le=2048, description="Thumbnail edge, pixels.")
+
+    _split = field_validator("export_formats", "llm_models", mode="before")(_split_csv)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        secrets = Path(os.environ.get("WORKBENCH_SECRETS_FILE", SECRETS_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=secrets),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Call ``get_settings.cache_clear()`` to re-read."""
+    return Settings()

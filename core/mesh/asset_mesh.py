@@ -1,0 +1,124 @@
+"""The mesh that flows through the pipeline: triangles plus one PBR material per face."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.errors import ConversionError
+from core.fsutil import atomic_write_bytes
+from core.spec.model import PBRMaterial
+
+if TYPE_CHECKING:
+    import trimesh
+
+
+def hex_to_rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    """``#rrggbb`` -> linear-free RGBA floats in [0, 1] (sRGB values, as glTF factors expect)."""
+    return (*(int(hex_color[i : i + 2], 16) / 255.0 for i in (1, 3, 5)), float(alpha))
+
+
+@dataclass
+class AssetMesh:
+    """A triangle mesh whose faces each carry a material.
+
+    Attributes
+    ----------
+    vertices : (n, 3) float64
+        Positions in metres, +Y up.
+    faces : (m, 3) int64
+        Vertex indices, counter-clockwise seen from outside.
+    face_material : (m,) int32
+        Index into ``materials`` for every face.
+    materials : list of PBRMaterial
+        glTF metallic-roughness materials.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    face_material: np.ndarray
+    materials: list[PBRMaterial]
+
+    def __post_init__(self) -> None:
+        self.vertices = np.asarray(self.vertices, dtype=np.float64).reshape(-1, 3)
+        self.faces = np.asarray(self.faces, dtype=np.int64).reshape(-1, 3)
+        self.face_material = np.asarray(self.face_material, dtype=np.int32).reshape(-1)
+        if len(self.faces) == 0 or len(self.vertices) == 0:
+            raise ConversionError("The mesh is empty (no faces).")
+        if len(self.face_material) != len(self.faces):
+            raise ConversionError("face_material must have one entry per face.")
+        if self.faces.min() < 0 or self.faces.max() >= len(self.vertices):
+            raise ConversionError("The mesh has face indices outside its vertex list.")
+        if self.face_material.min() < 0 or self.face_material.max() >= len(self.materials):
+            raise ConversionError("The mesh has faces pointing at a missing material.")
+        if not np.isfinite(self.vertices).all():
+            raise ConversionError("The mesh has NaN or infinite vertex positions.")
+
+    # --- conversions -------------------------------------------------------------------------
+    def to_trimesh(self) -> trimesh.Trimesh:
+        """One ``trimesh.Trimesh`` with per-face colours (base colour of each face's material)."""
+        import trimesh
+
+        colors = np.array(
+            [np.array(hex_to_rgba(m.base_color, m.opacity)) * 255 for m in self.materials],
+            dtype=np.uint8,
+        )
+        return trimesh.Trimesh(
+            self.vertices, self.faces, face_colors=colors[self.face_material], process=False
+        )
+
+    def to_scene(self) -> trimesh.Scene:
+        """A ``trimesh.Scene`` with one mesh per material, each with a glTF PBR material."""
+        import trimesh
+        from trimesh.visual.material import PBRMaterial as TriPBR
+
+        scene = trimesh.Scene()
+        for idx, mat in enumerate(self.materials):
+            mask = self.face_material == idx
+            if not mask.any():
+                continue
+            sub = trimesh.Trimesh(self.vertices, self.faces[mask], process=False)
+            sub.remove_unreferenced_vertices()
+            emissive = hex_to_rgba(mat.emissive)[:3]
+            strength = min(mat.emissive_strength, 1.0)
+            pbr = TriPBR(
+                name=mat.name,
+                baseColorFactor=hex_to_rgba(mat.base_color, mat.opacity),
+                metallicFactor=mat.metallic,
+                roughnessFactor=mat.roughness,
+                emissiveFactor=[c * strength for c in emissive],
+                alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
+                doubleSided=False,
+            )
+            sub.visual = trimesh.visual.TextureVisuals(material=pbr)
+            scene.add_geometry(sub, node_name=mat.name, geom_name=mat.name)
+        return scene
+
+    # --- persistence (pipeline intermediates) -----------------------------------------------
+    def save_npz(self, path: Path) -> None:
+        """Write vertices, faces, face materials and materials to ``path`` atomically."""
+        buf = io.BytesIO()
+        mats = json.dumps([m.model_dump(mode="json") for m in self.materials])
+        np.savez_compressed(
+            buf, vertices=self.vertices, faces=self.faces, face_material=self.face_material,
+            materials=np.frombuffer(mats.encode(), dtype=np.uint8),
+        )  # fmt: skip
+        atomic_write_bytes(Path(path), buf.getvalue())
+
+    @classmethod
+    def load_npz(cls, path: Path) -> AssetMesh:
+        """Read a mesh written by :meth:`save_npz`; raises ``ConversionError`` if unreadable."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                mats = json.loads(bytes(data["materials"]).decode())
+                return cls(
+                    data["vertices"], data["faces"], data["face_material"],
+                    [PBRMaterial.model_validate(m) for m in mats],
+                )  # fmt: skip
+        except (OSError, KeyError, ValueError) as e:
+            raise ConversionError(f"Cannot read mesh file {path}: {e}") from e

@@ -47,9 +47,7 @@ class LazyRegistry(Generic[T]):
             Its module cannot be imported (the message gives the install hint).
         """
         if name not in self._entries:
-            raise UnknownBackendError(
-                f"Unknown {self.kind} '{name}'.", f"Known: {', '.join(self._entries)}."
-            )
+            raise UnknownBackendError(f"Unknown {self.kind} '{name}'.", f"Known: {', '.join(self._entries)}.")
         if name not in self._loaded:
             entry = self._entries[name]
             module, _, attr = entry.target.partition(":")

@@ -22,9 +22,7 @@ def to_pyvista(mesh: AssetMesh):
 
     faces = np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]).astype(np.int64).ravel()
     poly = pv.PolyData(mesh.vertices, faces)
-    colors = np.array(
-        [np.array(hex_to_rgba(m.base_color)) * 255 for m in mesh.materials], dtype=np.uint8
-    )
+    colors = np.array([np.array(hex_to_rgba(m.base_color)) * 255 for m in mesh.materials], dtype=np.uint8)
     poly.cell_data["rgba"] = colors[mesh.face_material]
     return poly
 

@@ -60,8 +60,7 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
         )
         if m.status() != manifold3d.Error.NoError:
             raise GenerationError(
-                f"Part {i} '{part.name}' ({part.primitive.value}) is not a closed solid "
-                f"({m.status().name}).",
+                f"Part {i} '{part.name}' ({part.primitive.value}) is not a closed solid ({m.status().name}).",
                 "Make its size larger or change its primitive.",
             )
         m = m.as_original()

@@ -77,8 +77,8 @@ def mesh_stats(mesh: AssetMesh) -> dict:
     lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
     watertight = bool(tm.is_watertight)
     return {
-        "vertices": int(len(mesh.vertices)),
-        "faces": int(len(mesh.faces)),
+        "vertices": len(mesh.vertices),
+        "faces": len(mesh.faces),
         "watertight": watertight,
         "bbox_min_m": [round(float(v), 5) for v in lo],
         "bbox_max_m": [round(float(v), 5) for v in hi],

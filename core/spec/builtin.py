@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from core.errors import SpecError
+from core.generators.base import Availability
 from core.spec import vocab
 from core.spec.archetypes import ARCHETYPES, GENERIC, Archetype, PartDraft
 from core.spec.model import AssetSpec
@@ -61,14 +62,10 @@ def clean_description(text: str) -> tuple[str, list[str]]:
     ]
     clean = " ".join("".join(chars).split())
     if not clean:
-        raise SpecError(
-            "The description is empty.", 'Describe the asset, e.g. "magical healing potion".'
-        )
+        raise SpecError("The description is empty.", 'Describe the asset, e.g. "magical healing potion".')
     if len(clean) > MAX_DESCRIPTION_CHARS:
         cut = clean[:MAX_DESCRIPTION_CHARS].rsplit(" ", 1)[0] or clean[:MAX_DESCRIPTION_CHARS]
-        warnings.append(
-            f"The description was {len(clean)} characters; only the first {len(cut)} were used."
-        )
+        warnings.append(f"The description was {len(clean)} characters; only the first {len(cut)} were used.")
         clean = cut
     return clean, warnings
 
@@ -167,8 +164,9 @@ class BuiltinSpecWriter:
     name = "builtin"
     label = "Built-in (offline archetypes)"
 
-    def availability(self) -> tuple[bool, str]:
-        return True, "always available"
+    @classmethod
+    def availability(cls) -> Availability:
+        return Availability(True, "offline, always available")
 
     def write(self, description: str, style: str | None = None) -> WriteResult:
         """Write a complete :class:`AssetSpec` for ``description``.
@@ -273,7 +271,9 @@ class BuiltinSpecWriter:
                 glow_roles = roles if i > 0 else [arch.glow or arch.primary]
                 for role in glow_roles:
                     m = mats[role]
-                    m["emissive"] = m["base_color"] if m.get("emissive", "#000000") == "#000000" else m["emissive"]
+                    m["emissive"] = (
+                        m["base_color"] if m.get("emissive", "#000000") == "#000000" else m["emissive"]
+                    )
                     m["emissive_strength"] = max(m.get("emissive_strength", 1.0), 1.5)
         if chosen_style == "sci-fi" and arch.glow:
             g = mats[arch.glow]
@@ -305,9 +305,7 @@ class BuiltinSpecWriter:
             if r and vocab.RARITY_ORDER.index(r) > vocab.RARITY_ORDER.index(rarity):
                 rarity = r
         mult = vocab.RARITY_MULTIPLIER[rarity]
-        stats = {
-            k: round(v * mult, 2) if not k.endswith("_kg") else v for k, v in arch.stats.items()
-        }
+        stats = {k: round(v * mult, 2) if not k.endswith("_kg") else v for k, v in arch.stats.items()}
         effects = list(dict.fromkeys(vocab.EFFECT_WORDS[t] for t in tokens if t in vocab.EFFECT_WORDS))
         name = _title(_head_text(text))[:80] or arch.name.replace("_", " ").title()
         style_lore = {
@@ -361,7 +359,5 @@ def _head_text(text: str) -> str:
 
 def _title(words: str) -> str:
     return " ".join(
-        w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:]
-        for i, w in enumerate(words.split())
+        w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:] for i, w in enumerate(words.split())
     )
-

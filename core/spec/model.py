@@ -8,7 +8,7 @@ are the extents of the primitive's bounding box before rotation, so a cylinder o
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -20,7 +20,7 @@ MIN_DIMENSION_M = 0.001
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class Primitive(str, Enum):
+class Primitive(StrEnum):
     """Shapes the procedural generator can build; each fits a unit box, then scales to ``size``."""
 
     box = "box"
@@ -34,7 +34,7 @@ class Primitive(str, Enum):
     wedge = "wedge"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     weapon = "weapon"
     armor = "armor"
     consumable = "consumable"
@@ -50,7 +50,7 @@ class Category(str, Enum):
     generic = "generic"
 
 
-class Style(str, Enum):
+class Style(StrEnum):
     realistic = "realistic"
     stylised = "stylised"
     low_poly = "low-poly"
@@ -62,7 +62,7 @@ class Style(str, Enum):
     cartoon = "cartoon"
 
 
-class Rarity(str, Enum):
+class Rarity(StrEnum):
     common = "common"
     uncommon = "uncommon"
     rare = "rare"
@@ -70,7 +70,7 @@ class Rarity(str, Enum):
     legendary = "legendary"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     glb = "glb"
     gltf = "gltf"
     obj = "obj"

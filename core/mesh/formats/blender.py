@@ -83,8 +83,7 @@ def convert_with_blender(glb: Path, outputs: list[Path], timeout_s: float | None
             r = results[str(tmp_path)]
             if r["vertices"] != r["source_vertices"] or r["vertices"] == 0:
                 raise ConversionError(
-                    f"{final.suffix} re-import has {r['vertices']} vertices, "
-                    f"expected {r['source_vertices']}."
+                    f"{final.suffix} re-import has {r['vertices']} vertices, expected {r['source_vertices']}."
                 )
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(tmp_path), final.with_name(f".{final.name}.tmp"))

@@ -9,7 +9,7 @@ Uses only Blender's bundled Python; never imports the workbench.
 import json
 import sys
 
-import bpy  # noqa: F401  (provided by Blender)
+import bpy
 import numpy
 
 # Blender 3.4's glTF importer still uses the ``np.bool`` alias that numpy 1.24 removed

@@ -1,0 +1,217 @@
+"""The command-line interface: ``python -m core generate | batch | resume | spec | backends``.
+
+Progress and logs go to stderr; with ``--json`` stdout carries one JSON object per asset per
+line. Errors exit non-zero with a one-line message naming what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import WorkbenchError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="3D Asset Workbench: describe a game asset, get a spec, a 3D model and files.",
+)
+
+Writer = Annotated[str, typer.Option("--writer", help="Spec writer: builtin | litellm.")]
+Model = Annotated[str | None, typer.Option("--model", help="LiteLLM model, e.g. gpt-4o-mini.")]
+Backend = Annotated[str, typer.Option("--backend", help="3D generator backend.")]
+Formats = Annotated[
+    str | None, typer.Option("--formats", help="Comma-separated: glb,gltf,obj,stl,ply,fbx,blend.")
+]
+Out = Annotated[Path | None, typer.Option("--out", help="Asset folder (default: ASSET_DIR).")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed for backends that sample.")]
+Style = Annotated[str | None, typer.Option("--style", help="Style override, e.g. low-poly.")]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per asset on stdout.")]
+
+
+def _err(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _asset_dir(out: Path | None) -> Path:
+    from core.config import get_settings
+
+    return Path(out) if out else get_settings().asset_dir
+
+
+def _formats(formats: str | None) -> list[str]:
+    from core.config import get_settings
+
+    if formats is None:
+        return list(get_settings().export_formats)
+    items = [f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
+    if not items:
+        raise _err("--formats is empty; give e.g. glb,obj,stl", 2)
+    return items
+
+
+def _run_jobs(jobs, as_json: bool) -> int:
+    """Run jobs one after another with a rich progress bar on stderr; returns failures."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from core.jobs.checkpoint import STEPS
+
+    console = Console(stderr=True)
+    failures = 0
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(), console=console, transient=as_json,
+    ) as progress:  # fmt: skip
+        for job in jobs:
+            label = job.cp.inputs.description[:40]
+            task = progress.add_task(label, total=len(STEPS), step="")
+            try:
+                for ev in job.run():
+                    done = STEPS.index(ev.step) + (ev.fraction if ev.kind != "skip" else 1.0)
+                    progress.update(
+                        task, completed=min(done, len(STEPS)), step=f"{ev.step}: {ev.message[:50]}"
+                    )
+            except WorkbenchError as e:
+                failures += 1
+                progress.update(task, step="[red]failed")
+                console.print(f"[red]error[/red] {job.job_id} ({label}): {e}", markup=True, highlight=False)
+            result = job.result()
+            for w in result.get("warnings", []):
+                console.print(f"[yellow]warning[/yellow] {job.job_id}: {w}", highlight=False)
+            if as_json:
+                sys.stdout.write(json.dumps(result) + "\n")
+                sys.stdout.flush()
+            elif result["status"] == "done":
+                console.print(
+                    f"[green]done[/green] {result['asset_id']} -> {Path(next(iter(result['files'].values()))).parent}",
+                    highlight=False,
+                )
+    return failures
+
+
+@app.command()
+def generate(
+    text: Annotated[str, typer.Argument(help='What to make, e.g. "elvish sword".')],
+    writer: Writer = "builtin",
+    model: Model = None,
+    backend: Backend = "procedural",
+    formats: Formats = None,
+    out: Out = None,
+    seed: Seed = 0,
+    style: Style = None,
+    as_json: AsJson = False,
+) -> None:
+    """Generate one asset from a description."""
+    from core.jobs.pipeline import Job
+
+    try:
+        job = Job.create(text, asset_dir=_asset_dir(out), writer=writer, model=model,
+                         backend=backend, formats=_formats(formats), seed=seed, style=style)  # fmt: skip
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if _run_jobs([job], as_json):
+        raise typer.Exit(1)
+
+
+@app.command()
+def batch(
+    file: Annotated[Path, typer.Argument(help="Text file, one description per line.")],
+    writer: Writer = "builtin",
+    model: Model = None,
+    backend: Backend = "procedural",
+    formats: Formats = None,
+    out: Out = None,
+    seed: Seed = 0,
+    style: Style = None,
+    as_json: AsJson = False,
+) -> None:
+    """Generate one asset per line of FILE (blank lines and # comments skipped).
+
+    Every job's checkpoint is written before the first one runs, so an interrupted batch is
+    finished by ``resume --all``.
+    """
+    from core.jobs.pipeline import Job
+
+    try:
+        lines = Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise _err(f"cannot read {file}: {e}") from None
+    lines = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+    if not lines:
+        raise _err(f"{file} has no descriptions")
+    try:
+        fmts = _formats(formats)
+        jobs = [Job.create(ln, asset_dir=_asset_dir(out), writer=writer, model=model,
+                           backend=backend, formats=fmts, seed=seed, style=style) for ln in lines]  # fmt: skip
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if _run_jobs(jobs, as_json):
+        raise typer.Exit(1)
+
+
+@app.command()
+def resume(
+    job_ids: Annotated[list[str] | None, typer.Argument(help="Job id(s) to resume.")] = None,
+    all_jobs: Annotated[bool, typer.Option("--all", help="Resume every unfinished job.")] = False,
+    out: Out = None,
+    as_json: AsJson = False,
+) -> None:
+    """Resume interrupted jobs; completed steps with intact outputs are not redone."""
+    from core.jobs.pipeline import Job, list_jobs
+
+    asset_dir = _asset_dir(out)
+    if not job_ids and not all_jobs:
+        raise _err("give a JOB_ID or --all", 2)
+    try:
+        if all_jobs:
+            jobs = [Job.open(cp.job_id, asset_dir) for cp in list_jobs(asset_dir) if cp.status != "done"]
+        else:
+            jobs = [Job.open(j, asset_dir) for j in job_ids or []]
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if not jobs:
+        typer.echo("nothing to resume", err=True)
+        return
+    if _run_jobs(jobs, as_json):
+        raise typer.Exit(1)
+
+
+@app.command()
+def spec(
+    text: Annotated[str, typer.Argument(help="Description.")],
+    writer: Writer = "builtin",
+    model: Model = None,
+    style: Style = None,
+) -> None:
+    """Write only the spec and print it as JSON."""
+    from core.spec.io import dump_spec
+    from core.spec.writers import get_writer
+
+    try:
+        result = get_writer(writer, **({"model": model} if model else {})).write(text, style=style)
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    typer.echo(dump_spec(result.spec))
+
+
+@app.command()
+def backends() -> None:
+    """List spec writers, generators and export formats, and whether each can run here."""
+    from core.catalog import backend_report
+
+    for row in backend_report():
+        mark = "ok " if row["available"] else "-- "
+        typer.echo(f"{mark}{row['kind']:<10} {row['name']:<11} {row['reason']}")
+
+
+def main() -> None:
+    app()

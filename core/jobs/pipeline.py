@@ -1,0 +1,410 @@
+"""The job pipeline: ``spec -> generate -> process -> export -> thumbnail -> store``.
+
+A job lives in ``<asset_dir>/.jobs/<job_id>/`` with its ``checkpoint.json`` and the
+intermediate files of each step. After every step the checkpoint is rewritten atomically, so
+a job killed at any point resumes with :meth:`Job.run`: completed steps whose outputs still
+match their sha256 are skipped, everything after the first invalid step runs again. One
+process runs a job at a time (a file lock in the job folder).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator as Gen
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import (
+    GenerationError,
+    JobCancelled,
+    SpecError,
+    StorageError,
+    WorkbenchError,
+)
+from core.generators.base import CancelToken, GenerationResult, Progress
+from core.jobs.checkpoint import STEPS, Checkpoint, JobInputs, now
+from core.storage.keys import asset_id_for, check_id, new_job_id
+
+JOBS_DIR = ".jobs"
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A progress report from a running job. ``kind``: start, progress, done, skip, error,
+    cancelled or finished; ``fraction`` is the step's progress in [0, 1]."""
+
+    job_id: str
+    step: str
+    kind: str
+    fraction: float = 0.0
+    message: str = ""
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class StepResult:
+    outputs: list[str] = field(default_factory=list)  # paths relative to the job folder
+    info: dict = field(default_factory=dict)
+
+
+def jobs_root(asset_dir: Path) -> Path:
+    return Path(asset_dir) / JOBS_DIR
+
+
+def list_jobs(asset_dir: Path) -> list[Checkpoint]:
+    """Every readable job checkpoint under ``asset_dir`` (corrupt ones are skipped)."""
+    out = []
+    root = jobs_root(asset_dir)
+    if root.is_dir():
+        for d in sorted(root.iterdir()):
+            try:
+                out.append(Checkpoint.load(d))
+            except WorkbenchError:
+                continue
+    return out
+
+
+class Job:
+    """One generation job; create with :meth:`create`, reopen with :meth:`open`."""
+
+    def __init__(self, folder: Path, checkpoint: Checkpoint, asset_dir: Path) -> None:
+        self.folder = Path(folder)
+        self.cp = checkpoint
+        self.asset_dir = Path(asset_dir)
+
+    @property
+    def job_id(self) -> str:
+        return self.cp.job_id
+
+    # --- construction ------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        description: str,
+        *,
+        asset_dir: Path,
+        writer: str = "builtin",
+        model: str | None = None,
+        backend: str = "procedural",
+        formats: list[str] | None = None,
+        seed: int = 0,
+        style: str | None = None,
+        spec=None,
+    ) -> Job:
+        """Validate the inputs and write the job's first checkpoint (nothing runs yet).
+
+        ``spec`` (an :class:`AssetSpec`) skips the spec writer: the job uses it as given.
+
+        Raises
+        ------
+        SpecError, UnknownBackendError
+            Empty description, unknown writer/backend/format, out-of-range seed.
+        """
+        from core.generators import GENERATORS
+        from core.mesh.formats import FORMATS
+        from core.spec.builtin import clean_description
+        from core.spec.writers import WRITERS
+
+        text, _ = clean_description(description)
+        if writer not in WRITERS:
+            WRITERS.get(writer)
+        if backend not in GENERATORS:
+            GENERATORS.get(backend)
+        formats = list(dict.fromkeys(formats or ["glb", "obj", "stl"]))
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown:
+            raise SpecError(
+                f"Unknown export format(s): {', '.join(unknown)}.",
+                f"Choose from {', '.join(FORMATS)}.",
+            )
+        if not 0 <= seed < 2**32:
+            raise SpecError(f"Seed {seed} is out of range.", "Use 0 to 4294967295.")
+        job_id = new_job_id()
+        cp = Checkpoint(
+            job_id=job_id,
+            asset_id=asset_id_for(text, job_id),
+            inputs=JobInputs(
+                description=text, writer="user" if spec is not None else writer, model=model,
+                backend=backend, formats=formats, seed=seed, style=style,
+            ),
+        )  # fmt: skip
+        folder = jobs_root(asset_dir) / job_id
+        folder.mkdir(parents=True, exist_ok=False)
+        job = cls(folder, cp, asset_dir)
+        if spec is not None:
+            from core.fsutil import atomic_write_text
+            from core.spec.io import dump_spec
+
+            atomic_write_text(folder / "spec.json", dump_spec(spec))
+            st = cp.steps["spec"]
+            st.status, st.started_at, st.finished_at, st.duration_s = "done", now(), now(), 0.0
+            st.outputs = {"spec.json": Checkpoint.describe_output(folder, "spec.json")}
+            st.info = {"writer": "user", "archetype": spec.archetype, "warnings": []}
+        cp.save(folder)
+        return job
+
+    @classmethod
+    def open(cls, job_id: str, asset_dir: Path) -> Job:
+        """Reopen job ``job_id`` from ``asset_dir``; raises ``CheckpointError`` if unusable."""
+        check_id(job_id, "job id")
+        folder = jobs_root(asset_dir) / job_id
+        return cls(folder, Checkpoint.load(folder), asset_dir)
+
+    # --- running ----------------------------------------------------------------------------
+    def run(self, cancel: CancelToken | None = None) -> Iterator[JobEvent]:
+        """Run (or resume) the job, yielding :class:`JobEvent` s.
+
+        Raises
+        ------
+        WorkbenchError
+            The failing step's typed error (the checkpoint records it; resume retries).
+        JobCancelled
+            ``cancel`` was set; the checkpoint stays resumable.
+        StorageError
+            Another process is running this job.
+        """
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.folder / ".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StorageError(
+                f"Job {self.job_id} is already running in another process.",
+                "Wait for it to finish, or stop that process first.",
+            ) from None
+        try:
+            yield from self._run(cancel or CancelToken())
+        finally:
+            lock.release()
+
+    def _run(self, cancel: CancelToken) -> Iterator[JobEvent]:
+        cp, t_job = self.cp, time.perf_counter()
+        first = next((s for s in STEPS if not cp.step_outputs_valid(self.folder, s)), None)
+        if first is None:  # every step done and every output intact
+            if cp.status != "done":
+                cp.status = "done"
+                cp.save(self.folder)
+            yield JobEvent(self.job_id, "store", "finished", 1.0, "already done")
+            return
+        start = STEPS.index(first)
+        for step in STEPS[:start]:
+            yield JobEvent(self.job_id, step, "skip", 1.0, "already done")
+        cp.status, cp.error = "running", None
+        cp.save(self.folder)
+        for step in STEPS[start:]:
+            state = cp.steps[step]
+            state.status, state.started_at, state.error = "running", now(), None
+            state.attempts += 1
+            cp.save(self.folder)
+            yield JobEvent(self.job_id, step, "start", 0.0, f"{step} started")
+            t0 = time.perf_counter()
+            try:
+                cancel.raise_if_cancelled()
+                gen = getattr(self, f"_step_{step}")(cancel)
+                result = yield from self._drive(step, gen, t0)
+            except JobCancelled:
+                state.status = "pending"
+                cp.status = "cancelled"
+                cp.save(self.folder)
+                yield JobEvent(self.job_id, step, "cancelled", 0.0, "cancelled")
+                raise
+            except WorkbenchError as e:
+                self._fail(state, str(e))
+                yield JobEvent(self.job_id, step, "error", 0.0, str(e))
+                raise
+            except Exception as e:  # an unexpected bug: record it, then surface it typed
+                self._fail(state, f"{type(e).__name__}: {e}")
+                yield JobEvent(self.job_id, step, "error", 0.0, str(e))
+                raise GenerationError(f"Step '{step}' failed unexpectedly: {type(e).__name__}: {e}") from e
+            state.status, state.finished_at = "done", now()
+            state.duration_s = round(time.perf_counter() - t0, 4)
+            state.outputs = {rel: Checkpoint.describe_output(self.folder, rel) for rel in result.outputs}
+            state.info = result.info
+            if step == "store":
+                cp.status = "done"
+            cp.save(self.folder)
+            if step == "store":
+                self._store.put_file(cp.asset_id, "checkpoint.json", self.folder / "checkpoint.json")
+            yield JobEvent(self.job_id, step, "done", 1.0, f"{step} done", state.duration_s)
+        yield JobEvent(self.job_id, "store", "finished", 1.0, "done", time.perf_counter() - t_job)
+
+    def _fail(self, state, message: str) -> None:
+        state.status, state.error = "failed", message
+        self.cp.status, self.cp.error = "failed", message
+        self.cp.save(self.folder)
+
+    def _drive(self, step: str, gen: Gen, t0: float) -> Gen[JobEvent, None, StepResult]:
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            yield JobEvent(self.job_id, step, "progress", item.fraction, item.message,
+                           time.perf_counter() - t0)  # fmt: skip
+
+    # --- steps ------------------------------------------------------------------------------
+    def _load_spec(self):
+        from core.spec.io import parse_spec
+
+        return parse_spec((self.folder / "spec.json").read_text(encoding="utf-8"))
+
+    def _step_spec(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.fsutil import atomic_write_text
+        from core.spec.io import dump_spec
+        from core.spec.writers import get_writer
+
+        inp = self.cp.inputs
+        kwargs = {"model": inp.model} if inp.writer == "litellm" and inp.model else {}
+        yield Progress(0.1, f"Writing spec with '{inp.writer}'", "spec")
+        result = get_writer(inp.writer, **kwargs).write(inp.description, style=inp.style)
+        atomic_write_text(self.folder / "spec.json", dump_spec(result.spec))
+        info = {"writer": result.writer, "archetype": result.archetype, "warnings": result.warnings,
+                "model": result.model, "cached": result.cached}  # fmt: skip
+        return StepResult(["spec.json"], info)
+
+    def _step_generate(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.generators import get_generator
+
+        spec = self._load_spec()
+        result = None
+        for item in get_generator(self.cp.inputs.backend).generate(
+            spec, seed=self.cp.inputs.seed, cancel=cancel
+        ):
+            if isinstance(item, GenerationResult):
+                result = item
+            else:
+                yield item
+        if result is None or result.mesh is None:
+            raise GenerationError(f"Backend '{self.cp.inputs.backend}' returned no mesh.")
+        result.mesh.save_npz(self.folder / "raw.npz")
+        return StepResult(["raw.npz"], {**result.info, "faces": len(result.mesh.faces)})
+
+    def _step_process(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.mesh.asset_mesh import AssetMesh
+        from core.mesh.process import fit_to_dimensions, make_lods, mesh_stats
+
+        spec = self._load_spec()
+        mesh = fit_to_dimensions(AssetMesh.load_npz(self.folder / "raw.npz"), spec.dimensions.as_tuple())
+        yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
+        lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
+        outputs = []
+        for i, lod in enumerate(lods):
+            cancel.raise_if_cancelled()
+            lod.save_npz(self.folder / f"lod{i}.npz")
+            outputs.append(f"lod{i}.npz")
+        yield Progress(0.9, f"{len(lods)} LODs: {[len(m.faces) for m in lods]} triangles", "process")
+        return StepResult(outputs, {"stats": mesh_stats(lods[0]),
+                                    "lod_faces": [len(m.faces) for m in lods]})  # fmt: skip
+
+    def _step_export(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.mesh.asset_mesh import AssetMesh
+        from core.mesh.formats import export_all
+        from core.mesh.formats.gltf import export_glb
+
+        lod_files = self.cp.steps["process"].outputs
+        mesh = AssetMesh.load_npz(self.folder / "lod0.npz")
+        out_dir = self.folder / "exports"
+        yield Progress(0.1, f"Exporting {', '.join(self.cp.inputs.formats)}", "export")
+        written = export_all(mesh, self.cp.inputs.formats, out_dir)
+        outputs = [str(p.relative_to(self.folder)) for paths in written.values() for p in paths]
+        for i in range(1, len(lod_files)):
+            cancel.raise_if_cancelled()
+            p = export_glb(AssetMesh.load_npz(self.folder / f"lod{i}.npz"), out_dir / f"model_lod{i}.glb")
+            outputs.append(str(p.relative_to(self.folder)))
+        files = {fmt: str(paths[0].relative_to(self.folder)) for fmt, paths in written.items()}
+        return StepResult(outputs, {"files": files})
+
+    def _step_thumbnail(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.config import get_settings
+        from core.mesh.asset_mesh import AssetMesh
+        from core.render import render_thumbnail
+
+        yield Progress(0.2, "Rendering thumbnail", "thumbnail")
+        mesh = AssetMesh.load_npz(self.folder / "lod0.npz")
+        render_thumbnail(mesh, self.folder / "thumbnail.png", get_settings().thumbnail_size)
+        return StepResult(["thumbnail.png"], {})
+
+    @property
+    def _store(self):
+        from core.storage import open_store
+
+        return open_store(self.cp.inputs.store, self.asset_dir)
+
+    def _step_store(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.fsutil import atomic_write_json
+        from core.mesh.formats import FORMATS
+
+        cp = self.cp
+        spec = self._load_spec()
+        export_outputs = cp.steps["export"].outputs
+        files = {"spec.json": self.folder / "spec.json", "thumbnail.png": self.folder / "thumbnail.png"}
+        for rel in export_outputs:
+            files[Path(rel).name] = self.folder / rel
+        manifest = {}
+        for name, path in files.items():
+            o = Checkpoint.describe_output(self.folder, str(path.relative_to(self.folder)))
+            ext = path.suffix.lstrip(".")
+            mime = FORMATS[ext].mime_type if ext in FORMATS else {"png": "image/png",
+                   "json": "application/json", "mtl": "model/mtl"}.get(ext, "application/octet-stream")  # fmt: skip
+            manifest[name] = {"size": o.size, "sha256": o.sha256, "content_type": mime}
+        metadata = {
+            "schema_version": 1,
+            "asset_id": cp.asset_id,
+            "job_id": cp.job_id,
+            "name": spec.name,
+            "archetype": spec.archetype,
+            "category": spec.category.value,
+            "style": spec.style.value,
+            "description": cp.inputs.description,
+            "created_at": cp.created_at,
+            "writer": cp.steps["spec"].info.get("writer"),
+            "model": cp.steps["spec"].info.get("model"),
+            "backend": cp.inputs.backend,
+            "seed": cp.inputs.seed,
+            "formats": {fmt: Path(rel).name for fmt, rel in cp.steps["export"].info["files"].items()},
+            "files": manifest,
+            "stats": cp.steps["process"].info["stats"],
+            "lod_faces": cp.steps["process"].info["lod_faces"],
+            "timings": cp.timings(),
+            "tags": spec.tags,
+        }
+        atomic_write_json(self.folder / "metadata.json", metadata)
+        files["metadata.json"] = self.folder / "metadata.json"
+        yield Progress(0.5, f"Storing {len(files)} files", "store")
+        stored = self._store.put_asset(cp.asset_id, files)
+        return StepResult(["metadata.json"], {"location": self._store.location(),
+                                             "files": sorted(stored)})  # fmt: skip
+
+    # --- results ----------------------------------------------------------------------------
+    def result(self) -> dict:
+        """Summary for the CLI's ``--json`` and the UI: ids, status, files (format -> absolute
+        path in the store), stats and per-step timings."""
+        cp = self.cp
+        files = {}
+        if cp.status == "done":
+            store = self._store
+            for fmt, rel in cp.steps["export"].info.get("files", {}).items():
+                files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name))
+        return {
+            "asset_id": cp.asset_id,
+            "job_id": cp.job_id,
+            "status": cp.status,
+            "archetype": cp.steps["spec"].info.get("archetype"),
+            "warnings": cp.steps["spec"].info.get("warnings", []),
+            "files": files,
+            "stats": cp.steps["process"].info.get("stats", {}),
+            "timings": cp.timings(),
+            "error": cp.error,
+        }
+
+
+def run_to_completion(job: Job, cancel: CancelToken | None = None) -> dict:
+    """Run ``job`` without reporting progress; returns :meth:`Job.result`."""
+    for _ in job.run(cancel):
+        pass
+    return job.result()
+
+
+__all__ = ["Job", "JobEvent", "jobs_root", "list_jobs", "run_to_completion"]

@@ -1,0 +1,218 @@
+"""The ``litellm`` spec writer: any LiteLLM model (OpenAI, Anthropic, Ollama, ...) writes the spec.
+
+Flow: render ``prompts/spec_system.j2`` + ``spec_user.j2`` (Jinja2, StrictUndefined) with the
+description, style and the spec's JSON Schema -> ``litellm.completion`` with JSON output ->
+validate into :class:`AssetSpec`. On invalid JSON or schema errors the errors are fed back for
+one repair round. Rate limits, 5xx and connection errors are retried with exponential backoff
+and jitter (tenacity); then the next model of the fallback chain (``LLM_MODELS``) is tried.
+Valid replies are cached in diskcache keyed by (model, rendered prompt).
+LiteLLM docs: https://docs.litellm.ai/docs/completion/input
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+
+from core.errors import LLMError, SpecError
+from core.generators.base import Availability
+from core.spec.builtin import WriteResult, clean_description
+from core.spec.model import MAX_PARTS, Primitive, spec_json_schema
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _schema_json() -> str:
+    return json.dumps(spec_json_schema(), separators=(",", ":"))
+
+
+def extract_json(text: str) -> dict:
+    """Parse a model reply into a dict; tolerates code fences and prose around one object.
+
+    Raises
+    ------
+    SpecError
+        No JSON object could be parsed (the message says why, for the repair prompt).
+    """
+    if not text or not text.strip():
+        raise SpecError("The reply was empty.")
+    body = _FENCE.sub("", text.strip())
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as first:
+        start, end = body.find("{"), body.rfind("}")
+        if start < 0 or end <= start:
+            raise SpecError(f"The reply is not JSON ({first.msg} at line {first.lineno}).") from first
+        try:
+            data = json.loads(body[start : end + 1])
+        except json.JSONDecodeError as e:
+            raise SpecError(f"The reply is not valid JSON ({e.msg} at line {e.lineno}).") from e
+    if not isinstance(data, dict):
+        raise SpecError(f"The reply is JSON but a {type(data).__name__}, not an object.")
+    return data
+
+
+class LiteLLMSpecWriter:
+    """Spec writer backed by LiteLLM; see the module docstring for the protocol."""
+
+    name = "litellm"
+    label = "LLM via LiteLLM"
+
+    def __init__(self, model: str | None = None, settings=None) -> None:
+        from core.config import get_settings
+
+        self.settings = settings or get_settings()
+        self.models = [model] if model else list(self.settings.llm_models)
+        if not self.models:
+            raise SpecError("No LLM model configured.", "Set LLM_MODELS or pass --model.")
+
+    @classmethod
+    def availability(cls) -> Availability:
+        """Ready when an API base or key is configured, or a provider key is in the env."""
+        import os
+
+        from core.config import get_settings
+
+        s = get_settings()
+        if s.llm_api_base or s.llm_api_key:
+            return Availability(True, f"models: {', '.join(s.llm_models)}")
+        keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
+                "GROQ_API_KEY", "OLLAMA_API_BASE", "AZURE_API_KEY", "OPENROUTER_API_KEY")  # fmt: skip
+        found = [k for k in keys if os.environ.get(k)]
+        if found:
+            return Availability(True, f"models: {', '.join(s.llm_models)}")
+        return Availability(
+            False, "No LLM configured: set OPENAI_API_KEY (or another provider key), or "
+            "LLM_API_BASE for a local OpenAI-compatible server such as Ollama."
+        )  # fmt: skip
+
+    # --- prompt --------------------------------------------------------------------------------
+    def messages(self, description: str, style: str | None) -> list[dict]:
+        from core.prompts import render
+
+        system = render(
+            "spec_system.j2", schema_json=_schema_json(), max_parts=min(MAX_PARTS, 64),
+            primitives=", ".join(p.value for p in Primitive),
+        )  # fmt: skip
+        user = render(
+            "spec_user.j2", description=description, style=style, target_polycount=3000,
+            formats=list(self.settings.export_formats),
+        )  # fmt: skip
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    # --- transport -----------------------------------------------------------------------------
+    def _complete(self, model: str, messages: list[dict]) -> str:
+        """One completion with retries on 429/5xx/connection errors; returns the text."""
+        import litellm
+        from tenacity import (
+            retry,
+            retry_if_exception_type,
+            stop_after_attempt,
+            wait_exponential_jitter,
+        )
+
+        retryable = (
+            litellm.RateLimitError, litellm.InternalServerError, litellm.ServiceUnavailableError,
+            litellm.APIConnectionError, litellm.Timeout,
+        )  # fmt: skip
+
+        @retry(
+            retry=retry_if_exception_type(retryable),
+            stop=stop_after_attempt(self.settings.llm_retries + 1),
+            wait=wait_exponential_jitter(initial=0.2, max=8.0),
+            reraise=True,
+        )
+        def call() -> str:
+            kwargs = {}
+            if self.settings.llm_api_base:
+                kwargs["api_base"] = self.settings.llm_api_base
+            if self.settings.llm_api_key:
+                kwargs["api_key"] = self.settings.llm_api_key.get_secret_value()
+            response = litellm.completion(
+                model=model, messages=messages, response_format={"type": "json_object"},
+                temperature=0.2, timeout=self.settings.llm_timeout_s, num_retries=0, **kwargs,
+            )  # fmt: skip
+            return response.choices[0].message.content or ""
+
+        return call()
+
+    def _cache(self):
+        if not self.settings.llm_cache:
+            return None
+        import diskcache
+
+        return diskcache.Cache(str(self.settings.cache_dir / "llm"))
+
+    @staticmethod
+    def _key(model: str, messages: list[dict]) -> str:
+        blob = json.dumps([model, messages], sort_keys=True, ensure_ascii=False)
+        return "spec:" + hashlib.sha256(blob.encode()).hexdigest()
+
+    # --- writer --------------------------------------------------------------------------------
+    def write(self, description: str, style: str | None = None) -> WriteResult:
+        """Ask the model chain for a spec of ``description``.
+
+        Raises
+        ------
+        SpecError
+            Empty description.
+        LLMError
+            Every model failed (network, auth, or replies invalid after the repair round);
+            the message lists each model's reason.
+        """
+        import openai
+
+        from core.spec.io import parse_spec
+
+        text, warnings = clean_description(description)
+        messages = self.messages(text, style)
+        cache = self._cache()
+        reasons = []
+        try:
+            for model in self.models:
+                key = self._key(model, messages)
+                if cache is not None and key in cache:
+                    spec = parse_spec(cache[key])
+                    return WriteResult(spec, self.name, spec.archetype, warnings, model, cached=True)
+                convo = list(messages)
+                try:
+                    for attempt in range(2):  # first answer + one repair round
+                        reply = self._complete(model, convo)
+                        try:
+                            spec = parse_spec(extract_json(reply))
+                        except SpecError as e:
+                            if attempt == 1:
+                                raise LLMError(f"invalid reply after repair: {e}") from e
+                            convo += [
+                                {"role": "assistant", "content": reply[:20000]},
+                                {"role": "user", "content": _repair_prompt(str(e))},
+                            ]
+                            continue
+                        if cache is not None:
+                            cache.set(key, spec.model_dump_json())
+                        return WriteResult(spec, self.name, spec.archetype, warnings, model)
+                except LLMError as e:
+                    reasons.append(f"{model}: {e.message}")
+                except openai.OpenAIError as e:  # every LiteLLM API error derives from it
+                    reasons.append(f"{model}: {type(e).__name__}: {_short(e)}")
+        finally:
+            if cache is not None:
+                cache.close()
+        raise LLMError(
+            "No model produced a valid spec. " + "; ".join(reasons),
+            "Check the API key / LLM_API_BASE, or use the builtin writer.",
+        )
+
+
+def _repair_prompt(errors: str) -> str:
+    from core.prompts import render
+
+    return render("spec_repair.j2", errors=errors)
+
+
+def _short(e: Exception, limit: int = 200) -> str:
+    msg = " ".join(str(e).split())
+    return msg[:limit]

@@ -1,0 +1,62 @@
+"""Asset ids, job ids and object keys, built and checked in one place."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from core.errors import StorageError
+
+MAX_ID_LEN = 80
+MAX_NAME_LEN = 120
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+
+
+def slugify(text: str, max_len: int = 40) -> str:
+    """ASCII, lower-case, dash-separated slug ("Elvish Sword!" -> "elvish-sword")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "asset"
+
+
+def new_job_id() -> str:
+    """A random 12-hex-digit job id."""
+    return uuid.uuid4().hex[:12]
+
+
+def asset_id_for(description: str, job_id: str) -> str:
+    """``<slug of description>-<first 8 of job id>``, e.g. ``elvish-sword-3f9a2c1d``."""
+    return f"{slugify(description)}-{job_id[:8]}"
+
+
+def check_id(value: str, what: str = "id") -> str:
+    """Return ``value`` if it is a safe asset/job id (no slashes, no ``..``); else raise.
+
+    Raises
+    ------
+    StorageError
+        The id has characters outside ``a-z 0-9 -`` or is too long.
+    """
+    if not isinstance(value, str) or not _ID.match(value):
+        raise StorageError(
+            f"Invalid {what} '{value}'.",
+            f"Use lower-case letters, digits and dashes, at most {MAX_ID_LEN} characters.",
+        )
+    return value
+
+
+def check_name(value: str) -> str:
+    """Return ``value`` if it is a safe file name inside an asset folder; else raise."""
+    if not isinstance(value, str) or not _NAME.match(value) or ".." in value:
+        raise StorageError(f"Invalid file name '{value}' in an asset.")
+    return value
+
+
+def object_key(prefix: str, asset_id: str, name: str) -> str:
+    """``prefix/asset_id/name`` with every part checked; never a leading slash."""
+    parts = [p for p in prefix.strip("/").split("/") if p]
+    for p in parts:
+        check_name(p)
+    return "/".join([*parts, check_id(asset_id, "asset id"), check_name(name)])

@@ -1,0 +1,94 @@
+"""The ``local`` store: ``<root>/<asset_id>/`` folders on disk, published atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from core.errors import StorageError
+from core.fsutil import sha256_file
+from core.storage.base import Store, StoredFile
+from core.storage.keys import check_id, check_name
+
+
+class LocalStore(Store):
+    """Assets under ``root`` (default ``./assets``). Hidden folders (``.jobs``) are not assets."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def location(self) -> str:
+        return str(self.root)
+
+    def asset_dir(self, asset_id: str) -> Path:
+        return self.root / check_id(asset_id, "asset id")
+
+    def put_asset(self, asset_id: str, files: dict[str, Path]) -> dict[str, StoredFile]:
+        """Copy ``files`` into a temp folder, then swap it in with ``os.replace`` so readers
+        see the old asset or the new one, never a half-written folder."""
+        final = self.asset_dir(asset_id)
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{asset_id}-", dir=self.root))
+        stored = {}
+        try:
+            for name, src in files.items():
+                dst = staging / check_name(name)
+                shutil.copyfile(src, dst)
+                stored[name] = StoredFile(name, dst.stat().st_size, sha256_file(dst), str(final / name))
+            os.chmod(staging, 0o755)
+            if final.exists():
+                trash = self.root / f".trash-{asset_id}-{os.getpid()}"
+                os.replace(final, trash)
+                os.replace(staging, final)
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.replace(staging, final)
+        except OSError as e:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StorageError(f"Could not store asset {asset_id} in {self.root}: {e}") from e
+        return stored
+
+    def put_file(self, asset_id: str, name: str, path: Path) -> StoredFile:
+        from core.fsutil import atomic_write_bytes
+
+        target = self.asset_dir(asset_id) / check_name(name)
+        if not target.parent.is_dir():
+            raise StorageError(f"Asset '{asset_id}' is not in {self.root}.")
+        atomic_write_bytes(target, Path(path).read_bytes())
+        return StoredFile(name, target.stat().st_size, sha256_file(target), str(target))
+
+    def get_metadata(self, asset_id: str) -> dict:
+        path = self.asset_dir(asset_id) / "metadata.json"
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            raise StorageError(f"Asset '{asset_id}' is not in {self.root}.") from None
+        except (OSError, json.JSONDecodeError) as e:
+            raise StorageError(f"metadata.json of '{asset_id}' is unreadable: {e}") from e
+
+    def list_assets(self) -> list[dict]:
+        if not self.root.exists():
+            return []
+        out = []
+        for d in self.root.iterdir():
+            if d.name.startswith(".") or not (d / "metadata.json").is_file():
+                continue
+            try:
+                out.append(json.loads((d / "metadata.json").read_text()))
+            except (OSError, json.JSONDecodeError):
+                continue  # a broken asset folder is skipped, not fatal to the gallery
+        return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
+
+    def local_path(self, asset_id: str, name: str) -> Path:
+        path = self.asset_dir(asset_id) / check_name(name)
+        if not path.is_file():
+            raise StorageError(f"Asset '{asset_id}' has no file '{name}'.")
+        return path
+
+    def delete_asset(self, asset_id: str) -> None:
+        shutil.rmtree(self.asset_dir(asset_id), ignore_errors=True)

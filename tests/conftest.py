@@ -1,0 +1,167 @@
+"""Shared fixtures: isolated settings per test, a loopback OpenAI-compatible LLM server,
+helpers for the Khronos glTF validator and Blender."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WORKBENCH_SHARED", REPO.parent / "shared"))
+PROMPTS_FILE = SHARED / "prompts" / "game_assets.txt"
+VALIDATOR = REPO / "tools" / "validate_gltf.cjs"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Every test gets its own asset and cache folders and no LLM keys from the machine."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("ASSET_DIR", str(tmp_path / "assets"))
+    monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("WORKBENCH_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_BASE", "LLM_API_KEY", "LLM_MODELS"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def shared_prompts() -> list[str]:
+    if not PROMPTS_FILE.is_file():
+        pytest.skip(f"shared prompts not found at {PROMPTS_FILE}")
+    return [ln.strip() for ln in PROMPTS_FILE.read_text().splitlines() if ln.strip()]
+
+
+def validate_gltf(*paths: Path) -> list[dict]:
+    """Run the Khronos glTF-Validator (npm gltf-validator) on ``paths``; one report each."""
+    if not (REPO / "node_modules" / "gltf-validator").is_dir():
+        pytest.fail("npm gltf-validator is not installed; run `make test` (npm ci)")
+    proc = subprocess.run(
+        ["node", str(VALIDATOR), *map(str, paths)], capture_output=True, text=True, timeout=300
+    )
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(reports) == len(paths), proc.stderr
+    return reports
+
+
+def require_blender() -> str:
+    """Path of Blender; skips locally without it, fails when CI requires it."""
+    from core.mesh.formats.blender import find_blender
+
+    path = find_blender()
+    if not path:
+        if os.environ.get("WORKBENCH_REQUIRE_BLENDER"):
+            pytest.fail("Blender is required in CI (tools/system-deps.sh installs it)")
+        pytest.skip("Blender not installed")
+    return path
+
+
+def blender_vertex_count(path: Path) -> int:
+    """Re-import ``path`` (.fbx/.blend/.glb) in a fresh Blender and count mesh vertices."""
+    blender = require_blender()
+    script = (
+        "import bpy, sys, numpy\n"
+        "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
+        "p = sys.argv[-1]\n"
+        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
+        "if p.endswith('.fbx'): bpy.ops.import_scene.fbx(filepath=p)\n"
+        "elif p.endswith('.glb'): bpy.ops.import_scene.gltf(filepath=p)\n"
+        "else: bpy.ops.wm.open_mainfile(filepath=p)\n"
+        "n = sum(len(o.data.vertices) for o in bpy.data.objects if o.type == 'MESH')\n"
+        "print('COUNT', n)\n"
+    )
+    proc = subprocess.run(
+        [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr", script,
+         "--", str(path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    counts = [int(ln.split()[1]) for ln in proc.stdout.splitlines() if ln.startswith("COUNT ")]
+    assert proc.returncode == 0 and counts, proc.stderr[-2000:]
+    return counts[-1]
+
+
+# --- a loopback OpenAI-compatible chat server ----------------------------------------------
+class FakeLLM:
+    """Scripted replies per model: each entry is ``(status, content_or_None)``."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[tuple[int, str | None]]] = {}
+        self.requests: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def calls(self, model: str) -> int:
+        return sum(r["model"] == model for r in self.requests)
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append(body)
+                queue = fake.script.get(body["model"], [])
+                status, content = queue.pop(0) if queue else (500, None)
+                if status == 200:
+                    payload = {
+                        "id": "chatcmpl-test", "object": "chat.completion", "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": content}}],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                    }  # fmt: skip
+                else:
+                    payload = {"error": {"message": f"scripted {status}", "type": "server_error"}}
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if status == 429:
+                    self.send_header("Retry-After", "0")
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+@pytest.fixture
+def fake_llm(monkeypatch):
+    from core.config import get_settings
+
+    fake = FakeLLM()
+    fake.thread.start()
+    monkeypatch.setenv("LLM_API_BASE", fake.base_url)
+    monkeypatch.setenv("LLM_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("LLM_RETRIES", "2")
+    get_settings.cache_clear()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def good_spec_json() -> str:
+    from core.spec.builtin import BuiltinSpecWriter
+
+    return BuiltinSpecWriter().write("elvish sword").spec.model_dump_json()
+
+
+@pytest.fixture(scope="session")
+def node_available():
+    if not shutil.which("node"):
+        pytest.fail("node is required for the glTF validator")

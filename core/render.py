@@ -72,7 +72,7 @@ def render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") ->
     import io
 
     buf = io.BytesIO()
-    Image.fromarray(np.asarray(image)).save(buf, format="PNG", optimize=True)
+    Image.fromarray(np.asarray(image)).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

@@ -1,0 +1,23 @@
+"""3D Asset Workbench: Describe -> Review spec -> Generate -> Gallery (st.navigation)."""
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+from ui.state import init_state
+
+st.set_page_config(page_title="3D Asset Workbench", page_icon="🧊", layout="wide")
+init_state()
+
+pages = [
+    st.Page("pages/1_describe.py", title="Describe", icon="✍️", default=True),
+    st.Page("pages/2_review.py", title="Review spec", icon="📝"),
+    st.Page("pages/3_generate.py", title="Generate", icon="🧊"),
+    st.Page("pages/4_gallery.py", title="Gallery", icon="🖼️"),
+]
+nav = st.navigation(pages)
+render_sidebar()
+nav.run()

@@ -22,9 +22,11 @@ app = typer.Typer(
     help="3D Asset Workbench: describe a game asset, get a spec, a 3D model and files.",
 )
 
-Writer = Annotated[str, typer.Option("--writer", help="Spec writer: builtin | litellm.")]
+Writer = Annotated[
+    str | None, typer.Option("--writer", help="Spec writer: builtin | litellm (default: SPEC_WRITER).")
+]
 Model = Annotated[str | None, typer.Option("--model", help="LiteLLM model, e.g. gpt-4o-mini.")]
-Backend = Annotated[str, typer.Option("--backend", help="3D generator backend.")]
+Backend = Annotated[str | None, typer.Option("--backend", help="3D generator backend (default: GENERATOR).")]
 Formats = Annotated[
     str | None, typer.Option("--formats", help="Comma-separated: glb,gltf,obj,stl,ply,fbx,blend.")
 ]
@@ -43,6 +45,13 @@ def _asset_dir(out: Path | None) -> Path:
     from core.config import get_settings
 
     return Path(out) if out else get_settings().asset_dir
+
+
+def _defaults(writer: str | None, backend: str | None) -> tuple[str, str]:
+    from core.config import get_settings
+
+    s = get_settings()
+    return writer or s.spec_writer, backend or s.generator
 
 
 def _formats(formats: str | None) -> list[str]:
@@ -99,9 +108,9 @@ def _run_jobs(jobs, as_json: bool) -> int:
 @app.command()
 def generate(
     text: Annotated[str, typer.Argument(help='What to make, e.g. "elvish sword".')],
-    writer: Writer = "builtin",
+    writer: Writer = None,
     model: Model = None,
-    backend: Backend = "procedural",
+    backend: Backend = None,
     formats: Formats = None,
     out: Out = None,
     seed: Seed = 0,
@@ -111,6 +120,7 @@ def generate(
     """Generate one asset from a description."""
     from core.jobs.pipeline import Job
 
+    writer, backend = _defaults(writer, backend)
     try:
         job = Job.create(text, asset_dir=_asset_dir(out), writer=writer, model=model,
                          backend=backend, formats=_formats(formats), seed=seed, style=style)  # fmt: skip
@@ -123,9 +133,9 @@ def generate(
 @app.command()
 def batch(
     file: Annotated[Path, typer.Argument(help="Text file, one description per line.")],
-    writer: Writer = "builtin",
+    writer: Writer = None,
     model: Model = None,
-    backend: Backend = "procedural",
+    backend: Backend = None,
     formats: Formats = None,
     out: Out = None,
     seed: Seed = 0,
@@ -146,6 +156,7 @@ def batch(
     lines = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
     if not lines:
         raise _err(f"{file} has no descriptions")
+    writer, backend = _defaults(writer, backend)
     try:
         fmts = _formats(formats)
         jobs = [Job.create(ln, asset_dir=_asset_dir(out), writer=writer, model=model,
@@ -186,7 +197,7 @@ def resume(
 @app.command()
 def spec(
     text: Annotated[str, typer.Argument(help="Description.")],
-    writer: Writer = "builtin",
+    writer: Writer = None,
     model: Model = None,
     style: Style = None,
 ) -> None:
@@ -194,6 +205,7 @@ def spec(
     from core.spec.io import dump_spec
     from core.spec.writers import get_writer
 
+    writer, _ = _defaults(writer, None)
     try:
         result = get_writer(writer, **({"model": model} if model else {})).write(text, style=style)
     except WorkbenchError as e:

@@ -1,0 +1,171 @@
+"""Job runners: run jobs in the background and report their progress by job id.
+
+``EmbeddedRunner`` (the default) runs jobs in a thread pool inside the current process (the
+Streamlit server), so a page reload or a second tab re-attaches to a running job by its id.
+The interface is small on purpose (submit / snapshot / cancel) so a distributed queue can
+replace the embedded runner without touching pages or pipeline steps.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import JobCancelled, WorkbenchError
+from core.generators.base import CancelToken
+from core.jobs.checkpoint import STEPS, Checkpoint
+from core.jobs.pipeline import Job, jobs_root
+
+# seconds per step on embedded defaults (bench/pipeline.py p50), used until real runs are seen
+DEFAULT_STEP_SECONDS = {"spec": 0.01, "generate": 0.05, "process": 0.05, "export": 0.05,
+                        "thumbnail": 0.3, "store": 0.01}  # fmt: skip
+BLENDER_EXPORT_SECONDS = 3.0
+
+
+@dataclass
+class JobSnapshot:
+    """What a page needs to draw a job: status, current step, progress and log lines."""
+
+    job_id: str
+    asset_id: str
+    status: str  # pending | running | done | failed | cancelled | interrupted
+    step: str = ""
+    fraction: float = 0.0  # of the whole job, 0..1
+    message: str = ""
+    started_at: float = 0.0
+    finished_at: float | None = None
+    estimate_s: float | None = None
+    log: list[str] = field(default_factory=list)
+    error: str | None = None
+    result: dict | None = None
+
+    @property
+    def elapsed_s(self) -> float:
+        end = self.finished_at or time.time()
+        return max(end - self.started_at, 0.0) if self.started_at else 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("pending", "running")
+
+
+class JobRunner(ABC):
+    @abstractmethod
+    def submit(self, job: Job) -> str:
+        """Start (or resume) ``job`` in the background; returns its id."""
+
+    @abstractmethod
+    def snapshot(self, job_id: str) -> JobSnapshot | None:
+        """The job's current state, or None if this runner never saw it."""
+
+    @abstractmethod
+    def cancel(self, job_id: str) -> bool:
+        """Ask a running job to stop after its current step part; True if it was running."""
+
+
+class EmbeddedRunner(JobRunner):
+    """Thread-pool runner in this process; thread-safe."""
+
+    def __init__(self, max_workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
+        self._lock = threading.Lock()
+        self._snaps: dict[str, JobSnapshot] = {}
+        self._tokens: dict[str, CancelToken] = {}
+        self._durations: dict[str, list[float]] = {s: [] for s in STEPS}
+
+    def estimate(self, job: Job) -> float:
+        """Expected seconds for the whole job from recent step durations (median)."""
+        total = 0.0
+        for step in STEPS:
+            seen = self._durations[step][-20:]
+            total += statistics.median(seen) if seen else DEFAULT_STEP_SECONDS[step]
+        if {"fbx", "blend"} & set(job.cp.inputs.formats):
+            total += BLENDER_EXPORT_SECONDS
+        return total
+
+    def submit(self, job: Job) -> str:
+        with self._lock:
+            current = self._snaps.get(job.job_id)
+            if current and current.active:
+                return job.job_id  # already running: re-attach
+            token = CancelToken()
+            self._tokens[job.job_id] = token
+            self._snaps[job.job_id] = JobSnapshot(
+                job.job_id, job.cp.asset_id, "pending", started_at=time.time(),
+                estimate_s=self.estimate(job),
+            )  # fmt: skip
+        self._pool.submit(self._run, job, token)
+        return job.job_id
+
+    def _update(self, job_id: str, **changes) -> None:
+        with self._lock:
+            snap = self._snaps[job_id]
+            for k, v in changes.items():
+                setattr(snap, k, v)
+
+    def _run(self, job: Job, token: CancelToken) -> None:
+        jid = job.job_id
+        self._update(jid, status="running")
+        try:
+            for ev in job.run(token):
+                done = STEPS.index(ev.step) + (
+                    1.0 if ev.kind in ("done", "skip", "finished") else ev.fraction
+                )
+                with self._lock:
+                    snap = self._snaps[jid]
+                    snap.step, snap.message = ev.step, ev.message
+                    snap.fraction = min(done / len(STEPS), 1.0)
+                    if ev.kind in ("done", "skip"):
+                        snap.log.append(f"{ev.step}: {ev.message} ({ev.elapsed_s:.2f} s)")
+                    if ev.kind == "done":
+                        self._durations[ev.step].append(ev.elapsed_s)
+            self._update(jid, status="done", fraction=1.0, result=job.result(), finished_at=time.time())
+        except JobCancelled:
+            self._update(jid, status="cancelled", finished_at=time.time(), result=job.result())
+        except WorkbenchError as e:
+            self._update(jid, status="failed", error=str(e), finished_at=time.time(), result=job.result())
+        except Exception as e:  # a bug must not kill the worker thread silently
+            self._update(jid, status="failed", error=f"{type(e).__name__}: {e}", finished_at=time.time())
+
+    def snapshot(self, job_id: str) -> JobSnapshot | None:
+        with self._lock:
+            snap = self._snaps.get(job_id)
+            if snap is None:
+                return None
+            return JobSnapshot(**{**snap.__dict__, "log": list(snap.log)})
+
+    def cancel(self, job_id: str) -> bool:
+        with self._lock:
+            token = self._tokens.get(job_id)
+            snap = self._snaps.get(job_id)
+            if token is None or snap is None or not snap.active:
+                return False
+            token.cancel()
+            return True
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobSnapshot | None:
+        """Block until the job is no longer active (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snap = self.snapshot(job_id)
+            if snap is None or not snap.active:
+                return snap
+            time.sleep(0.05)
+        return self.snapshot(job_id)
+
+
+def snapshot_from_checkpoint(job_id: str, asset_dir: Path) -> JobSnapshot | None:
+    """A job this process is not running, read from its checkpoint: a job left ``running``
+    by a dead process is reported ``interrupted`` (resumable)."""
+    try:
+        cp = Checkpoint.load(jobs_root(asset_dir) / job_id)
+    except WorkbenchError:
+        return None
+    status = "interrupted" if cp.status in ("running", "pending") else cp.status
+    done = sum(cp.steps[s].status == "done" for s in STEPS)
+    return JobSnapshot(job_id, cp.asset_id, status, fraction=done / len(STEPS), error=cp.error)

@@ -26,12 +26,17 @@ node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# <model-viewer> is served by the app itself (static/, Streamlit static serving): offline
+static/vendor/model-viewer.min.js: node_modules/.stamp
+	mkdir -p static/vendor
+	cp node_modules/@google/model-viewer/dist/model-viewer.min.js $@
+
 system-deps:
 	@bash tools/system-deps.sh
 
-install: system-deps $(VENV)/.req-stamp
+install: system-deps $(VENV)/.req-stamp static/vendor/model-viewer.min.js
 
-install-dev: install $(VENV)/.dev-stamp node_modules/.stamp
+install-dev: install $(VENV)/.dev-stamp
 
 run: install
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
@@ -51,4 +56,4 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage test-artifacts

@@ -80,3 +80,23 @@ def render_thumbnail(mesh: AssetMesh, path: Path, size: int = 512) -> Path:
     """Render ``mesh`` to ``path`` as PNG (atomic); see :func:`render_png`."""
     atomic_write_bytes(Path(path), render_png(mesh, size))
     return Path(path)
+
+
+def render_spec_preview(spec, size: int = 420) -> bytes:
+    """Build the procedural mesh of ``spec`` (fitted to its dimensions) and render it to PNG.
+
+    About 0.1-0.5 s for the archetype library; used by the Review page's "Update preview".
+
+    Raises
+    ------
+    GenerationError, ConversionError, RenderError
+        The parts do not make a mesh, or rendering failed.
+    """
+    from core.generators.procedural import build_parts_mesh
+    from core.mesh.process import fit_to_dimensions
+
+    mesh = None
+    for item in build_parts_mesh(spec):
+        if isinstance(item, AssetMesh):
+            mesh = item
+    return render_png(fit_to_dimensions(mesh, spec.dimensions.as_tuple()), size)

@@ -1,61 +1,86 @@
-"""Step 3: run the job (spec -> mesh -> exports -> thumbnail -> store) and download files."""
+"""Step 3: run the job in the background, watch it, cancel or resume it, view and download."""
 
 import streamlit as st
 
 from core.config import get_settings
 from core.errors import WorkbenchError
-from core.spec.io import parse_spec
-from ui.state import init_state
+from ui.results import show_result
+from ui.runtime import get_runner
+from ui.sidebar import available, generator_options
+from ui.state import init_state, require_spec
 
 init_state()
 st.title("Generate")
-if st.session_state["spec.json"] is None:
-    st.info("No spec yet: describe your asset first.")
-    st.page_link("pages/1_describe.py", label="Go to Describe", icon="✍️")
-    st.stop()
+spec = require_spec()
+st.caption(
+    f"Step 3 of 4 · **{spec.name}** · formats: {', '.join(f.value for f in spec.technical.export_formats)}"
+)
+runner, asset_dir = get_runner(), get_settings().asset_dir
 
-spec = parse_spec(st.session_state["spec.json"])
-c1, c2 = st.columns(2)
-c1.selectbox("Backend", ["procedural"], key="generate.backend")
+gens = generator_options()
+c1, c2, c3 = st.columns([2, 1, 1])
+c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
 c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed")
-
-if st.button(f"Generate {spec.name}", type="primary", key="generate.run"):
-    from core.jobs.checkpoint import STEPS
+ok, reason = available("generator", st.session_state["generate.backend"])
+if not ok:
+    st.warning(f"This backend cannot run here: {reason}")
+if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, use_container_width=True):
     from core.jobs.pipeline import Job
 
-    bar = st.progress(0.0, text="Starting…")
-    with st.status("Running job…", expanded=True) as status:
+    try:
+        job = Job.create(
+            st.session_state["spec.description"] or spec.short_description, asset_dir=asset_dir, spec=spec,
+            backend=st.session_state["generate.backend"], seed=int(st.session_state["generate.seed"]),
+            formats=[f.value for f in spec.technical.export_formats],
+            reference_image=st.session_state["describe.reference"],
+        )  # fmt: skip
+        st.session_state["generate.job_id"] = runner.submit(job)
+    except WorkbenchError as e:
+        st.error(str(e))
+
+
+def snapshot(job_id: str):
+    from core.jobs.runner import snapshot_from_checkpoint
+
+    return runner.snapshot(job_id) or snapshot_from_checkpoint(job_id, asset_dir)
+
+
+@st.fragment(run_every=0.5)
+def live_progress(job_id: str) -> None:
+    snap = snapshot(job_id)
+    if snap is None or not snap.active:
+        st.rerun()  # finished: redraw the whole page with the result
+    est = f" of ~{snap.estimate_s:.1f} s" if snap.estimate_s else ""
+    st.progress(snap.fraction, text=f"{snap.step or 'queued'}: {snap.message} · {snap.elapsed_s:.1f} s{est}")
+    with st.expander("Steps", expanded=False):
+        st.text("\n".join(snap.log) or "starting…")
+    if st.button("Cancel", key="generate.cancel"):
+        runner.cancel(job_id)
+
+
+job_id = st.session_state["generate.job_id"]
+snap = snapshot(job_id) if job_id else None
+if job_id and snap is None:
+    st.error(f"Job {job_id} is gone (its folder was deleted).")
+elif snap is not None and snap.active:
+    live_progress(job_id)
+elif snap is not None and snap.status in ("interrupted", "cancelled", "failed"):
+    label = {"interrupted": "was interrupted", "cancelled": "was cancelled", "failed": "failed"}[snap.status]
+    st.warning(f"Job {job_id} {label}" + (f": {snap.error}" if snap.error else ".")
+               + " Its checkpoint is kept: Resume continues where it stopped.")  # fmt: skip
+    if st.button("Resume", key="generate.resume", type="primary"):
+        from core.jobs.pipeline import Job
+
         try:
-            job = Job.create(
-                spec.short_description, asset_dir=get_settings().asset_dir, spec=spec,
-                backend=st.session_state["generate.backend"], seed=int(st.session_state["generate.seed"]),
-                formats=[f.value for f in spec.technical.export_formats],
-            )  # fmt: skip
-            for ev in job.run():
-                done = STEPS.index(ev.step) + (1.0 if ev.kind in ("done", "skip") else ev.fraction)
-                bar.progress(min(done / len(STEPS), 1.0), text=f"{ev.step}: {ev.message}")
-                if ev.kind == "done":
-                    st.write(f"✓ {ev.step} ({ev.elapsed_s:.2f} s)")
-            st.session_state["generate.result"] = job.result()
-            status.update(label="Done", state="complete")
+            runner.submit(Job.open(job_id, asset_dir))
+            st.rerun()
         except WorkbenchError as e:
-            status.update(label="Generation failed", state="error")
             st.error(str(e))
+elif snap is not None and snap.status == "done":
+    from core.jobs.pipeline import Job
 
-result = st.session_state["generate.result"]
-if result and result["status"] == "done":
-    from pathlib import Path
-
-    from core.mesh.formats import FORMATS
-
-    folder = Path(next(iter(result["files"].values()))).parent
-    left, right = st.columns([1, 1])
-    left.image(str(folder / "thumbnail.png"), caption=result["asset_id"])
-    stats = result["stats"]
-    right.metric("Triangles", f"{stats['faces']:,}")
-    right.metric("Size (m)", " × ".join(f"{v:.2f}" for v in stats["size_m"]))
-    right.write(f"Watertight: {stats['watertight']} · materials: {', '.join(stats['materials'])}")
-    for fmt, path in result["files"].items():
-        right.download_button(f"Download {FORMATS[fmt].label}", Path(path).read_bytes(),
-                              file_name=Path(path).name, mime=FORMATS[fmt].mime_type,
-                              key=f"generate.download.{fmt}")  # fmt: skip
+    st.success(f"Done in {snap.elapsed_s:.1f} s" if snap.elapsed_s else "Done")
+    try:
+        show_result(Job.open(job_id, asset_dir).result(), key="generate")
+    except WorkbenchError as e:
+        st.error(str(e))

@@ -1,30 +1,81 @@
-"""Step 4: every stored asset, newest first, with its thumbnail and downloads."""
+"""Step 4: every stored asset: search, filter, sort, page through, open, re-edit, delete."""
+
+import math
+import os
 
 import streamlit as st
 
-from core.storage import open_store
-from ui.state import init_state
+from core.assets import SORTS, asset_result, delete_asset, filter_assets
+from core.config import get_settings
+from core.spec.io import parse_spec
+from ui.results import show_result
+from ui.runtime import get_store, list_assets_cached
+from ui.state import init_state, push_spec
 
+PAGE_SIZE = 24
 init_state()
 st.title("Gallery")
-store = open_store()
-assets = store.list_assets()
-query = st.text_input("Filter", key="gallery.query", placeholder="name, archetype or tag")
-if query:
-    q = query.lower()
-    assets = [a for a in assets if q in (a["name"] + a["archetype"] + " ".join(a.get("tags", []))).lower()]
+store, asset_dir = get_store(), get_settings().asset_dir
+version = os.stat(asset_dir).st_mtime_ns if asset_dir.exists() else 0
+assets = list_assets_cached(store.location(), version)
+
+opened = st.session_state["gallery.open"]
+if opened:
+    meta = next((m for m in assets if m["asset_id"] == opened), None)
+    if meta is None:
+        st.session_state["gallery.open"] = None
+        st.rerun()
+    if st.button("← Back to the gallery", key="gallery.back"):
+        st.session_state["gallery.open"] = None
+        st.rerun()
+    st.subheader(meta["name"])
+    st.caption(f"{meta['category']} · {meta['backend']} · {meta['created_at'][:19].replace('T', ' ')} UTC · "
+               f"`{meta['asset_id']}`")  # fmt: skip
+    show_result(asset_result(store, meta), key="gallery")
+    spec = parse_spec(store.local_path(meta["asset_id"], "spec.json").read_text())
+    with st.expander("Spec"):
+        st.json(spec.model_dump(mode="json"), expanded=False)
+    c1, c2 = st.columns(2)
+    if c1.button("Edit spec → new version", key="gallery.edit", use_container_width=True):
+        push_spec(spec)  # the stored asset stays; generating makes a new one
+        st.session_state["spec.description"] = meta.get("description", spec.short_description)
+        st.session_state["spec.warnings"] = []
+        st.switch_page("pages/2_review.py")
+    with c2.popover("Delete…", use_container_width=True):
+        st.write(f"Delete **{meta['name']}** and all its files? This cannot be undone.")
+        if st.button("Yes, delete", type="primary", key="gallery.delete"):
+            delete_asset(store, asset_dir, meta)
+            st.session_state["gallery.open"] = None
+            st.rerun()
+    st.stop()
+
 if not assets:
     st.info("No assets yet. Generate one and it will appear here.")
     st.page_link("pages/1_describe.py", label="Describe an asset", icon="✍️")
     st.stop()
 
+f = st.columns([3, 2, 2, 2, 1])
+text = f[0].text_input("Search", key="gallery.query", placeholder="name, description, archetype, tag")
+cats = f[1].multiselect("Category", sorted({m["category"] for m in assets}), key="gallery.categories")
+tags = f[2].multiselect("Tag", sorted({t for m in assets for t in m.get("tags", [])}), key="gallery.tags")
+backs = f[3].multiselect("Backend", sorted({m["backend"] for m in assets}), key="gallery.backends")
+sort = f[4].selectbox("Sort", list(SORTS), key="gallery.sort")
+shown = filter_assets(assets, text, cats, tags, backs, sort)
+pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+page = min(st.session_state["gallery.page"], pages)
+st.session_state["gallery.page"] = page
+st.caption(f"{len(shown)} of {len(assets)} assets · page {page} of {pages}")
+
 cols = st.columns(4)
-for i, meta in enumerate(assets[:48]):
-    with cols[i % 4]:
+for i, meta in enumerate(shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]):
+    with cols[i % 4], st.container(border=True):
         st.image(str(store.local_path(meta["asset_id"], "thumbnail.png")), use_container_width=True)
-        st.markdown(f"**{meta['name']}**  \n`{meta['archetype']}` · {meta['stats']['faces']:,} tris")
-        glb = meta["formats"].get("glb")
-        if glb:
-            st.download_button("GLB", store.local_path(meta["asset_id"], glb).read_bytes(),
-                               file_name=f"{meta['asset_id']}.glb", mime="model/gltf-binary",
-                               key=f"gallery.glb.{meta['asset_id']}")  # fmt: skip
+        st.text(meta["name"])  # plain text: names are never rendered as HTML or markdown
+        st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris · "
+                   f"{meta['created_at'][:10]}")  # fmt: skip
+        if st.button("Open", key=f"gallery.open.{meta['asset_id']}", use_container_width=True):
+            st.session_state["gallery.open"] = meta["asset_id"]
+            st.rerun()
+
+if pages > 1:
+    st.number_input("Page", min_value=1, max_value=pages, key="gallery.page")

@@ -6,10 +6,34 @@ import streamlit as st
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _report() -> list[dict]:
+def backend_rows() -> list[dict]:
     from core.catalog import backend_report
 
     return backend_report()
+
+
+def _options(kind: str) -> dict[str, str]:
+    """name -> label for the rows of ``kind``; unavailable ones say why."""
+    return {
+        r["name"]: r["label"] if r["available"] else f"{r['label']} — unavailable: {r['reason']}"
+        for r in backend_rows()
+        if r["kind"] == kind
+    }
+
+
+def writer_options() -> dict[str, str]:
+    return _options("writer")
+
+
+def generator_options() -> dict[str, str]:
+    return _options("generator")
+
+
+def available(kind: str, name: str) -> tuple[bool, str]:
+    for r in backend_rows():
+        if r["kind"] == kind and r["name"] == name:
+            return r["available"], r["reason"]
+    return False, "unknown"
 
 
 def render_sidebar() -> None:
@@ -17,10 +41,10 @@ def render_sidebar() -> None:
 
     settings = get_settings()
     with st.sidebar:
-        st.caption(f"Spec writer: **{st.session_state['describe.writer']}** · "
-                   f"Generator: **{st.session_state['generate.backend']}**")  # fmt: skip
-        with st.expander("Backends available here", expanded=False):
-            for row in _report():
+        st.markdown(f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
+                    f"**Generator:** `{st.session_state['generate.backend']}`")  # fmt: skip
+        with st.expander("What can run here", expanded=False):
+            for row in backend_rows():
                 icon = "✅" if row["available"] else "⛔"
-                st.markdown(f"{icon} `{row['kind']}` **{row['name']}** — {row['reason']}")
-        st.caption(f"Assets stored in `{settings.asset_dir.resolve()}`")
+                st.markdown(f"{icon} {row['kind']} **{row['name']}**  \n:gray[{row['reason']}]")
+        st.caption(f"Assets are stored in `{settings.asset_dir.resolve()}`")

@@ -1,20 +1,31 @@
-"""Session-state keys, namespaced per page and initialised in one place."""
+"""Session-state keys, namespaced per page and initialised in one place, plus the spec's
+edit history (undo / redo)."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+HISTORY_LIMIT = 50
 
 DEFAULTS: dict[str, object] = {
     "describe.text": "",
     "describe.style": "auto",
     "describe.formats": ["glb", "obj", "stl"],
     "describe.writer": "builtin",
-    "spec.json": None,  # the current spec as a JSON-able dict
+    "describe.polycount_auto": True,
+    "describe.polycount": 3000,
+    "describe.reference": None,  # validated PNG bytes of the reference image
+    "spec.history": [],  # list of spec dicts (JSON-able); the current one is at spec.index
+    "spec.index": -1,
     "spec.archetype": None,
     "spec.warnings": [],
+    "spec.description": "",
+    "review.errors": {},
     "generate.backend": "procedural",
     "generate.seed": 0,
-    "generate.result": None,
+    "generate.job_id": None,
+    "gallery.open": None,
+    "gallery.page": 1,
 }
 
 
@@ -22,4 +33,58 @@ def init_state() -> None:
     """Set every key that is missing to its default (never overwrites user input)."""
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
-            st.session_state[key] = value.copy() if isinstance(value, list) else value
+            st.session_state[key] = value.copy() if isinstance(value, (list, dict)) else value
+
+
+def current_spec_dict() -> dict | None:
+    hist, idx = st.session_state["spec.history"], st.session_state["spec.index"]
+    return hist[idx] if 0 <= idx < len(hist) else None
+
+
+def current_spec():
+    """The current :class:`AssetSpec`, or None before the first spec is written."""
+    from core.spec.io import parse_spec
+
+    data = current_spec_dict()
+    return parse_spec(data) if data is not None else None
+
+
+def push_spec(spec) -> None:
+    """Make ``spec`` the current one; drops the redo branch; keeps the last 50 edits."""
+    data = spec.model_dump(mode="json")
+    hist = st.session_state["spec.history"][: st.session_state["spec.index"] + 1]
+    if hist and hist[-1] == data:
+        return
+    hist.append(data)
+    hist = hist[-HISTORY_LIMIT:]
+    st.session_state["spec.history"] = hist
+    st.session_state["spec.index"] = len(hist) - 1
+    st.session_state["review.errors"] = {}
+
+
+def can_undo() -> bool:
+    return st.session_state["spec.index"] > 0
+
+
+def can_redo() -> bool:
+    return st.session_state["spec.index"] < len(st.session_state["spec.history"]) - 1
+
+
+def undo() -> None:
+    if can_undo():
+        st.session_state["spec.index"] -= 1
+
+
+def redo() -> None:
+    if can_redo():
+        st.session_state["spec.index"] += 1
+
+
+def require_spec():
+    """The current spec, or a message with a link back to Describe and ``st.stop()``."""
+    spec = current_spec()
+    if spec is None:
+        st.info("No spec yet: describe your asset first.")
+        st.page_link("pages/1_describe.py", label="Go to Describe", icon="✍️")
+        st.stop()
+    return spec

@@ -55,6 +55,7 @@ class JobInputs(BaseModel):
     seed: int = 0
     style: str | None = None
     store: str = "local"
+    reference_image: str | None = None  # file in the job folder, validated PNG
 
 
 class Checkpoint(BaseModel):

@@ -91,10 +91,12 @@ class Job:
         seed: int = 0,
         style: str | None = None,
         spec=None,
+        reference_image: bytes | None = None,
     ) -> Job:
         """Validate the inputs and write the job's first checkpoint (nothing runs yet).
 
         ``spec`` (an :class:`AssetSpec`) skips the spec writer: the job uses it as given.
+        ``reference_image`` (image bytes) is validated and kept with the job and the asset.
 
         Raises
         ------
@@ -120,6 +122,11 @@ class Job:
             )
         if not 0 <= seed < 2**32:
             raise SpecError(f"Seed {seed} is out of range.", "Use 0 to 4294967295.")
+        reference = None
+        if reference_image is not None:
+            from core.images import validate_reference_image
+
+            reference = validate_reference_image(reference_image)
         job_id = new_job_id()
         cp = Checkpoint(
             job_id=job_id,
@@ -127,11 +134,16 @@ class Job:
             inputs=JobInputs(
                 description=text, writer="user" if spec is not None else writer, model=model,
                 backend=backend, formats=formats, seed=seed, style=style,
+                reference_image="reference.png" if reference else None,
             ),
         )  # fmt: skip
         folder = jobs_root(asset_dir) / job_id
         folder.mkdir(parents=True, exist_ok=False)
         job = cls(folder, cp, asset_dir)
+        if reference is not None:
+            from core.fsutil import atomic_write_bytes
+
+            atomic_write_bytes(folder / "reference.png", reference.png)
         if spec is not None:
             from core.fsutil import atomic_write_text
             from core.spec.io import dump_spec
@@ -340,6 +352,8 @@ class Job:
         spec = self._load_spec()
         export_outputs = cp.steps["export"].outputs
         files = {"spec.json": self.folder / "spec.json", "thumbnail.png": self.folder / "thumbnail.png"}
+        if cp.inputs.reference_image:
+            files["reference.png"] = self.folder / cp.inputs.reference_image
         for rel in export_outputs:
             files[Path(rel).name] = self.folder / rel
         manifest = {}

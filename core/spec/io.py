@@ -54,3 +54,16 @@ def parse_spec(data: str | bytes | dict[str, Any]) -> AssetSpec:
 def dump_spec(spec: AssetSpec) -> str:
     """The spec as pretty JSON text (enums as their values)."""
     return spec.model_dump_json(indent=2)
+
+
+def field_errors(data: dict[str, Any]) -> tuple[AssetSpec | None, dict[str, str]]:
+    """Validate ``data``; returns (spec, {}) or (None, {"dimensions.height": "message", ...})
+    so a form can show each message next to its field."""
+    try:
+        return AssetSpec.model_validate(data), {}
+    except ValidationError as e:
+        errors: dict[str, str] = {}
+        for item in e.errors():
+            loc = ".".join(str(p) for p in item["loc"]) or "spec"
+            errors.setdefault(loc, item["msg"].removeprefix("Value error, "))
+        return None, errors

@@ -1,0 +1,124 @@
+"""The whole wizard in real headless Chromium (Playwright) against `streamlit run` on loopback.
+
+Screenshots of every page are saved under test-artifacts/screenshots/. Outside CI the test
+skips when no Chromium is installed (and says so); in CI it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+ARTIFACTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(isolated_settings):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI ({CHROMIUM} not found)")
+        pytest.skip(f"no Chromium at {CHROMIUM}: the real-browser test did not run")
+    port = _free_port()
+    env = {**os.environ, "ASSET_DIR": str(isolated_settings / "assets")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_wizard_in_a_real_browser(app_url, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                  "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        page.goto(app_url)
+        expect(page.get_by_role("heading", name="Describe your asset")).to_be_visible()
+
+        # 1. Describe
+        box = page.get_by_label("Description")
+        box.fill("magical healing potion")
+        box.press("Control+Enter")
+        page.screenshot(path=str(ARTIFACTS / "1_describe.png"), full_page=True)
+        page.get_by_role("button", name="Write spec").click()
+
+        # 2. Review: edit a dimension, then a part, then continue
+        expect(page.get_by_role("heading", name="Review spec")).to_be_visible()
+        expect(page.get_by_role("heading", name="Magical Healing Potion")).to_be_visible()
+        height = page.get_by_label("Height Y, up (m)")
+        height.fill("0.3000")
+        height.press("Enter")
+        page.get_by_role("button", name="Apply", exact=True).click()
+        expect(page.get_by_text("0.120 × 0.300 × 0.120 m", exact=False)).to_be_visible()
+        page.get_by_role("tab", name="Parts").click()
+        page.screenshot(path=str(ARTIFACTS / "2_review.png"), full_page=True)
+        page.get_by_role("button", name="Continue to Generate →").click()
+
+        # 3. Generate, wait for the 3D canvas, download the GLB
+        expect(page.get_by_role("heading", name="Generate")).to_be_visible()
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.get_by_text("Done in")).to_be_visible(timeout=120_000)
+        viewer = page.frame_locator("iframe[title='st.iframe'], iframe").first.locator("model-viewer")
+        expect(viewer).to_be_attached(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('iframe')].some(f => { try {"
+            " const mv = f.contentDocument && f.contentDocument.querySelector('model-viewer');"
+            " return mv && mv.loaded && mv.shadowRoot.querySelector('canvas'); } catch (e) { return false; } })",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "3_generate.png"), full_page=True)
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="glTF binary (.glb)").click()
+        glb = tmp_path / "download.glb"
+        dl.value.save_as(glb)
+        import trimesh
+
+        loaded = trimesh.load(glb, force="mesh")
+        assert loaded.bounds[1][1] == pytest.approx(0.3, abs=1e-3)  # the edited height, metres
+
+        # 4. Gallery shows the new asset
+        page.get_by_role("link", name="Gallery").click()
+        expect(page.get_by_text("Magical Healing Potion").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "4_gallery.png"), full_page=True)
+        browser.close()
+    assert len(list(ARTIFACTS.glob("*.png"))) == 4

@@ -1,0 +1,102 @@
+"""3D viewers: PyVista through stpyvista (interactive, vtk.js) and the GLB as a game engine
+shows it (Google's <model-viewer>, served by this app from static/, so it works offline)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import multiprocessing as mp
+from pathlib import Path
+
+import streamlit as st
+
+STATIC_BUNDLE = Path(__file__).resolve().parent.parent / "static" / "vendor" / "model-viewer.min.js"
+BUNDLE_URL = "/app/static/vendor/model-viewer.min.js"
+EXPORT_TIMEOUT_S = 60.0
+
+
+def _export_scene_html(npz_path: str, queue) -> None:  # runs in a child process
+    try:
+        import pyvista as pv
+
+        from core.mesh.asset_mesh import AssetMesh
+        from core.render import to_pyvista
+
+        plotter = pv.Plotter(off_screen=True, window_size=(700, 520))
+        plotter.add_mesh(to_pyvista(AssetMesh.load_npz(Path(npz_path))), scalars="rgba", rgb=True)
+        plotter.set_background("#2b2f36", top="#4a505a")
+        plotter.camera_position = "xy"
+        plotter.camera.azimuth, plotter.camera.elevation = 30, 20
+        queue.put(("ok", plotter.trame.export_html(None).read()))
+    except Exception as e:  # reported to the page, never a hang
+        queue.put(("error", f"{type(e).__name__}: {e}"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def scene_html(npz_path: str, sha256: str) -> str:
+    """vtk.js scene HTML of a mesh, exported in a child process with a timeout.
+
+    Raises
+    ------
+    RuntimeError
+        The export failed or did not finish within :data:`EXPORT_TIMEOUT_S`.
+    """
+    ctx = mp.get_context("fork")  # as stpyvista does; the child only runs VTK
+    queue = ctx.Queue(maxsize=1)
+    proc = ctx.Process(target=_export_scene_html, args=(npz_path, queue), daemon=True)
+    proc.start()
+    try:
+        status, payload = queue.get(timeout=EXPORT_TIMEOUT_S)
+    except Exception as e:  # queue.Empty: the child hung or died
+        raise RuntimeError(f"the 3D scene export did not finish in {EXPORT_TIMEOUT_S:.0f} s") from e
+    finally:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+    if status != "ok":
+        raise RuntimeError(payload)
+    return payload
+
+
+def pyvista_viewer(npz_path: Path, key: str) -> None:
+    """Interactive PyVista view (stpyvista, trame/vtk.js) of a pipeline mesh file.
+
+    stpyvista exports the plotter in a child process and waits forever if that process
+    raises; the export therefore runs first in our own guarded child process (timeout,
+    readable error) and stpyvista is handed a plotter that returns that finished scene.
+    """
+    from core.fsutil import sha256_file
+
+    try:
+        page = scene_html(str(npz_path), sha256_file(npz_path))
+    except RuntimeError as e:
+        st.error(f"The interactive 3D view could not be built: {e}. The downloads still work.")
+        return
+    import pyvista as pv
+    from stpyvista import stpyvista
+
+    class _Prepared(pv.Plotter):
+        def export_html(self, filename=None):  # what stpyvista's trame backend calls
+            import io
+
+            return io.StringIO(page)
+
+    plotter = _Prepared(off_screen=True, window_size=(700, 520))
+    stpyvista(plotter, key=key)
+    plotter.close()
+
+
+def model_viewer(glb_path: Path, height: int = 480, alt: str = "3D model") -> None:
+    """The GLB with its PBR materials in <model-viewer> (orbit, zoom, auto-rotate)."""
+    if not STATIC_BUNDLE.is_file():
+        st.warning("The <model-viewer> bundle is not installed: run `make run` (npm ci).")
+        return
+    data = base64.b64encode(Path(glb_path).read_bytes()).decode()
+    st.components.v1.html(
+        f"""<script type="module" src="{BUNDLE_URL}"></script>
+<model-viewer src="data:model/gltf-binary;base64,{data}" alt="{html.escape(alt)}"
+  camera-controls auto-rotate shadow-intensity="1" exposure="1.0" tone-mapping="neutral"
+  style="width:100%;height:{height - 10}px;background:linear-gradient(#4a505a,#2b2f36);">
+</model-viewer>""",
+        height=height,
+    )

@@ -9,15 +9,16 @@ import streamlit as st
 from ui.sidebar import render_sidebar
 from ui.state import init_state
 
-st.set_page_config(page_title="3D Asset Workbench", page_icon="🧊", layout="wide")
+st.set_page_config(page_title="3D Asset Workbench", page_icon=":material/deployed_code:", layout="wide")
 init_state()
 
 pages = [
-    st.Page("pages/1_describe.py", title="Describe", icon="✍️", default=True),
-    st.Page("pages/2_review.py", title="Review spec", icon="📝"),
-    st.Page("pages/3_generate.py", title="Generate", icon="🧊"),
-    st.Page("pages/4_gallery.py", title="Gallery", icon="🖼️"),
+    st.Page("pages/1_describe.py", title="Describe", icon=":material/edit_note:", default=True),
+    st.Page("pages/2_review.py", title="Review spec", icon=":material/fact_check:"),
+    st.Page("pages/3_generate.py", title="Generate", icon=":material/deployed_code:"),
+    st.Page("pages/4_gallery.py", title="Gallery", icon=":material/photo_library:"),
 ]
 nav = st.navigation(pages)
+st.session_state["nav.entry"] = True  # pages know they run inside this navigation
 render_sidebar()
 nav.run()

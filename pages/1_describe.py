@@ -20,7 +20,7 @@ st.caption("Step 1 of 4 · a short description is enough; you can edit everythin
 st.write("Try an example:")
 cols = st.columns(3)
 for i, example in enumerate(EXAMPLES):
-    if cols[i % 3].button(example, key=f"describe.example.{i}", use_container_width=True):
+    if cols[i % 3].button(example, key=f"describe.example.{i}", width="stretch"):
         st.session_state["describe.text"] = example
 
 kinds = sorted(a.name.replace("_", " ") for a in ARCHETYPES)

@@ -25,10 +25,10 @@ for warning in st.session_state["spec.warnings"]:
     st.warning(warning)
 
 bar = st.columns([1, 1, 2, 2])
-bar[0].button("↶ Undo", key="review.undo", on_click=undo, disabled=not can_undo(), use_container_width=True)
-bar[1].button("↷ Redo", key="review.redo", on_click=redo, disabled=not can_redo(), use_container_width=True)
-regen = bar[2].button("Regenerate spec", key="review.regenerate", use_container_width=True)
-if bar[3].button("Continue to Generate →", type="primary", key="review.continue", use_container_width=True):
+bar[0].button("↶ Undo", key="review.undo", on_click=undo, disabled=not can_undo(), width="stretch")
+bar[1].button("↷ Redo", key="review.redo", on_click=redo, disabled=not can_redo(), width="stretch")
+regen = bar[2].button("Regenerate spec", key="review.regenerate", width="stretch")
+if bar[3].button("Continue to Generate →", type="primary", key="review.continue", width="stretch"):
     st.switch_page("pages/3_generate.py")
 
 if regen:
@@ -44,6 +44,10 @@ if regen:
             st.rerun()
         except WorkbenchError as e:
             st.error(str(e))
+
+errors = st.session_state["review.errors"]
+if errors and "json" not in errors:
+    st.error("Not applied: " + "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:6]))
 
 left, right = st.columns([3, 2])
 with left:
@@ -64,19 +68,19 @@ with left:
             st.error(f"Not valid JSON: {st.session_state['review.errors']['json']}")
 
 edited = next((c for c in candidates if c is not None), None)
+if isinstance(edited, str):  # the JSON tab's text did not parse; its message is in review.errors
+    st.rerun()
 if isinstance(edited, dict):
     new, errors = field_errors(edited)
     st.session_state["review.errors"] = errors
-    if new is None:
-        st.error("Not applied: " + "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:6]))
-    else:
+    if new is not None:
         push_spec(new)
-        st.rerun()
+    st.rerun()  # redraw: the new spec, or each message next to its field
 
 with right:
     st.markdown("**Preview** (procedural)")
     try:
-        st.image(preview_png(spec.model_dump_json()), use_container_width=True)
+        st.image(preview_png(spec.model_dump_json()), width="stretch")
     except WorkbenchError as e:
         st.error(f"Preview failed: {e}")
     d = spec.dimensions

@@ -24,7 +24,7 @@ c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.
 ok, reason = available("generator", st.session_state["generate.backend"])
 if not ok:
     st.warning(f"This backend cannot run here: {reason}")
-if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, use_container_width=True):
+if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, width="stretch"):
     from core.jobs.pipeline import Job
 
     try:

@@ -36,12 +36,12 @@ if opened:
     with st.expander("Spec"):
         st.json(spec.model_dump(mode="json"), expanded=False)
     c1, c2 = st.columns(2)
-    if c1.button("Edit spec → new version", key="gallery.edit", use_container_width=True):
+    if c1.button("Edit spec → new version", key="gallery.edit", width="stretch"):
         push_spec(spec)  # the stored asset stays; generating makes a new one
         st.session_state["spec.description"] = meta.get("description", spec.short_description)
         st.session_state["spec.warnings"] = []
         st.switch_page("pages/2_review.py")
-    with c2.popover("Delete…", use_container_width=True):
+    with c2.popover("Delete…", width="stretch"):
         st.write(f"Delete **{meta['name']}** and all its files? This cannot be undone.")
         if st.button("Yes, delete", type="primary", key="gallery.delete"):
             delete_asset(store, asset_dir, meta)
@@ -51,10 +51,10 @@ if opened:
 
 if not assets:
     st.info("No assets yet. Generate one and it will appear here.")
-    st.page_link("pages/1_describe.py", label="Describe an asset", icon="✍️")
+    st.page_link("pages/1_describe.py", label="Describe an asset", icon=":material/edit_note:")
     st.stop()
 
-f = st.columns([3, 2, 2, 2, 1])
+f = st.columns([3, 2, 2, 2, 1.5])
 text = f[0].text_input("Search", key="gallery.query", placeholder="name, description, archetype, tag")
 cats = f[1].multiselect("Category", sorted({m["category"] for m in assets}), key="gallery.categories")
 tags = f[2].multiselect("Tag", sorted({t for m in assets for t in m.get("tags", [])}), key="gallery.tags")
@@ -69,11 +69,11 @@ st.caption(f"{len(shown)} of {len(assets)} assets · page {page} of {pages}")
 cols = st.columns(4)
 for i, meta in enumerate(shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]):
     with cols[i % 4], st.container(border=True):
-        st.image(str(store.local_path(meta["asset_id"], "thumbnail.png")), use_container_width=True)
+        st.image(str(store.local_path(meta["asset_id"], "thumbnail.png")), width="stretch")
         st.text(meta["name"])  # plain text: names are never rendered as HTML or markdown
         st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris · "
                    f"{meta['created_at'][:10]}")  # fmt: skip
-        if st.button("Open", key=f"gallery.open.{meta['asset_id']}", use_container_width=True):
+        if st.button("View", key=f"gallery.open.{meta['asset_id']}", width="stretch"):
             st.session_state["gallery.open"] = meta["asset_id"]
             st.rerun()
 

@@ -1,83 +1,219 @@
-"""The Streamlit pages through streamlit.testing.v1.AppTest (real script runs, no browser)."""
+"""The Streamlit pages through streamlit.testing.v1.AppTest, each run inside Home.py's
+st.navigation as a browser would run it; plus the whole wizard and its error paths."""
 
 from __future__ import annotations
 
+import io
+import time
+
+import pytest
 from conftest import REPO
 from streamlit.testing.v1 import AppTest
+
+from core.spec.builtin import BuiltinSpecWriter
 
 TIMEOUT = 120
 
 
-class Page:
-    """Runs ``pages/<name>`` inside Home.py's st.navigation, as a browser would."""
-
-    def __init__(self, name: str) -> None:
-        self.at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=TIMEOUT)
-        self.name = name
-
-    def run(self) -> AppTest:
-        return self.at.switch_page(f"pages/{self.name}").run()
-
-
-def page(name: str) -> Page:
-    return Page(name)
+def app(page: str | None = None, spec_text: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=TIMEOUT)
+    if spec_text:
+        at.session_state["spec.history"] = [BuiltinSpecWriter().write(spec_text).spec.model_dump(mode="json")]
+        at.session_state["spec.index"] = 0
+        at.session_state["spec.description"] = spec_text
+    if page:
+        at.switch_page(f"pages/{page}")
+    return at.run()
 
 
-def test_home_runs_and_lists_the_pages():
-    at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception
-    assert at.title[0].value == "Describe your asset"
+def title(at: AppTest) -> str:
+    return at.title[0].value
 
 
-def test_describe_writes_a_spec_into_session_state():
-    at = page("1_describe.py").run()
-    at.text_area(key="describe.text").set_value("dwarven battle axe")
-    at.button(key="describe.submit").click().run()
-    assert not at.exception
-    assert at.session_state["spec.json"]["archetype"] == "axe"
-    assert at.title[0].value == "Review spec"  # moved on to the next step
+def current(at: AppTest) -> dict:
+    return at.session_state["spec.history"][at.session_state["spec.index"]]
 
 
-def test_describe_shows_the_error_for_an_empty_description():
-    at = page("1_describe.py").run()
-    at.button(key="describe.submit").click().run()
-    assert not at.exception and "empty" in at.error[0].value
-    assert at.session_state["spec.json"] is None
+def wait_for_job(at: AppTest, timeout: float = 60) -> AppTest:
+    """Rerun the Generate page until its background job is no longer running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if not any("queued" in p.text or ":" in p.text for p in at.get("progress")):
+            break
+        time.sleep(0.3)
+    return at
 
 
-def test_review_and_generate_say_what_is_missing_without_a_spec():
-    for name in ("2_review.py", "3_generate.py"):
-        at = page(name).run()
+def test_home_opens_on_describe_with_the_sidebar():
+    at = app()
+    assert not at.exception and title(at) == "Describe your asset"
+    assert any("procedural" in m.value for m in at.sidebar.markdown)
+
+
+def test_pages_without_a_spec_say_so_and_link_back():
+    for page in ("2_review.py", "3_generate.py"):
+        at = app(page)
         assert not at.exception and "describe your asset first" in at.info[0].value
 
 
-def _with_spec(name: str, text: str = "oak barrel") -> AppTest:
-    from core.spec.builtin import BuiltinSpecWriter
+def test_the_whole_wizard(isolated_settings):
+    # 1. describe
+    at = app()
+    at.button(key="describe.example.0").click().run()
+    assert at.session_state["describe.text"] == "magical healing potion"
+    at.button(key="describe.submit").click().run()
+    assert not at.exception and title(at) == "Review spec"
+    assert current(at)["archetype"] == "potion"
 
-    p = page(name)
-    p.at.session_state["spec.json"] = BuiltinSpecWriter().write(text).spec.model_dump(mode="json")
-    return p.run()
+    # 2. review: edit a dimension, then a part, undo and redo
+    at.number_input(key="review.dim.height").set_value(0.4)
+    at.button(key="FormSubmitter:review.overview-Apply").click().run()
+    assert not at.exception and current(at)["dimensions"]["height"] == pytest.approx(0.4)
+    assert at.session_state["spec.index"] == 1
+    at.button(key="review.undo").click().run()
+    assert current(at)["dimensions"]["height"] != pytest.approx(0.4)
+    at.button(key="review.redo").click().run()
+    assert current(at)["dimensions"]["height"] == pytest.approx(0.4)
+    at.session_state["review.parts.1"] = {"edited_rows": {3: {"material": "glass"}}, "added_rows": [],
+                                          "deleted_rows": []}  # fmt: skip
+    at.button(key="review.update_preview").click().run()
+    assert not at.exception and current(at)["parts"][3]["material"] == "glass"
 
-
-def test_review_rejects_bad_json_and_keeps_the_spec():
-    at = _with_spec("2_review.py")
-    before = at.session_state["spec.json"]
-    at.text_area(key="review.json").set_value('{"name": ""}')
-    at.button(key="review.apply").click().run()
-    assert not at.exception and at.error and at.session_state["spec.json"] == before
-
-
-def test_generate_runs_a_job_and_offers_downloads():
-    at = _with_spec("3_generate.py", "anvil")
+    # 3. generate in the background, then see the result
+    at.button(key="review.continue").click().run()
+    assert title(at) == "Generate"
     at.button(key="generate.run").click().run()
+    job_id = at.session_state["generate.job_id"]
+    assert job_id
+    at = wait_for_job(at)
     assert not at.exception
-    result = at.session_state["generate.result"]
-    assert result["status"] == "done" and result["archetype"] == "anvil"
-    gallery = page("4_gallery.py").run()
-    assert not gallery.exception
-    assert any("Anvil" in m.value for m in gallery.markdown)
+    assert any("Done" in s.value for s in at.success), [e.value for e in at.error]
+    assert {b.label for b in at.get("download_button")} >= {"glTF binary (.glb)", "Everything (.zip)"}
+
+    # 4. the gallery lists it
+    at.switch_page("pages/4_gallery.py").run()
+    assert not at.exception
+    assert any(t.value == "Magical Healing Potion" for t in at.text)
+
+
+def test_empty_description_shows_an_error_and_keeps_no_spec():
+    at = app()
+    at.button(key="describe.submit").click().run()
+    assert not at.exception and "empty" in at.error[0].value
+    assert at.session_state["spec.history"] == []
+
+
+def test_invalid_dimension_is_shown_next_to_the_field_and_not_applied():
+    at = app("2_review.py", "oak barrel")
+    before = current(at)
+    at.number_input(key="review.dim.height").set_value(-2.0)
+    at.button(key="FormSubmitter:review.overview-Apply").click().run()
+    assert not at.exception
+    assert any("dimensions.height" in c.value for c in at.caption)
+    assert current(at) == before and len(at.session_state["spec.history"]) == 1
+
+
+def test_invalid_json_edit_keeps_the_spec():
+    at = app("2_review.py", "oak barrel")
+    at.text_area(key="review.json.0").set_value('{"name": ')
+    at.button(key="review.apply_json").click().run()
+    assert not at.exception and any("Not valid JSON" in e.value for e in at.error)
+    at.text_area(key="review.json.0").set_value('{"name": "<script>alert(1)</script>"}')
+    at.button(key="review.apply_json").click().run()
+    assert not at.exception and any("Not applied" in e.value for e in at.error)
+    assert len(at.session_state["spec.history"]) == 1
+
+
+def test_html_in_names_is_rendered_as_text():
+    at = app("2_review.py", "oak barrel")
+    at.text_input(key="review.name").set_value("<b>Evil</b> <script>x</script>")
+    at.button(key="FormSubmitter:review.overview-Apply").click().run()
+    assert not at.exception
+    assert current(at)["name"] == "<b>Evil</b> <script>x</script>"
+    assert at.subheader[0].value == "<b>Evil</b> <script>x</script>"  # a text element, not HTML
+
+
+def test_parts_table_edit_updates_the_spec():
+    at = app("2_review.py", "oak barrel")
+    before = current(at)["parts"][0]
+    # what the browser sends after a cell edit: the data editor's edit delta
+    at.session_state["review.parts.0"] = {
+        "edited_rows": {0: {"size_y": 1.2, "name": "tall staves"}}, "added_rows": [], "deleted_rows": [],
+    }  # fmt: skip
+    at.button(key="review.update_preview").click().run()
+    assert not at.exception
+    part = current(at)["parts"][0]
+    assert part["name"] == "tall staves" and part["size"][1] == pytest.approx(1.2)
+    assert part["size"][0] == before["size"][0] and at.session_state["spec.index"] == 1
+
+
+def test_non_numeric_or_empty_part_cells_are_rejected():
+    at = app("2_review.py", "oak barrel")
+    at.session_state["review.parts.0"] = {
+        "edited_rows": {0: {"size_x": None}}, "added_rows": [{"name": "x"}], "deleted_rows": [],
+    }  # fmt: skip
+    at.button(key="review.update_preview").click().run()
+    assert not at.exception
+    assert any("parts." in e.value for e in at.error)
+    assert at.session_state["spec.index"] == 0
+
+
+def test_reference_image_validation():
+    from PIL import Image
+
+    from core.errors import SpecError
+    from core.images import validate_reference_image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buf, format="PNG")
+    ref = validate_reference_image(buf.getvalue())
+    assert (ref.width, ref.height, ref.source_format) == (64, 48, "PNG")
+    for bad in (b"", b"not an image", buf.getvalue()[:40], b"x" * (11 * 1024 * 1024)):
+        with pytest.raises(SpecError):
+            validate_reference_image(bad)
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, format="PNG")  # tiny file, 400 Mpx
+    with pytest.raises(SpecError):
+        validate_reference_image(bomb.getvalue())
+
+
+def test_cancelled_job_offers_resume(isolated_settings):
+    from core.jobs.pipeline import Job
+    from core.jobs.runner import EmbeddedRunner
+
+    at = app("3_generate.py", "anvil")
+    job = Job.create("anvil", asset_dir=isolated_settings / "assets", formats=["glb"])
+    runner = EmbeddedRunner(max_workers=1)
+    blocker = Job.create("castle tower", asset_dir=isolated_settings / "assets", formats=["glb"])
+    runner.submit(blocker)
+    runner.submit(job)
+    runner.cancel(job.job_id)
+    runner.wait(job.job_id)
+    at.session_state["generate.job_id"] = job.job_id
+    at.run()
+    assert not at.exception
+    assert any("was cancelled" in w.value for w in at.warning)
+    assert at.button(key="generate.resume")
 
 
 def test_gallery_empty_state():
-    at = page("4_gallery.py").run()
+    at = app("4_gallery.py")
     assert not at.exception and "No assets yet" in at.info[0].value
+
+
+def test_gallery_filters_view_and_delete(isolated_settings):
+    from core.jobs.pipeline import Job, run_to_completion
+
+    assets = isolated_settings / "assets"
+    for text in ("oak barrel", "elvish sword", "anvil"):
+        run_to_completion(Job.create(text, asset_dir=assets, formats=["glb"]))
+    at = app("4_gallery.py")
+    assert sum(t.value in ("Oak Barrel", "Elvish Sword", "Anvil") for t in at.text) == 3
+    at.text_input(key="gallery.query").set_value("sword").run()
+    assert [t.value for t in at.text] == ["Elvish Sword"]
+    sword_id = next(d.name for d in assets.iterdir() if d.name.startswith("elvish-sword"))
+    at.button(key=f"gallery.open.{sword_id}").click().run()
+    assert not at.exception and at.subheader[0].value == "Elvish Sword"
+    at.button(key="gallery.delete").click().run()
+    assert not at.exception and not (assets / sword_id).exists()

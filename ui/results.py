@@ -39,8 +39,11 @@ def show_result(result: dict, key: str) -> None:
     m = st.columns(4)
     m[0].metric("Triangles", f"{stats['faces']:,}")
     m[1].metric("Vertices", f"{stats['vertices']:,}")
-    m[2].metric("Size (m)", " × ".join(f"{v:.2f}" for v in stats["size_m"]))
+    m[2].metric("Height (m)", f"{stats['size_m'][1]:.3f}")
     m[3].metric("Watertight", "yes" if stats["watertight"] else "no")
+    w, h, d = stats["size_m"]
+    st.caption(f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
+               f"materials: {', '.join(stats.get('materials', []))}")  # fmt: skip
 
     glb = files.get("glb") or (folder / "model.glb" if (folder / "model.glb").exists() else None)
     tab_engine, tab_vtk = st.tabs(["Game-engine view (GLB)", "Interactive (PyVista)"])
@@ -62,13 +65,13 @@ def show_result(result: dict, key: str) -> None:
     for i, (fmt, path) in enumerate(files.items()):
         cols[i % len(cols)].download_button(
             FORMATS[fmt].label, path.read_bytes(), file_name=f"{result['asset_id']}{path.suffix}",
-            mime=FORMATS[fmt].mime_type, key=f"{key}.download.{fmt}", use_container_width=True,
+            mime=FORMATS[fmt].mime_type, key=f"{key}.download.{fmt}", width="stretch",
         )  # fmt: skip
     meta = folder / "metadata.json"
     version = str(meta.stat().st_mtime_ns) if meta.exists() else "0"
     cols[len(files) % len(cols)].download_button(
         "Everything (.zip)", _zip_cached(str(folder), version), file_name=f"{result['asset_id']}.zip",
-        mime="application/zip", key=f"{key}.download.zip", use_container_width=True, type="primary",
+        mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
     )  # fmt: skip
 
 

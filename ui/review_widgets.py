@@ -87,7 +87,7 @@ def gameplay_form(spec: AssetSpec) -> dict | None:
         rarity = st.selectbox("Rarity", [r.value for r in Rarity],
                               index=[r.value for r in Rarity].index(g["rarity"]), key="review.rarity")  # fmt: skip
         stats = st.data_editor([{"stat": k, "value": v} for k, v in g["stats"].items()], num_rows="dynamic",
-                               key="review.stats", use_container_width=True,
+                               key="review.stats", width="stretch",
                                column_config={"value": st.column_config.NumberColumn("value")})  # fmt: skip
         field_error("gameplay.stats")
         effects = st.text_area("Effects (one per line)", "\n".join(g["effects"]), key="review.effects")
@@ -129,7 +129,7 @@ def parts_editor(spec: AssetSpec) -> dict | None:
              "material": p.material} for p in spec.parts]  # fmt: skip
     num = {c: st.column_config.NumberColumn(c, format="%.4f") for c in PART_COLUMNS[2:11]}
     edited = st.data_editor(
-        rows, num_rows="dynamic", use_container_width=True, key=f"review.parts.{st.session_state['spec.index']}",
+        rows, num_rows="dynamic", width="stretch", key=f"review.parts.{st.session_state['spec.index']}",
         column_order=PART_COLUMNS,
         column_config={
             "primitive": st.column_config.SelectboxColumn("primitive", options=[p.value for p in Primitive], required=True),

@@ -45,6 +45,6 @@ def render_sidebar() -> None:
                     f"**Generator:** `{st.session_state['generate.backend']}`")  # fmt: skip
         with st.expander("What can run here", expanded=False):
             for row in backend_rows():
-                icon = "✅" if row["available"] else "⛔"
+                icon = ":green[:material/check_circle:]" if row["available"] else ":red[:material/block:]"
                 st.markdown(f"{icon} {row['kind']} **{row['name']}**  \n:gray[{row['reason']}]")
         st.caption(f"Assets are stored in `{settings.asset_dir.resolve()}`")

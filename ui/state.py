@@ -30,7 +30,18 @@ DEFAULTS: dict[str, object] = {
 
 
 def init_state() -> None:
-    """Set every key that is missing to its default (never overwrites user input)."""
+    """Set every key that is missing to its default (never overwrites user input).
+
+    Also makes sure the page runs inside Home.py's ``st.navigation``: Streamlit starts in
+    its legacy "pages/ directory" mode until the entry script has called ``st.navigation``
+    once, so the very first request of a fresh server for a deep link (``/gallery``) would
+    otherwise run the page alone, without the shared layout and sidebar.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get("nav.entry"):
+        PagesManager.uses_pages_directory = False  # Home.py's st.navigation owns the pages
+        st.rerun()
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (list, dict)) else value
@@ -85,6 +96,6 @@ def require_spec():
     spec = current_spec()
     if spec is None:
         st.info("No spec yet: describe your asset first.")
-        st.page_link("pages/1_describe.py", label="Go to Describe", icon="✍️")
+        st.page_link("pages/1_describe.py", label="Go to Describe", icon=":material/edit_note:")
         st.stop()
     return spec

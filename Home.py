@@ -10,6 +10,7 @@ from ui.sidebar import render_sidebar
 from ui.state import init_state
 
 st.set_page_config(page_title="3D Asset Workbench", page_icon=":material/deployed_code:", layout="wide")
+st.session_state["nav.entry"] = True  # pages know they run inside this navigation
 init_state()
 
 pages = [
@@ -19,6 +20,5 @@ pages = [
     st.Page("pages/4_gallery.py", title="Gallery", icon=":material/photo_library:"),
 ]
 nav = st.navigation(pages)
-st.session_state["nav.entry"] = True  # pages know they run inside this navigation
 render_sidebar()
 nav.run()

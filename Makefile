@@ -37,6 +37,7 @@ system-deps:
 install: system-deps $(VENV)/.req-stamp static/vendor/model-viewer.min.js
 
 install-dev: install $(VENV)/.dev-stamp
+	@bash tools/system-deps.sh --test
 
 run: install
 	$(BIN)/streamlit run Home.py --server.port $(PORT)

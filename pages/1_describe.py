@@ -31,9 +31,8 @@ if picked != "—" and not st.session_state["describe.text"].strip():
 st.text_area("Description", key="describe.text", max_chars=1000, height=90,
              placeholder="e.g. dwarven battle axe with a bronze head")  # fmt: skip
 
-c1, c2 = st.columns(2)
-c1.segmented_control("Style", STYLES, key="describe.style")
-c2.multiselect("Export formats", list(FORMATS), key="describe.formats",
+st.segmented_control("Style", STYLES, key="describe.style")
+st.multiselect("Export formats", list(FORMATS), key="describe.formats",
                format_func=lambda f: FORMATS[f].label)  # fmt: skip
 c3, c4, c5 = st.columns([1, 2, 2])
 c3.toggle("Auto polycount", key="describe.polycount_auto")

@@ -78,6 +78,12 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
         box = page.get_by_label("Description")
         box.fill("magical healing potion")
         box.press("Control+Enter")
+        formats = page.get_by_role("combobox", name="Export formats")
+        formats.click()
+        page.keyboard.type("FBX")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        expect(page.get_by_text("Autodesk FBX (via Blender)").first).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "1_describe.png"), full_page=True)
         page.get_by_role("button", name="Write spec").click()
 
@@ -111,6 +117,11 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
             page.get_by_role("button", name="glTF binary (.glb)").click()
         glb = tmp_path / "download.glb"
         dl.value.save_as(glb)
+        with page.expect_download() as dl_fbx:
+            page.get_by_role("button", name="Autodesk FBX (via Blender)").click()
+        fbx = tmp_path / "download.fbx"
+        dl_fbx.value.save_as(fbx)
+        assert fbx.read_bytes()[:18] == b"Kaydara FBX Binary"
         import trimesh
 
         loaded = trimesh.load(glb, force="mesh")

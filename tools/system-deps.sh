@@ -2,7 +2,8 @@
 # Installs the system packages the workbench uses, when they are missing:
 #   blender + python3-numpy  FBX and .blend export (Blender runs headless as a subprocess)
 #   libegl1, libgl1-mesa-dri off-screen rendering of thumbnails (VTK through EGL, no X server)
-#   nodejs + npm             the Khronos glTF-Validator used by the tests
+#   nodejs + npm             <model-viewer> (served by the app) and the glTF-Validator (tests)
+#   chromium                 with --test only: the real-browser test (Playwright)
 # Needs root (or passwordless sudo) and apt-get; otherwise it prints what to install and
 # carries on: the app still runs, and FBX/.blend export reports Blender as unavailable.
 set -u
@@ -12,6 +13,9 @@ command -v blender >/dev/null 2>&1 || missing+=(blender)
 ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || missing+=(libegl1)
 ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || ls /usr/lib/*/dri/*_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ "${1:-}" = "--test" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

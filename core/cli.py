@@ -194,6 +194,37 @@ def resume(
         raise typer.Exit(1)
 
 
+@app.command("list")
+def list_cmd(out: Out = None, as_json: AsJson = False) -> None:
+    """List the store's assets and every job with its status."""
+    from core.jobs.pipeline import list_jobs
+    from core.storage import open_store
+
+    asset_dir = _asset_dir(out)
+    try:
+        store = open_store(root=asset_dir)
+        assets = store.list_assets()
+        jobs = list_jobs(asset_dir)
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if as_json:
+        for m in assets:
+            sys.stdout.write(json.dumps({"type": "asset", "asset_id": m["asset_id"], "name": m.get("name"),
+                                         "archetype": m.get("archetype"), "created_at": m.get("created_at"),
+                                         "faces": m.get("stats", {}).get("faces")}) + "\n")  # fmt: skip
+        for cp in jobs:
+            done = [s for s, st in cp.steps.items() if st.status == "done"]
+            sys.stdout.write(json.dumps({"type": "job", "job_id": cp.job_id, "asset_id": cp.asset_id,
+                                         "status": cp.status, "steps_done": done, "error": cp.error}) + "\n")  # fmt: skip
+        return
+    typer.echo(f"{len(assets)} asset(s) in {store.location()}")
+    for m in assets:
+        typer.echo(f"  {m['asset_id']:<48} {m.get('archetype', ''):<15} {m.get('created_at', '')[:19]}")
+    typer.echo(f"{len(jobs)} job(s)")
+    for cp in jobs:
+        typer.echo(f"  {cp.job_id}  {cp.status:<11} {cp.asset_id}")
+
+
 @app.command()
 def spec(
     text: Annotated[str, typer.Argument(help="Description.")],

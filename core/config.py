@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     blender_path: str | None = Field(None, description="Blender executable for FBX/.blend.")
     blender_timeout_s: float = Field(180.0, gt=0, description="Timeout of one Blender export.")
     thumbnail_size: int = Field(512, ge=64, le=2048, description="Thumbnail edge, pixels.")
+    asset_store: str = Field("local", description="Where assets live: local | s3.")
+    s3_bucket: str | None = Field(None, description="S3 bucket (ASSET_STORE=s3).")
+    s3_prefix: str = Field("assets", description="Key prefix inside the bucket.")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2, moto).")
+    s3_region: str | None = Field(None, description="Region; else boto3's chain (AWS_DEFAULT_REGION).")
+    s3_create_bucket: bool = Field(False, description="Create the bucket if it is missing.")
+    s3_presign_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600, description="Presigned URL life.")
+    s3_multipart_mb: int = Field(16, ge=5, le=1024, description="Multipart threshold/chunk, MiB.")
+    s3_retry_window_s: float = Field(30.0, ge=0, description="Keep retrying an unreachable store.")
 
     _split = field_validator("export_formats", "llm_models", mode="before")(_split_csv)
 

@@ -165,3 +165,32 @@ def good_spec_json() -> str:
 def node_available():
     if not shutil.which("node"):
         pytest.fail("node is required for the glTF validator")
+
+
+@pytest.fixture(scope="session")
+def moto():
+    from s3server import MotoServer
+
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(moto, monkeypatch, tmp_path):
+    """ASSET_STORE=s3 against moto on loopback, a fresh bucket per test, fake credentials."""
+    import uuid
+
+    from core.config import get_settings
+
+    bucket = f"wb-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("ASSET_STORE", "s3")
+    monkeypatch.setenv("S3_BUCKET", bucket)
+    monkeypatch.setenv("S3_ENDPOINT_URL", moto.url)
+    monkeypatch.setenv("S3_CREATE_BUCKET", "true")
+    monkeypatch.setenv("S3_RETRY_WINDOW_S", "2")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEYNOTREAL000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-key-not-real-0000000000000000")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    get_settings.cache_clear()
+    return {"bucket": bucket, "endpoint": moto.url}

@@ -52,17 +52,29 @@ def jobs_root(asset_dir: Path) -> Path:
     return Path(asset_dir) / JOBS_DIR
 
 
-def list_jobs(asset_dir: Path) -> list[Checkpoint]:
-    """Every readable job checkpoint under ``asset_dir`` (corrupt ones are skipped)."""
-    out = []
+def list_jobs(asset_dir: Path, include_store: bool = True) -> list[Checkpoint]:
+    """Every readable job checkpoint under ``asset_dir`` and, with a remote store, in the
+    store too (the local copy wins); corrupt ones are skipped."""
+    found: dict[str, Checkpoint] = {}
     root = jobs_root(asset_dir)
     if root.is_dir():
         for d in sorted(root.iterdir()):
             try:
-                out.append(Checkpoint.load(d))
+                cp = Checkpoint.load(d)
             except WorkbenchError:
                 continue
-    return out
+            found[cp.job_id] = cp
+    if include_store:
+        from core.storage import open_store
+
+        store = open_store(root=asset_dir)
+        for raw in store.list_job_checkpoints():
+            try:
+                cp = Checkpoint.model_validate(raw)
+            except ValueError:
+                continue
+            found.setdefault(cp.job_id, cp)
+    return sorted(found.values(), key=lambda c: c.created_at)
 
 
 class Job:
@@ -127,6 +139,12 @@ class Job:
             from core.images import validate_reference_image
 
             reference = validate_reference_image(reference_image)
+        from core.config import get_settings
+
+        store_name = get_settings().asset_store
+        from core.storage import STORES
+
+        STORES.get(store_name)  # unknown store names fail before any work
         job_id = new_job_id()
         cp = Checkpoint(
             job_id=job_id,
@@ -134,7 +152,7 @@ class Job:
             inputs=JobInputs(
                 description=text, writer="user" if spec is not None else writer, model=model,
                 backend=backend, formats=formats, seed=seed, style=style,
-                reference_image="reference.png" if reference else None,
+                reference_image="reference.png" if reference else None, store=store_name,
             ),
         )  # fmt: skip
         folder = jobs_root(asset_dir) / job_id
@@ -158,9 +176,19 @@ class Job:
 
     @classmethod
     def open(cls, job_id: str, asset_dir: Path) -> Job:
-        """Reopen job ``job_id`` from ``asset_dir``; raises ``CheckpointError`` if unusable."""
+        """Reopen job ``job_id`` from ``asset_dir``; with a remote store (``ASSET_STORE=s3``)
+        a job missing locally is pulled from the store first (checkpoint + completed outputs),
+        so it resumes on any machine. Raises ``CheckpointError`` if unusable."""
         check_id(job_id, "job id")
         folder = jobs_root(asset_dir) / job_id
+        if not (folder / "checkpoint.json").is_file():
+            from core.storage import open_store
+
+            store = open_store(root=asset_dir)
+            if store.name != "local":
+                folder.mkdir(parents=True, exist_ok=True)
+                if not store.fetch_job(job_id, folder):
+                    folder.rmdir()
         return cls(folder, Checkpoint.load(folder), asset_dir)
 
     # --- running ----------------------------------------------------------------------------
@@ -222,6 +250,15 @@ class Job:
                 cp.save(self.folder)
                 yield JobEvent(self.job_id, step, "cancelled", 0.0, "cancelled")
                 raise
+            except StorageError as e:
+                if step != "store":
+                    self._fail(state, str(e))
+                else:  # files are safe in the job folder: publishing is retried by resume
+                    state.status, state.error = "pending", str(e)
+                    cp.status, cp.error = "interrupted", f"store unreachable: {e}"
+                    cp.save(self.folder)
+                yield JobEvent(self.job_id, step, "error", 0.0, str(e))
+                raise
             except WorkbenchError as e:
                 self._fail(state, str(e))
                 yield JobEvent(self.job_id, step, "error", 0.0, str(e))
@@ -239,8 +276,24 @@ class Job:
             cp.save(self.folder)
             if step == "store":
                 self._store.put_file(cp.asset_id, "checkpoint.json", self.folder / "checkpoint.json")
+            self._sync(step)
             yield JobEvent(self.job_id, step, "done", 1.0, f"{step} done", state.duration_s)
         yield JobEvent(self.job_id, "store", "finished", 1.0, "done", time.perf_counter() - t_job)
+
+    def _sync(self, step: str) -> None:
+        """Copy the step's outputs and the checkpoint to a remote store so the job can resume
+        on another machine. Best effort: a store that is down now only means those steps
+        would rerun elsewhere; the store step itself retries and must succeed."""
+        store = self._store
+        if store.name == "local":
+            return
+        try:
+            for out in self.cp.steps[step].outputs.values():
+                store.sync_job_file(self.job_id, out.path, self.folder / out.path)
+            store.sync_job_file(self.job_id, "checkpoint.json", self.folder / "checkpoint.json")
+        except StorageError as e:
+            self.cp.steps[step].info["sync_warning"] = str(e)
+            self.cp.save(self.folder)
 
     def _fail(self, state, message: str) -> None:
         state.status, state.error = "failed", message
@@ -340,9 +393,11 @@ class Job:
 
     @property
     def _store(self):
-        from core.storage import open_store
+        if getattr(self, "_store_obj", None) is None:
+            from core.storage import open_store
 
-        return open_store(self.cp.inputs.store, self.asset_dir)
+            self._store_obj = open_store(self.cp.inputs.store, self.asset_dir)
+        return self._store_obj
 
     def _step_store(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
         from core.fsutil import atomic_write_json

@@ -49,3 +49,20 @@ class Store(ABC):
     @abstractmethod
     def location(self) -> str:
         """Human-readable location (folder or bucket URL), no secrets."""
+
+    # --- job checkpoints (a store that is not the local disk overrides these) ---------------
+    def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:
+        """Copy a job file (checkpoint or step output) to the store; local: nothing to do."""
+
+    def fetch_job(self, job_id: str, folder: Path) -> bool:
+        """Bring a job's checkpoint and outputs into ``folder``; True if the job exists."""
+        return (Path(folder) / "checkpoint.json").is_file()
+
+    def list_job_checkpoints(self) -> list[dict]:
+        """Raw checkpoint JSON of every job the store holds (the local store: none beyond
+        the local job folders, which the pipeline lists itself)."""
+        return []
+
+    def presigned_url(self, asset_id: str, name: str, expires_s: int | None = None) -> str | None:
+        """A shareable, time-limited link to one file, where the store can make one."""
+        return None

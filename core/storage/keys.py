@@ -60,3 +60,15 @@ def object_key(prefix: str, asset_id: str, name: str) -> str:
     for p in parts:
         check_name(p)
     return "/".join([*parts, check_id(asset_id, "asset id"), check_name(name)])
+
+
+def job_key(prefix: str, job_id: str, rel: str) -> str:
+    """``prefix/.jobs/job_id/rel`` for a job file (``rel`` may hold one folder, e.g.
+    ``exports/model.glb``); every segment is checked."""
+    parts = [p for p in prefix.strip("/").split("/") if p]
+    for p in parts:
+        check_name(p)
+    segments = rel.split("/")
+    if not 1 <= len(segments) <= 2:
+        raise StorageError(f"Invalid job file path '{rel}'.")
+    return "/".join([*parts, ".jobs", check_id(job_id, "job id"), *(check_name(s) for s in segments)])

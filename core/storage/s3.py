@@ -1,0 +1,272 @@
+"""The ``s3`` store: assets and job checkpoints in an S3-compatible bucket (AWS, MinIO, R2).
+
+Layout under ``S3_PREFIX`` (default ``assets``)::
+
+    <prefix>/<asset_id>/{spec.json, model.glb, ..., thumbnail.png, metadata.json, checkpoint.json}
+    <prefix>/.jobs/<job_id>/{checkpoint.json, spec.json, raw.npz, lod0.npz, exports/...}
+
+Objects are private (no ACL); downloads use presigned GET URLs. Every upload carries the
+file's sha256 in the object metadata and is checked after upload (HEAD: size and sha256);
+``metadata.json`` is written last, so an asset is listed only once all its files are in.
+Large files go up in multipart chunks (boto3 ``TransferConfig``). Transient failures are
+retried by botocore (standard mode, exponential backoff with jitter) and, for an unreachable
+endpoint, by tenacity for up to ``S3_RETRY_WINDOW_S``. Credentials come from boto3's chain.
+boto3 S3 API: https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/s3.html
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.errors import StorageError
+from core.fsutil import sha256_file
+from core.storage.base import Store, StoredFile
+from core.storage.keys import check_id, check_name, job_key, object_key
+
+CONTENT_TYPES = {".json": "application/json", ".png": "image/png", ".mtl": "model/mtl",
+                 ".npz": "application/octet-stream"}  # fmt: skip
+
+
+def content_type(name: str) -> str:
+    from core.mesh.formats import FORMATS
+
+    suffix = Path(name).suffix.lower()
+    for info in FORMATS.values():
+        if info.extension == suffix:
+            return info.mime_type
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+class S3Store(Store):
+    """Assets in ``s3://bucket/prefix``; a local cache folder holds downloaded files."""
+
+    name = "s3"
+
+    def __init__(self, root: Path | None = None, settings=None, client=None) -> None:
+        from core.config import get_settings
+
+        s = settings or get_settings()
+        if not s.s3_bucket:
+            raise StorageError(
+                "ASSET_STORE=s3 needs S3_BUCKET.", "Set S3_BUCKET (and S3_ENDPOINT_URL for MinIO)."
+            )
+        self.bucket, self.prefix = s.s3_bucket, s.s3_prefix.strip("/")
+        self.settings = s
+        self.cache_root = Path(root or s.asset_dir).resolve() / ".s3-cache"
+        self.client = client or self._make_client()
+        self._checked = False
+
+    def _make_client(self):
+        import boto3
+        from botocore.config import Config
+
+        cfg = Config(
+            retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=5, read_timeout=60, signature_version="s3v4",
+        )  # fmt: skip
+        return boto3.client(
+            "s3", endpoint_url=self.settings.s3_endpoint_url, region_name=self.settings.s3_region, config=cfg
+        )
+
+    # --- errors and retries --------------------------------------------------------------------
+    def _call(self, what: str, fn, *args, **kwargs):
+        """Run one S3 call; an unreachable endpoint is retried for S3_RETRY_WINDOW_S, auth and
+        missing-bucket errors are not retried; every failure becomes a StorageError."""
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+        from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
+
+        transient = (EndpointConnectionError, ConnectionError)
+        try:
+            from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+            transient = (*transient, ConnectionClosedError, ReadTimeoutError)
+        except ImportError:  # pragma: no cover - older botocore
+            pass
+
+        @retry(retry=retry_if_exception_type(transient), stop=stop_after_delay(self.settings.s3_retry_window_s),
+               wait=wait_exponential_jitter(initial=0.2, max=5.0), reraise=True)  # fmt: skip
+        def attempt():
+            return fn(*args, **kwargs)
+
+        try:
+            return attempt()
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
+                raise StorageError(
+                    f"S3 refused {what}: {code}.", "Check the AWS credentials and bucket policy."
+                ) from e
+            if code in ("NoSuchBucket",):
+                raise StorageError(f"S3 bucket '{self.bucket}' does not exist.",
+                                   "Create it, or set S3_CREATE_BUCKET=true.") from e  # fmt: skip
+            raise StorageError(f"S3 {what} failed: {code or e}.") from e
+        except BotoCoreError as e:
+            raise StorageError(f"S3 {what} failed: {e}.", "Is the S3 endpoint reachable?") from e
+
+    def ensure_bucket(self) -> None:
+        """Check the bucket once (create it when S3_CREATE_BUCKET is set)."""
+        if self._checked:
+            return
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("head_bucket", self.client.head_bucket, Bucket=self.bucket)
+        except StorageError as e:
+            cause = e.__cause__
+            missing = isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in (
+                "404", "NoSuchBucket", "NotFound")  # fmt: skip
+            if not (missing and self.settings.s3_create_bucket):
+                if missing:
+                    raise StorageError(f"S3 bucket '{self.bucket}' does not exist.",
+                                       "Create it, or set S3_CREATE_BUCKET=true.") from cause  # fmt: skip
+                raise
+            self._call("create_bucket", self.client.create_bucket, Bucket=self.bucket)
+        self._checked = True
+
+    def location(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}"
+        return f"{where} at {self.settings.s3_endpoint_url}" if self.settings.s3_endpoint_url else where
+
+    # --- objects -------------------------------------------------------------------------------
+    def _upload(self, key: str, path: Path) -> StoredFile:
+        from boto3.s3.transfer import TransferConfig
+
+        self.ensure_bucket()
+        digest, size = sha256_file(path), Path(path).stat().st_size
+        chunk = self.settings.s3_multipart_mb * 1024 * 1024
+        cfg = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, use_threads=False)
+        extra = {"ContentType": content_type(key), "Metadata": {"sha256": digest}}
+        self._call(f"upload of {key}", self.client.upload_file, str(path), self.bucket, key,
+                   ExtraArgs=extra, Config=cfg)  # fmt: skip
+        head = self._call(f"check of {key}", self.client.head_object, Bucket=self.bucket, Key=key)
+        if head["ContentLength"] != size or head.get("Metadata", {}).get("sha256") != digest:
+            raise StorageError(f"Upload of {key} did not verify (size or sha256 differs).")
+        return StoredFile(Path(key).name, size, digest, f"s3://{self.bucket}/{key}")
+
+    def _download(self, key: str, dest: Path) -> Path:
+        import os
+        import tempfile
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+        os.close(fd)
+        try:
+            self._call(f"download of {key}", self.client.download_file, self.bucket, key, tmp)
+            os.replace(tmp, dest)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return dest
+
+    def put_asset(self, asset_id: str, files: dict[str, Path]) -> dict[str, StoredFile]:
+        names = sorted(files, key=lambda n: n == "metadata.json")  # metadata.json goes last
+        stored = {}
+        for name in names:
+            stored[name] = self._upload(object_key(self.prefix, asset_id, name), files[name])
+        return stored
+
+    def put_file(self, asset_id: str, name: str, path: Path) -> StoredFile:
+        return self._upload(object_key(self.prefix, asset_id, name), path)
+
+    def _list(self, prefix: str) -> list[dict]:
+        self.ensure_bucket()
+        out = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = self._call("listing", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
+        for page in pages:
+            out.extend(page.get("Contents", []))
+        return out
+
+    def list_assets(self) -> list[dict]:
+        """Every asset's metadata.json, newest first; metadata bodies are cached in diskcache
+        by (key, ETag), so a listing costs one paginated LIST plus GETs for changed assets."""
+        import diskcache
+
+        objects = [o for o in self._list(self.prefix + "/")
+                   if o["Key"].endswith("/metadata.json") and "/.jobs/" not in o["Key"]]  # fmt: skip
+        out = []
+        with diskcache.Cache(str(self.settings.cache_dir / "s3-index")) as cache:
+            for o in objects:
+                ck = f"{self.bucket}/{o['Key']}@{o['ETag']}"
+                meta = cache.get(ck)
+                if meta is None:
+                    body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
+                        "Body"
+                    ].read()
+                    try:
+                        meta = json.loads(body)
+                    except json.JSONDecodeError:
+                        continue
+                    cache.set(ck, meta)
+                out.append(meta)
+        return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
+
+    def get_metadata(self, asset_id: str) -> dict:
+        key = object_key(self.prefix, asset_id, "metadata.json")
+        try:
+            body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=key)["Body"].read()
+        except StorageError as e:
+            raise StorageError(f"Asset '{asset_id}' is not in {self.location()}.") from e
+        return json.loads(body)
+
+    def local_path(self, asset_id: str, name: str) -> Path:
+        """Download ``name`` of ``asset_id`` into the local cache (once per ETag)."""
+        key = object_key(self.prefix, asset_id, check_name(name))
+        head = self._call(f"check of {key}", self.client.head_object, Bucket=self.bucket, Key=key)
+        dest = self.cache_root / check_id(asset_id, "asset id") / head["ETag"].strip('"') / name
+        if not dest.is_file():
+            self._download(key, dest)
+        return dest
+
+    def presigned_url(self, asset_id: str, name: str, expires_s: int | None = None) -> str:
+        """A time-limited HTTPS link to one file (for "copy link" and sharing)."""
+        key = object_key(self.prefix, asset_id, name)
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key},
+            ExpiresIn=expires_s or self.settings.s3_presign_expiry_s,
+        )  # fmt: skip
+
+    def delete_asset(self, asset_id: str) -> None:
+        keys = [o["Key"] for o in self._list(f"{self.prefix}/{check_id(asset_id, 'asset id')}/")]
+        for i in range(0, len(keys), 1000):
+            batch = {"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True}
+            self._call("delete", self.client.delete_objects, Bucket=self.bucket, Delete=batch)
+
+    # --- job checkpoints ----------------------------------------------------------------------
+    def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:
+        self._upload(job_key(self.prefix, job_id, rel), path)
+
+    def fetch_job(self, job_id: str, folder: Path) -> bool:
+        """Pull a job's checkpoint and every output it lists into ``folder``; False if the
+        store has no such job."""
+        from botocore.exceptions import ClientError
+
+        key = job_key(self.prefix, job_id, "checkpoint.json")
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError:
+            return False
+        self._download(key, Path(folder) / "checkpoint.json")
+        cp = json.loads((Path(folder) / "checkpoint.json").read_text())
+        for state in cp.get("steps", {}).values():
+            for out in state.get("outputs", {}).values():
+                local = Path(folder) / out["path"]
+                if not local.is_file() or sha256_file(local) != out["sha256"]:
+                    try:
+                        self._download(job_key(self.prefix, job_id, out["path"]), local)
+                    except StorageError:
+                        continue  # missing in the store: that step reruns on resume
+        return True
+
+    def list_job_checkpoints(self) -> list[dict]:
+        out = []
+        for o in self._list(f"{self.prefix}/.jobs/"):
+            if o["Key"].endswith("/checkpoint.json") and o["Key"].count("/") == self.prefix.count("/") + 3:
+                body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
+                    "Body"
+                ].read()
+                try:
+                    out.append(json.loads(body))
+                except json.JSONDecodeError:
+                    continue
+        return out

@@ -1,0 +1,259 @@
+"""Jobs with ASSET_STORE=s3 (moto on loopback over HTTP): publish, resume on another machine,
+outage mid-upload, list, secrets never stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from core.fsutil import sha256_file
+from core.jobs.checkpoint import STEPS, Checkpoint
+from core.jobs.pipeline import Job, jobs_root, run_to_completion
+from core.storage import open_store
+
+
+def all_keys(store) -> list[str]:
+    return [o["Key"] for o in store._list(store.prefix + "/")]
+
+
+def check_bucket_consistent(store) -> None:
+    """Every asset prefix has metadata.json, and every file it lists is there with its sha256."""
+    keys = set(all_keys(store))
+    assets = {k.split("/")[1] for k in keys if not k.split("/")[1].startswith(".")}
+    for aid in assets:
+        assert f"{store.prefix}/{aid}/metadata.json" in keys, f"orphaned asset folder {aid}"
+        meta = store.get_metadata(aid)
+        for name, info in meta["files"].items():
+            head = store.client.head_object(Bucket=store.bucket, Key=f"{store.prefix}/{aid}/{name}")
+            assert head["Metadata"]["sha256"] == info["sha256"] and head["ContentLength"] == info["size"]
+
+
+def test_a_job_publishes_to_s3(s3_env, isolated_settings):
+    assets = isolated_settings / "assets"
+    result = run_to_completion(Job.create("oak barrel", asset_dir=assets, formats=["glb", "obj"]))
+    store = open_store()
+    assert [m["asset_id"] for m in store.list_assets()] == [result["asset_id"]]
+    keys = all_keys(store)
+    assert f"assets/{result['asset_id']}/model.glb" in keys
+    assert f"assets/.jobs/{result['job_id']}/checkpoint.json" in keys
+    assert Path(result["files"]["glb"]).is_file()  # served from the local download cache
+    check_bucket_consistent(store)
+
+
+def test_resume_on_another_machine_with_an_empty_folder(s3_env, tmp_path):
+    machine_a, machine_b = tmp_path / "a", tmp_path / "b"
+    job = Job.create("war hammer", asset_dir=machine_a, formats=["glb"])
+    gen = job.run()
+    for ev in gen:
+        if ev.step == "process" and ev.kind == "done":
+            break
+    gen.close()  # machine A dies here
+    before = Checkpoint.load(job.folder)
+    shutil.rmtree(machine_a)
+
+    resumed = Job.open(job.job_id, machine_b)  # pulls checkpoint + outputs from S3
+    events = list(resumed.run())
+    assert [e.step for e in events if e.kind == "skip"] == ["spec", "generate", "process"]
+    after = Checkpoint.load(resumed.folder)
+    for step in ("spec", "generate", "process"):
+        assert after.steps[step].finished_at == before.steps[step].finished_at
+    assert after.status == "done"
+    check_bucket_consistent(open_store(root=machine_b))
+
+
+def test_cli_list_and_resume_all_from_the_store(s3_env, tmp_path):
+    env = {**os.environ}
+    first = tmp_path / "first"
+    job = Job.create("anvil", asset_dir=first, formats=["glb"])
+    gen = job.run()
+    for ev in gen:
+        if ev.step == "generate" and ev.kind == "done":
+            break
+    gen.close()
+    shutil.rmtree(first)
+    fresh = tmp_path / "fresh"
+    listed = subprocess.run([sys.executable, "-m", "core", "list", "--json", "--out", str(fresh)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    rows = [json.loads(x) for x in listed.stdout.splitlines()]
+    assert {"type": "job", "job_id": job.job_id}.items() <= next(
+        r for r in rows if r["type"] == "job"
+    ).items()
+    proc = subprocess.run([sys.executable, "-m", "core", "resume", "--all", "--json", "--out", str(fresh)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[0])["status"] == "done"
+    listed = subprocess.run([sys.executable, "-m", "core", "list", "--json", "--out", str(tmp_path / "third")],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    rows = [json.loads(x) for x in listed.stdout.splitlines()]
+    assert [r["status"] for r in rows if r["type"] == "job"] == ["done"]
+    assert len([r for r in rows if r["type"] == "asset"]) == 1
+
+
+def test_store_outage_mid_upload_completes_when_it_is_back(s3_env, moto, isolated_settings, monkeypatch):
+    from s3server import TcpProxy
+
+    from core.config import get_settings
+
+    proxy = TcpProxy(moto.port)
+    monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
+    monkeypatch.setenv("S3_RETRY_WINDOW_S", "30")
+    get_settings.cache_clear()
+    try:
+        job = Job.create("pine tree", asset_dir=isolated_settings / "assets", formats=["glb", "obj", "stl"])
+        restored = threading.Timer(3.0, proxy.restore)
+        for ev in job.run():
+            if ev.step == "store" and ev.kind == "start":
+                proxy.cut()  # the store goes down as the upload starts ...
+                restored.start()  # ... and comes back 3 s later
+        cp = Checkpoint.load(job.folder)
+        assert cp.status == "done" and cp.steps["store"].attempts == 1
+        check_bucket_consistent(open_store())
+    finally:
+        proxy.close()
+
+
+def test_store_down_leaves_the_job_resumable_with_files_safe(s3_env, moto, isolated_settings, monkeypatch):
+    from s3server import TcpProxy
+
+    from core.config import get_settings
+    from core.errors import StorageError
+
+    proxy = TcpProxy(moto.port)
+    monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
+    monkeypatch.setenv("S3_RETRY_WINDOW_S", "1")
+    get_settings.cache_clear()
+    try:
+        assets = isolated_settings / "assets"
+        job = Job.create("iron lantern", asset_dir=assets, formats=["glb"])
+        with pytest.raises(StorageError):
+            for ev in job.run():
+                if ev.step == "thumbnail" and ev.kind == "done":
+                    proxy.cut()
+        cp = Checkpoint.load(job.folder)
+        assert cp.status == "interrupted" and cp.steps["store"].status == "pending"
+        assert (job.folder / "exports" / "model.glb").is_file()
+        proxy.restore()
+        events = list(Job.open(job.job_id, assets).run())
+        assert [e.step for e in events if e.kind == "done"] == ["store"]
+    finally:
+        proxy.close()
+
+
+def test_wrong_credentials_are_a_clear_error_without_a_retry_storm(s3_env, isolated_settings, monkeypatch):
+    from core.config import get_settings
+    from core.errors import StorageError
+
+    # moto accepts any key by default; ask it to check them as AWS would
+    monkeypatch.setenv("S3_BUCKET", "wb-auth-check")
+    get_settings.cache_clear()
+    store = open_store()
+
+    def deny(**kwargs):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "InvalidAccessKeyId", "Message": "bad key"}}, "HeadBucket")
+
+    calls = []
+    monkeypatch.setattr(store.client, "head_bucket", lambda **kw: calls.append(1) or deny(**kw))
+    t0 = time.monotonic()
+    with pytest.raises(StorageError, match="credentials"):
+        store.list_assets()
+    assert len(calls) == 1 and time.monotonic() - t0 < 5
+
+
+def test_secrets_never_reach_checkpoints_metadata_or_objects(s3_env, isolated_settings, monkeypatch):
+    monkeypatch.setenv("LLM_API_KEY", "sk-live-secret-llm-key-123")
+    from core.config import get_settings
+
+    get_settings.cache_clear()
+    assets = isolated_settings / "assets"
+    run_to_completion(Job.create("gemstone ring", asset_dir=assets, formats=["glb"]))
+    secrets = [
+        os.environ["AWS_SECRET_ACCESS_KEY"],
+        os.environ["AWS_ACCESS_KEY_ID"],
+        "sk-live-secret-llm-key-123",
+    ]
+    store = open_store()
+    for key in all_keys(store):
+        body = store.client.get_object(Bucket=store.bucket, Key=key)["Body"].read()
+        assert not any(s.encode() in body for s in secrets), key
+    for path in assets.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(s.encode() in data for s in secrets), path
+
+
+def test_sigkill_at_24_seeded_points_then_resume(s3_env, tmp_path):
+    """SIGKILL the CLI at 24 seeded points spread over every step (4 per step, in a seeded
+    random order), resuming after each; then every job is done, no completed step ran twice,
+    and the bucket holds no partial or orphaned asset."""
+    import random
+    import signal
+
+    rng = random.Random(20261122)
+    targets = [s for s in STEPS for _ in range(4)]
+    rng.shuffle(targets)
+    out, env = tmp_path / "out", {**os.environ}
+    prompts = ["oak barrel", "anvil", "pine tree", "iron lantern", "tavern stool", "war hammer"]
+
+    def snapshot() -> dict[tuple[str, str], str]:
+        states = {}
+        for d in jobs_root(out).iterdir() if jobs_root(out).exists() else []:
+            if (d / "checkpoint.json").exists():
+                cp = Checkpoint.load(d)  # never half-written: a parse error fails the test
+                for step in STEPS:
+                    states[(cp.job_id, step)] = cp.steps[step].status
+        return states
+
+    resume = [sys.executable, "-m", "core", "resume", "--all", "--out", str(out)]
+    done_at: dict[tuple[str, str], str] = {}
+    kills = []
+    for i, target in enumerate(targets):
+        before = snapshot()
+        if any(k[1] == target and v != "done" for k, v in before.items()):
+            cmd = resume
+        else:  # every job is past this step: start a new one
+            cmd = [sys.executable, "-m", "core", "generate", prompts[i % len(prompts)], "--formats", "glb",
+                   "--out", str(out)]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while proc.poll() is None:
+            now = snapshot()
+            hit = [
+                k
+                for k, v in now.items()
+                if k[1] == target and v in ("running", "done") and before.get(k) != v
+            ]
+            if hit:
+                time.sleep(rng.uniform(0, 0.05))
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                kills.append(target)
+                break
+            time.sleep(0.005)
+        for d in jobs_root(out).iterdir():
+            cp = Checkpoint.load(d)
+            for step in STEPS:
+                if cp.steps[step].status == "done":
+                    done_at.setdefault((cp.job_id, step), cp.steps[step].finished_at)
+    final = subprocess.run(resume, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert len(kills) >= 20 and set(kills) == set(STEPS), kills
+    cps = [Checkpoint.load(d) for d in jobs_root(out).iterdir()]
+    assert cps and all(cp.status == "done" for cp in cps)
+    for (job_id, step), finished in done_at.items():  # completed once, never redone
+        assert next(c for c in cps if c.job_id == job_id).steps[step].finished_at == finished
+    store = open_store(root=out)
+    check_bucket_consistent(store)
+    for cp in cps:
+        meta = store.get_metadata(cp.asset_id)
+        assert meta["files"]["model.glb"]["sha256"] == sha256_file(store.local_path(cp.asset_id, "model.glb"))
+    print(f"kills={len(kills)} by step={ {s: kills.count(s) for s in STEPS} }")

@@ -1,0 +1,148 @@
+"""One contract suite for every store (local folder, S3 over HTTP to moto on loopback), plus
+S3-specific behaviour: checksums, content types, presigned URLs, keys, faults."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.errors import StorageError
+from core.fsutil import sha256_file
+from core.storage import open_store
+from core.storage.keys import job_key, object_key
+
+
+def make_files(folder: Path, asset_id: str, size: int = 2048) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"model.glb": folder / "model.glb", "spec.json": folder / "spec.json",
+             "metadata.json": folder / "metadata.json"}  # fmt: skip
+    files["model.glb"].write_bytes(bytes(range(256)) * (size // 256))
+    files["spec.json"].write_text('{"name": "x"}')
+    files["metadata.json"].write_text(json.dumps({"asset_id": asset_id, "name": asset_id,
+                                                  "created_at": "2026-01-01T00:00:00"}))  # fmt: skip
+    return files
+
+
+class StoreContract:
+    """Every store passes these; subclasses provide the ``store`` fixture."""
+
+    def test_put_list_read_delete(self, store, tmp_path):
+        files = make_files(tmp_path / "src", "barrel-0001")
+        stored = store.put_asset("barrel-0001", files)
+        assert stored["model.glb"].sha256 == sha256_file(files["model.glb"])
+        assert [m["asset_id"] for m in store.list_assets()] == ["barrel-0001"]
+        assert store.get_metadata("barrel-0001")["name"] == "barrel-0001"
+        local = store.local_path("barrel-0001", "model.glb")
+        assert local.read_bytes() == files["model.glb"].read_bytes()
+        store.delete_asset("barrel-0001")
+        assert store.list_assets() == []
+        with pytest.raises(StorageError):
+            store.get_metadata("barrel-0001")
+
+    def test_replacing_an_asset_and_adding_a_file(self, store, tmp_path):
+        store.put_asset("crate-0001", make_files(tmp_path / "a", "crate-0001"))
+        newer = make_files(tmp_path / "b", "crate-0001", size=4096)
+        store.put_asset("crate-0001", newer)
+        assert store.local_path("crate-0001", "model.glb").stat().st_size == 4096
+        extra = tmp_path / "checkpoint.json"
+        extra.write_text("{}")
+        store.put_file("crate-0001", "checkpoint.json", extra)
+        assert store.local_path("crate-0001", "checkpoint.json").read_text() == "{}"
+
+    @pytest.mark.parametrize("bad", ["../etc", "/abs", "UPPER", "a/b", "", "x" * 200])
+    def test_unsafe_ids_are_refused(self, store, tmp_path, bad):
+        with pytest.raises(StorageError):
+            store.put_asset(bad, make_files(tmp_path / "src", "ok"))
+
+    def test_listing_many_assets_newest_first(self, store, tmp_path):
+        for i in range(30):
+            files = make_files(tmp_path / f"s{i}", f"asset-{i:03d}", size=256)
+            meta = json.loads(files["metadata.json"].read_text())
+            meta["created_at"] = f"2026-01-01T00:00:{i:02d}"
+            files["metadata.json"].write_text(json.dumps(meta))
+            store.put_asset(f"asset-{i:03d}", files)
+        listed = store.list_assets()
+        assert len(listed) == 30 and listed[0]["asset_id"] == "asset-029"
+
+
+class TestLocalStore(StoreContract):
+    @pytest.fixture
+    def store(self, isolated_settings):
+        return open_store("local")
+
+
+class TestS3Store(StoreContract):
+    @pytest.fixture
+    def store(self, s3_env):
+        return open_store("s3")
+
+    def test_objects_carry_sha256_and_content_type(self, store, s3_env, tmp_path):
+        files = make_files(tmp_path / "src", "ring-0001")
+        store.put_asset("ring-0001", files)
+        head = store.client.head_object(Bucket=s3_env["bucket"], Key="assets/ring-0001/model.glb")
+        assert head["ContentType"] == "model/gltf-binary"
+        assert head["Metadata"]["sha256"] == sha256_file(files["model.glb"])
+
+    def test_objects_are_private_and_shared_by_presigned_url(self, store, tmp_path):
+        store.put_asset("key-0001", make_files(tmp_path / "src", "key-0001"))
+        url = store.presigned_url("key-0001", "model.glb", expires_s=120)
+        assert "X-Amz-Signature" in url and "X-Amz-Expires=120" in url
+        assert urllib.request.urlopen(url).read() == (tmp_path / "src" / "model.glb").read_bytes()
+
+    def test_multipart_upload_of_a_large_file(self, store, s3_env, tmp_path, monkeypatch):
+        from core.config import get_settings
+
+        monkeypatch.setenv("S3_MULTIPART_MB", "5")
+        get_settings.cache_clear()
+        store = open_store("s3")
+        files = make_files(tmp_path / "src", "big-0001", size=12 * 1024 * 1024)
+        store.put_asset("big-0001", files)
+        head = store.client.head_object(Bucket=s3_env["bucket"], Key="assets/big-0001/model.glb")
+        assert head["ETag"].strip('"').endswith("-3")  # three parts
+        assert sha256_file(store.local_path("big-0001", "model.glb")) == sha256_file(files["model.glb"])
+
+    def test_missing_bucket_is_a_clear_error(self, s3_env, monkeypatch, tmp_path):
+        from core.config import get_settings
+
+        monkeypatch.setenv("S3_CREATE_BUCKET", "false")
+        monkeypatch.setenv("S3_BUCKET", "no-such-bucket-here")
+        get_settings.cache_clear()
+        with pytest.raises(StorageError, match="does not exist"):
+            open_store("s3").put_asset("a-1", make_files(tmp_path / "src", "a-1"))
+
+    def test_unreachable_endpoint_fails_after_the_retry_window(self, s3_env, monkeypatch, tmp_path):
+        import time
+
+        from s3server import free_port
+
+        from core.config import get_settings
+
+        monkeypatch.setenv("S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+        monkeypatch.setenv("S3_RETRY_WINDOW_S", "1")
+        get_settings.cache_clear()
+        t0 = time.monotonic()
+        with pytest.raises(StorageError, match="reachable|failed"):
+            open_store("s3").list_assets()
+        assert time.monotonic() - t0 < 60  # bounded: no retry storm
+
+    def test_s3_store_needs_a_bucket(self, isolated_settings, monkeypatch):
+        from core.config import get_settings
+
+        monkeypatch.delenv("S3_BUCKET", raising=False)
+        get_settings.cache_clear()
+        with pytest.raises(StorageError, match="S3_BUCKET"):
+            open_store("s3")
+
+
+def test_keys_are_built_and_checked_in_one_place():
+    assert object_key("assets/", "sword-1", "model.glb") == "assets/sword-1/model.glb"
+    assert (
+        job_key("assets", "0123456789ab", "exports/model.glb")
+        == "assets/.jobs/0123456789ab/exports/model.glb"
+    )
+    for bad in ("../x", "a/../b", "/etc/passwd", "a/b/c"):
+        with pytest.raises(StorageError):
+            job_key("assets", "0123456789ab", bad)

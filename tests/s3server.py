@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -76,10 +77,8 @@ class TcpProxy:
     def cut(self) -> None:
         self.up.clear()
         for c in list(self._conns):
-            try:
+            with contextlib.suppress(OSError):
                 c.close()
-            except OSError:
-                pass
         self._conns.clear()
 
     def restore(self) -> None:
@@ -113,10 +112,8 @@ class TcpProxy:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.cut()

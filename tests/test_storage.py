@@ -124,7 +124,7 @@ class TestS3Store(StoreContract):
         monkeypatch.setenv("S3_RETRY_WINDOW_S", "1")
         get_settings.cache_clear()
         t0 = time.monotonic()
-        with pytest.raises(StorageError, match="reachable|failed"):
+        with pytest.raises(StorageError, match=r"reachable|failed"):
             open_store("s3").list_assets()
         assert time.monotonic() - t0 < 60  # bounded: no retry storm
 

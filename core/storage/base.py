@@ -51,8 +51,9 @@ class Store(ABC):
         """Human-readable location (folder or bucket URL), no secrets."""
 
     # --- job checkpoints (a store that is not the local disk overrides these) ---------------
-    def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:
-        """Copy a job file (checkpoint or step output) to the store; local: nothing to do."""
+    def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:  # noqa: B027
+        """Copy a job file (checkpoint or step output) to the store; the local store holds
+        the job folders already, so by default there is nothing to do."""
 
     def fetch_job(self, job_id: str, folder: Path) -> bool:
         """Bring a job's checkpoint and outputs into ``folder``; True if the job exists."""

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     blender_path: str | None = Field(None, description="Blender executable for FBX/.blend.")
     blender_timeout_s: float = Field(180.0, gt=0, description="Timeout of one Blender export.")
     thumbnail_size: int = Field(512, ge=64, le=2048, description="Thumbnail edge, pixels.")
+    resume_interrupted: str = Field(
+        "ask", pattern="^(ask|auto)$", description="Jobs found interrupted at app start: ask | auto."
+    )
     asset_store: str = Field("local", description="Where assets live: local | s3.")
     s3_bucket: str | None = Field(None, description="S3 bucket (ASSET_STORE=s3).")
     s3_prefix: str = Field("assets", description="Key prefix inside the bucket.")

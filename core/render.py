@@ -7,6 +7,7 @@ VTK picks EGL (or OSMesa) when there is no display, so this works on headless se
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,10 @@ import numpy as np
 from core.errors import RenderError
 from core.fsutil import atomic_write_bytes
 from core.mesh.asset_mesh import AssetMesh, hex_to_rgba
+
+# VTK's OpenGL contexts are not thread-safe, and a first `import pyvista` racing in two
+# threads hands one of them a half-initialised module: render one image at a time.
+_RENDER_LOCK = threading.Lock()
 
 
 def to_pyvista(mesh: AssetMesh):
@@ -28,6 +33,12 @@ def to_pyvista(mesh: AssetMesh):
 
 
 def render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
+    """Thread-safe wrapper of :func:`_render_png` (one render at a time per process)."""
+    with _RENDER_LOCK:
+        return _render_png(mesh, size, background)
+
+
+def _render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
     """Render ``mesh`` from a three-quarter view to PNG bytes (``size`` x ``size`` pixels).
 
     Raises

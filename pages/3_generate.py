@@ -84,3 +84,18 @@ elif snap is not None and snap.status == "done":
         show_result(Job.open(job_id, asset_dir).result(), key="generate")
     except WorkbenchError as e:
         st.error(str(e))
+
+with st.expander("Interrupted jobs"):
+    from core.jobs.pipeline import Job, list_jobs
+
+    waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if cp.status in ("interrupted", "cancelled")
+               and not (runner.snapshot(cp.job_id) and runner.snapshot(cp.job_id).active)]  # fmt: skip
+    if not waiting:
+        st.caption("None: every job finished.")
+    for cp in waiting[:20]:
+        c1, c2 = st.columns([4, 1])
+        done = sum(s.status == "done" for s in cp.steps.values())
+        c1.text(f"{cp.inputs.description[:60]} · {cp.status} · {done}/{len(cp.steps)} steps done")
+        if c2.button("Resume", key=f"generate.resume.{cp.job_id}"):
+            st.session_state["generate.job_id"] = runner.submit(Job.open(cp.job_id, asset_dir))
+            st.rerun()

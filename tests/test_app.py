@@ -217,3 +217,44 @@ def test_gallery_filters_view_and_delete(isolated_settings):
     assert not at.exception and at.subheader[0].value == "Elvish Sword"
     at.button(key="gallery.delete").click().run()
     assert not at.exception and not (assets / sword_id).exists()
+
+
+def test_twenty_sessions_generate_at_once_without_cross_talk(isolated_settings):
+    from ui.runtime import get_runner
+
+    prompts = ["oak barrel", "anvil", "pine tree", "iron lantern", "tavern stool"] * 4
+    sessions = []
+    for i, text in enumerate(prompts):
+        at = app("3_generate.py", text)
+        at.session_state["generate.seed"] = i
+        at.button(key="generate.run").click().run()
+        sessions.append(at)
+    job_ids = [at.session_state["generate.job_id"] for at in sessions]
+    assert len(set(job_ids)) == 20
+    runner = get_runner()
+    for job_id in job_ids:
+        snap = runner.wait(job_id, timeout=180)
+        assert snap.status == "done", snap.error
+    for at, text in zip(sessions, prompts, strict=True):
+        at.run()
+        assert not at.exception
+        result = runner.snapshot(at.session_state["generate.job_id"]).result
+        assert result["archetype"] == BuiltinSpecWriter().write(text).archetype
+    gallery = app("4_gallery.py")
+    assert "20 of 20 assets" in gallery.caption[0].value
+
+
+def test_pages_with_the_s3_store(s3_env, isolated_settings):
+    at = app("3_generate.py", "gemstone ring")
+    at.button(key="generate.run").click().run()
+    at = wait_for_job(at)
+    assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error] + [
+        w.value for w in at.warning
+    ]
+    share = at.text_input(key="generate.share").value
+    assert "X-Amz-Signature" in share
+    gallery = app("4_gallery.py")
+    assert any("s3://" in c.value for c in gallery.sidebar.caption), [
+        c.value for c in gallery.sidebar.caption
+    ]
+    assert not gallery.exception and any(t.value == "Gemstone Ring" for t in gallery.text)

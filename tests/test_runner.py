@@ -60,3 +60,23 @@ def test_failures_are_reported_not_raised(isolated_settings, monkeypatch):
     job = Job.create("anvil", asset_dir=isolated_settings / "assets", formats=["fbx"])
     snap = runner.wait(runner.submit(job))
     assert snap.status == "failed" and "Blender" in snap.error
+
+
+def test_server_start_marks_dead_jobs_interrupted_and_leaves_live_ones(isolated_settings):
+    from filelock import FileLock
+
+    from core.jobs.runner import recover_interrupted
+
+    assets = isolated_settings / "assets"
+    dead = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    gen = dead.run()
+    next(gen)
+    gen.close()  # left "running" with no process behind it
+    live = Job.create("oak barrel", asset_dir=assets, formats=["glb"])
+    live.cp.status = "running"
+    live.cp.save(live.folder)
+    with FileLock(str(live.folder / ".lock")):  # another process is running it
+        found = recover_interrupted(assets)
+    assert found == [dead.job_id]
+    assert Checkpoint.load(dead.folder).status == "interrupted"
+    assert Checkpoint.load(live.folder).status == "running"

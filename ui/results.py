@@ -67,12 +67,25 @@ def show_result(result: dict, key: str) -> None:
             FORMATS[fmt].label, path.read_bytes(), file_name=f"{result['asset_id']}{path.suffix}",
             mime=FORMATS[fmt].mime_type, key=f"{key}.download.{fmt}", width="stretch",
         )  # fmt: skip
+    link_store = _store_with_links()
+    if link_store is not None and files:
+        name = (files.get("glb") or next(iter(files.values()))).name
+        url = link_store.presigned_url(result["asset_id"], name)
+        st.text_input(f"Share link to {name} (expires in {link_store.settings.s3_presign_expiry_s // 60} min)",
+                      url, key=f"{key}.share", help="Select and copy; anyone with the link can download.")  # fmt: skip
     meta = folder / "metadata.json"
     version = str(meta.stat().st_mtime_ns) if meta.exists() else "0"
     cols[len(files) % len(cols)].download_button(
         "Everything (.zip)", _zip_cached(str(folder), version), file_name=f"{result['asset_id']}.zip",
         mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
     )  # fmt: skip
+
+
+def _store_with_links():
+    from ui.runtime import get_store
+
+    store = get_store()
+    return store if store.presigned_url("probe-0000", "model.glb", 60) is not None else None
 
 
 def _job_folder(result: dict) -> Path | None:

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 
 @st.cache_resource(show_spinner=False)
 def get_runner():
-    """The embedded background job runner (one per server process)."""
-    from core.jobs.runner import EmbeddedRunner
+    """The embedded background job runner (one per server process). At server start, jobs
+    left running by a dead process are marked interrupted; with RESUME_INTERRUPTED=auto they
+    are resumed at once, otherwise the Generate page offers them for resume."""
+    from core.config import get_settings
+    from core.jobs.pipeline import Job
+    from core.jobs.runner import EmbeddedRunner, recover_interrupted
 
-    return EmbeddedRunner(max_workers=2)
+    runner = EmbeddedRunner(max_workers=2)
+    settings = get_settings()
+    interrupted = recover_interrupted(settings.asset_dir)
+    if settings.resume_interrupted == "auto":
+        for job_id in interrupted:
+            runner.submit(Job.open(job_id, settings.asset_dir))
+    return runner
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(name: str, root: str, bucket: str | None, endpoint: str | None):
+    from core.storage import open_store
+
+    return open_store(name, Path(root))
 
 
 def get_store():
-    from core.storage import open_store
+    """The configured asset store (local folder or S3), shared by every session."""
+    from core.config import get_settings
 
-    return open_store()
+    s = get_settings()
+    return _store_for(s.asset_store, str(s.asset_dir), s.s3_bucket, s.s3_endpoint_url)
 
 
 @st.cache_data(ttl=10, show_spinner=False)

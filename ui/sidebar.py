@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import WorkbenchError
+
 
 @st.cache_data(ttl=60, show_spinner=False)
 def backend_rows() -> list[dict]:
@@ -37,9 +39,6 @@ def available(kind: str, name: str) -> tuple[bool, str]:
 
 
 def render_sidebar() -> None:
-    from core.config import get_settings
-
-    settings = get_settings()
     with st.sidebar:
         st.markdown(f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
                     f"**Generator:** `{st.session_state['generate.backend']}`")  # fmt: skip
@@ -47,4 +46,10 @@ def render_sidebar() -> None:
             for row in backend_rows():
                 icon = ":green[:material/check_circle:]" if row["available"] else ":red[:material/block:]"
                 st.markdown(f"{icon} {row['kind']} **{row['name']}**  \n:gray[{row['reason']}]")
-        st.caption(f"Assets are stored in `{settings.asset_dir.resolve()}`")
+        from ui.runtime import get_store
+
+        try:
+            where = get_store().location()
+        except WorkbenchError as e:
+            where = f"unavailable: {e}"
+        st.caption(f"Assets are stored in `{where}`")

@@ -169,3 +169,33 @@ def snapshot_from_checkpoint(job_id: str, asset_dir: Path) -> JobSnapshot | None
     status = "interrupted" if cp.status in ("running", "pending") else cp.status
     done = sum(cp.steps[s].status == "done" for s in STEPS)
     return JobSnapshot(job_id, cp.asset_id, status, fraction=done / len(STEPS), error=cp.error)
+
+
+def recover_interrupted(asset_dir: Path) -> list[str]:
+    """Mark jobs left ``running``/``pending`` by a process that is gone as ``interrupted``.
+
+    A job whose file lock is held is alive in another process (a CLI run, another server)
+    and is left alone. Returns the ids of the interrupted jobs (resumable).
+    """
+    from filelock import FileLock, Timeout
+
+    from core.jobs.pipeline import list_jobs
+
+    found = []
+    for cp in list_jobs(asset_dir, include_store=False):
+        if cp.status not in ("running", "pending", "interrupted"):
+            continue
+        folder = jobs_root(asset_dir) / cp.job_id
+        lock = FileLock(str(folder / ".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue  # alive elsewhere
+        try:
+            if cp.status != "interrupted":
+                cp.status = "interrupted"
+                cp.save(folder)
+        finally:
+            lock.release()
+        found.append(cp.job_id)
+    return found

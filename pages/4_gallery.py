@@ -69,7 +69,8 @@ st.caption(f"{len(shown)} of {len(assets)} assets · page {page} of {pages}")
 cols = st.columns(4)
 for i, meta in enumerate(shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]):
     with cols[i % 4], st.container(border=True):
-        st.image(str(store.local_path(meta["asset_id"], "thumbnail.png")), width="stretch")
+        thumb_sha = meta.get("files", {}).get("thumbnail.png", {}).get("sha256")
+        st.image(str(store.local_path(meta["asset_id"], "thumbnail.png", thumb_sha)), width="stretch")
         st.text(meta["name"])  # plain text: names are never rendered as HTML or markdown
         st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris · "
                    f"{meta['created_at'][:10]}")  # fmt: skip

@@ -39,8 +39,9 @@ class Store(ABC):
         """metadata.json of ``asset_id``; raises ``StorageError`` if absent."""
 
     @abstractmethod
-    def local_path(self, asset_id: str, name: str) -> Path:
-        """A local path to read ``name`` of ``asset_id`` from (downloaded if remote)."""
+    def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
+        """A local path to read ``name`` of ``asset_id`` from (downloaded if remote; a known
+        ``sha256`` lets a remote store reuse its cached copy without a request)."""
 
     @abstractmethod
     def delete_asset(self, asset_id: str) -> None:

@@ -84,7 +84,7 @@ class LocalStore(Store):
                 continue  # a broken asset folder is skipped, not fatal to the gallery
         return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
 
-    def local_path(self, asset_id: str, name: str) -> Path:
+    def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
         path = self.asset_dir(asset_id) / check_name(name)
         if not path.is_file():
             raise StorageError(f"Asset '{asset_id}' has no file '{name}'.")

@@ -135,7 +135,7 @@ class S3Store(Store):
         self.ensure_bucket()
         digest, size = sha256_file(path), Path(path).stat().st_size
         chunk = self.settings.s3_multipart_mb * 1024 * 1024
-        cfg = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, use_threads=False)
+        cfg = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=8)
         extra = {"ContentType": content_type(key), "Metadata": {"sha256": digest}}
         self._call(f"upload of {key}", self.client.upload_file, str(path), self.bucket, key,
                    ExtraArgs=extra, Config=cfg)  # fmt: skip
@@ -159,10 +159,17 @@ class S3Store(Store):
         return dest
 
     def put_asset(self, asset_id: str, files: dict[str, Path]) -> dict[str, StoredFile]:
+        """Upload every file, ``metadata.json`` last, then the asset's small index entry
+        (``<prefix>/.index/<asset_id>.json``, a copy of metadata.json) that the gallery lists."""
         names = sorted(files, key=lambda n: n == "metadata.json")  # metadata.json goes last
         stored = {}
         for name in names:
             stored[name] = self._upload(object_key(self.prefix, asset_id, name), files[name])
+        if "metadata.json" in files:
+            self._upload(
+                f"{self.prefix}/.index/{check_id(asset_id, 'asset id')}.json", files["metadata.json"]
+            )
+        self._forget_listing()
         return stored
 
     def put_file(self, asset_id: str, name: str, path: Path) -> StoredFile:
@@ -177,29 +184,59 @@ class S3Store(Store):
             out.extend(page.get("Contents", []))
         return out
 
-    def list_assets(self) -> list[dict]:
-        """Every asset's metadata.json, newest first; metadata bodies are cached in diskcache
-        by (key, ETag), so a listing costs one paginated LIST plus GETs for changed assets."""
+    LISTING_TTL_S = 30
+
+    def _index_cache(self):
         import diskcache
 
-        objects = [o for o in self._list(self.prefix + "/")
-                   if o["Key"].endswith("/metadata.json") and "/.jobs/" not in o["Key"]]  # fmt: skip
-        out = []
-        with diskcache.Cache(str(self.settings.cache_dir / "s3-index")) as cache:
+        return diskcache.Cache(str(self.settings.cache_dir / "s3-index"))
+
+    def _forget_listing(self) -> None:
+        with self._index_cache() as cache:
+            cache.delete(f"listing:{self.bucket}/{self.prefix}")
+
+    def list_assets(self) -> list[dict]:
+        """Every asset's metadata, newest first.
+
+        One paginated LIST of ``<prefix>/.index/`` (one small JSON per asset), then GETs,
+        in parallel, only for index entries whose (key, ETag) is not in diskcache yet. The
+        whole listing is cached for 30 s (dropped at once by this store's own writes), so
+        paging through the gallery does not re-list the bucket.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        listing_key = f"listing:{self.bucket}/{self.prefix}"
+        with self._index_cache() as cache:
+            cached = cache.get(listing_key)
+            if cached is not None:
+                return cached
+            objects = [o for o in self._list(f"{self.prefix}/.index/") if o["Key"].endswith(".json")]
+            bodies: dict[str, dict] = {}
+            missing = []
             for o in objects:
-                ck = f"{self.bucket}/{o['Key']}@{o['ETag']}"
-                meta = cache.get(ck)
+                meta = cache.get(f"{o['Key']}@{o['ETag']}")
                 if meta is None:
-                    body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
-                        "Body"
-                    ].read()
-                    try:
-                        meta = json.loads(body)
-                    except json.JSONDecodeError:
-                        continue
-                    cache.set(ck, meta)
-                out.append(meta)
-        return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
+                    missing.append(o)
+                else:
+                    bodies[o["Key"]] = meta
+
+            def fetch(o: dict):
+                body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
+                    "Body"
+                ].read()
+                try:
+                    return o, json.loads(body)
+                except json.JSONDecodeError:
+                    return o, None
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                for o, meta in pool.map(fetch, missing):
+                    if meta is not None:
+                        cache.set(f"{o['Key']}@{o['ETag']}", meta)
+                        bodies[o["Key"]] = meta
+            out = sorted(bodies.values(), key=lambda m: m.get("created_at", ""), reverse=True)
+            cache.set(listing_key, out, expire=self.LISTING_TTL_S)
+        return out
 
     def get_metadata(self, asset_id: str) -> dict:
         key = object_key(self.prefix, asset_id, "metadata.json")
@@ -209,13 +246,22 @@ class S3Store(Store):
             raise StorageError(f"Asset '{asset_id}' is not in {self.location()}.") from e
         return json.loads(body)
 
-    def local_path(self, asset_id: str, name: str) -> Path:
-        """Download ``name`` of ``asset_id`` into the local cache (once per ETag)."""
+    def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
+        """Download ``name`` of ``asset_id`` into the local cache, stored by content hash.
+
+        With ``sha256`` (from metadata.json) a cached copy is used without asking S3;
+        without it one HEAD reads the object's sha256. A download is verified against it.
+        """
         key = object_key(self.prefix, asset_id, check_name(name))
-        head = self._call(f"check of {key}", self.client.head_object, Bucket=self.bucket, Key=key)
-        dest = self.cache_root / check_id(asset_id, "asset id") / head["ETag"].strip('"') / name
+        if sha256 is None:
+            head = self._call(f"check of {key}", self.client.head_object, Bucket=self.bucket, Key=key)
+            sha256 = head.get("Metadata", {}).get("sha256") or head["ETag"].strip('"')
+        dest = self.cache_root / check_id(asset_id, "asset id") / sha256 / name
         if not dest.is_file():
             self._download(key, dest)
+            if len(sha256) == 64 and sha256_file(dest) != sha256:
+                dest.unlink(missing_ok=True)
+                raise StorageError(f"Download of {key} does not match its sha256.")
         return dest
 
     def presigned_url(self, asset_id: str, name: str, expires_s: int | None = None) -> str:
@@ -227,6 +273,9 @@ class S3Store(Store):
         )  # fmt: skip
 
     def delete_asset(self, asset_id: str) -> None:
+        index = f"{self.prefix}/.index/{check_id(asset_id, 'asset id')}.json"
+        self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=index)  # unlisted first
+        self._forget_listing()
         keys = [o["Key"] for o in self._list(f"{self.prefix}/{check_id(asset_id, 'asset id')}/")]
         for i in range(0, len(keys), 1000):
             batch = {"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True}

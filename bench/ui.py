@@ -66,6 +66,20 @@ def first_paint(browser, script: Path, env: dict, cwd: Path, text: str) -> float
         proc.wait(timeout=20)
 
 
+def serve_and_open(browser, env: dict):
+    """Start the workbench and open it in a new page once the server answers."""
+    proc, url = start(REPO / "Home.py", env, REPO)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    for _ in range(200):
+        try:
+            page.goto(url, timeout=2000)
+            break
+        except Exception:  # not listening yet
+            time.sleep(0.1)
+    return proc, url, page
+
+
 def make_gallery(asset_dir: Path, n: int) -> None:
     """``n`` stored assets: one real asset, copied with new ids (metadata rewritten)."""
     from core.jobs.pipeline import Job, run_to_completion
@@ -106,15 +120,7 @@ def main() -> None:
         rows.append(("cold start to first page (workbench)", a, f"{a / h:.2f}x hello (target <= 1.2x)"))
 
         # Generate -> model-viewer loaded
-        proc, url = start(REPO / "Home.py", env, REPO)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
-        for _ in range(200):
-            try:
-                page.goto(url, timeout=2000)
-                break
-            except Exception:
-                time.sleep(0.1)
+        proc, url, page = serve_and_open(browser, env)
         times = []
         for _ in range(args.runs):
             page.goto(url)
@@ -143,15 +149,7 @@ def main() -> None:
         # Gallery with 1,000 assets
         gallery_dir = tmp / "gallery"
         make_gallery(gallery_dir, 1000)
-        proc, url = start(REPO / "Home.py", {"ASSET_DIR": str(gallery_dir)}, REPO)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
-        for _ in range(200):
-            try:
-                page.goto(url, timeout=2000)
-                break
-            except Exception:
-                time.sleep(0.1)
+        proc, url, page = serve_and_open(browser, {"ASSET_DIR": str(gallery_dir)})
         times = []
         for run in range(args.runs + 1):
             page.goto(url)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.assets import SORTS, asset_result, delete_asset, filter_assets
 from core.config import get_settings
+from core.errors import WorkbenchError
 from core.spec.io import parse_spec
 from ui.results import show_result
 from ui.runtime import get_store, list_assets_cached
@@ -17,7 +18,11 @@ init_state()
 st.title("Gallery")
 store, asset_dir = get_store(), get_settings().asset_dir
 version = os.stat(asset_dir).st_mtime_ns if asset_dir.exists() else 0
-assets = list_assets_cached(store.location(), version)
+try:
+    assets = list_assets_cached(store.location(), version)
+except WorkbenchError as e:
+    st.error(f"The asset store cannot be read: {e}")
+    st.stop()
 
 opened = st.session_state["gallery.open"]
 if opened:

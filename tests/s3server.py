@@ -22,9 +22,10 @@ class MotoServer:
     a restart loses the objects, as an outage of a real store would not; tests that restart
     it re-create the bucket)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, check_auth: bool = False) -> None:
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
+        self.check_auth = check_auth  # moto then checks credentials as AWS IAM would
 
     @property
     def url(self) -> str:
@@ -32,9 +33,12 @@ class MotoServer:
 
     def start(self) -> MotoServer:
         exe = Path(sys.executable).with_name("moto_server")
+        import os
+
+        env = {**os.environ, **({"INITIAL_NO_AUTH_ACTION_COUNT": "0"} if self.check_auth else {})}
         self.proc = subprocess.Popen(
             [str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -258,3 +258,15 @@ def test_pages_with_the_s3_store(s3_env, isolated_settings):
         c.value for c in gallery.sidebar.caption
     ]
     assert not gallery.exception and any(t.value == "Gemstone Ring" for t in gallery.text)
+
+
+def test_gallery_says_when_the_store_is_down(s3_env, monkeypatch):
+    from s3server import free_port
+
+    from core.config import get_settings
+
+    monkeypatch.setenv("S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("S3_RETRY_WINDOW_S", "0.5")
+    get_settings.cache_clear()
+    at = app("4_gallery.py")
+    assert not at.exception and "cannot be read" in at.error[0].value

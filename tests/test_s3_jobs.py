@@ -90,6 +90,8 @@ def test_cli_list_and_resume_all_from_the_store(s3_env, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "core", "resume", "--all", "--json", "--out", str(fresh)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    for secret in (env["AWS_SECRET_ACCESS_KEY"], env["AWS_ACCESS_KEY_ID"]):  # never in the CLI's output
+        assert secret not in proc.stdout + proc.stderr + listed.stdout + listed.stderr
     assert json.loads(proc.stdout.splitlines()[0])["status"] == "done"
     listed = subprocess.run([sys.executable, "-m", "core", "list", "--json", "--out", str(tmp_path / "third")],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
@@ -149,25 +151,21 @@ def test_store_down_leaves_the_job_resumable_with_files_safe(s3_env, moto, isola
 
 
 def test_wrong_credentials_are_a_clear_error_without_a_retry_storm(s3_env, isolated_settings, monkeypatch):
+    from s3server import MotoServer
+
     from core.config import get_settings
     from core.errors import StorageError
 
-    # moto accepts any key by default; ask it to check them as AWS would
-    monkeypatch.setenv("S3_BUCKET", "wb-auth-check")
-    get_settings.cache_clear()
-    store = open_store()
-
-    def deny(**kwargs):
-        from botocore.exceptions import ClientError
-
-        raise ClientError({"Error": {"Code": "InvalidAccessKeyId", "Message": "bad key"}}, "HeadBucket")
-
-    calls = []
-    monkeypatch.setattr(store.client, "head_bucket", lambda **kw: calls.append(1) or deny(**kw))
-    t0 = time.monotonic()
-    with pytest.raises(StorageError, match="credentials"):
-        store.list_assets()
-    assert len(calls) == 1 and time.monotonic() - t0 < 5
+    strict = MotoServer(check_auth=True).start()  # moto validating keys as IAM would
+    try:
+        monkeypatch.setenv("S3_ENDPOINT_URL", strict.url)
+        get_settings.cache_clear()
+        t0 = time.monotonic()
+        with pytest.raises(StorageError, match="credentials"):
+            open_store().list_assets()
+        assert time.monotonic() - t0 < 10  # refused at once, not retried for the whole window
+    finally:
+        strict.stop()
 
 
 def test_secrets_never_reach_checkpoints_metadata_or_objects(s3_env, isolated_settings, monkeypatch):

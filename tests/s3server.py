@@ -72,6 +72,8 @@ class TcpProxy:
         self._sock.bind(("127.0.0.1", self.port))
         self._sock.listen(64)
         self._conns: list[socket.socket] = []
+        self.fail_next = 0  # answer this many new connections with HTTP 503 SlowDown
+        self.failed = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -99,6 +101,11 @@ class TcpProxy:
             if not self.up.is_set():
                 client.close()
                 continue
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                self.failed += 1
+                threading.Thread(target=self._slow_down, args=(client,), daemon=True).start()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
             except OSError:
@@ -107,6 +114,17 @@ class TcpProxy:
             self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _slow_down(client: socket.socket) -> None:
+        body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        with contextlib.suppress(OSError):
+            client.settimeout(5)
+            client.recv(65536)
+            client.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
+                           b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)  # fmt: skip
+        with contextlib.suppress(OSError):
+            client.close()
 
     def _pipe(self, a: socket.socket, b: socket.socket) -> None:
         try:

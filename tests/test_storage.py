@@ -128,6 +128,24 @@ class TestS3Store(StoreContract):
             open_store("s3").list_assets()
         assert time.monotonic() - t0 < 60  # bounded: no retry storm
 
+    def test_503_slow_down_is_retried_with_backoff(self, s3_env, moto, monkeypatch, tmp_path):
+        from s3server import TcpProxy
+
+        from core.config import get_settings
+
+        proxy = TcpProxy(moto.port)
+        try:
+            monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
+            get_settings.cache_clear()
+            store = open_store("s3")
+            store.ensure_bucket()
+            proxy.fail_next = 3
+            store.put_asset("slow-0001", make_files(tmp_path / "src", "slow-0001"))
+            assert proxy.failed == 3
+            assert store.get_metadata("slow-0001")["asset_id"] == "slow-0001"
+        finally:
+            proxy.close()
+
     def test_s3_store_needs_a_bucket(self, isolated_settings, monkeypatch):
         from core.config import get_settings
 

@@ -45,6 +45,7 @@ run: install
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 format: $(VENV)/.dev-stamp
 	$(BIN)/ruff format .

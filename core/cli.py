@@ -256,5 +256,42 @@ def backends() -> None:
         typer.echo(f"{mark}{row['kind']:<10} {row['name']:<11} {row['reason']}")
 
 
+@app.command()
+def doctor(as_json: AsJson = False) -> None:
+    """Check the installation: packages, Blender, rendering, store, keys, GPU."""
+    from core.doctor import run_checks
+
+    rows = run_checks()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="3D Asset Workbench doctor")
+        for col in ("check", "status", "detail"):
+            table.add_column(col)
+        marks = {True: "[green]ok[/green]", False: "[red]FAIL[/red]", None: "[yellow]--[/yellow]"}
+        for row in rows:
+            table.add_row(row["check"], marks[row["ok"]], row["detail"])
+        Console().print(table)
+    if any(r["ok"] is False for r in rows):
+        raise typer.Exit(1)
+
+
 def main() -> None:
+    from pydantic import ValidationError
+
+    try:
+        from core.config import get_settings
+        from core.logs import configure_logging
+
+        get_settings()
+        configure_logging()
+    except ValidationError as e:
+        from core.spec.io import format_validation_error
+
+        typer.echo(f"error: invalid settings: {format_validation_error(e)}", err=True)
+        raise SystemExit(2) from None
     app()

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     blender_path: str | None = Field(None, description="Blender executable for FBX/.blend.")
     blender_timeout_s: float = Field(180.0, gt=0, description="Timeout of one Blender export.")
     thumbnail_size: int = Field(512, ge=64, le=2048, description="Thumbnail edge, pixels.")
+    log_format: str = Field("text", pattern="^(text|json)$", description="Log lines: text | json.")
+    log_level: str = Field("WARNING", description="Log level of the core logger.")
+    log_private: bool = Field(False, description="Never log descriptions or prompts.")
     resume_interrupted: str = Field(
         "ask", pattern="^(ask|auto)$", description="Jobs found interrupted at app start: ask | auto."
     )

@@ -38,6 +38,13 @@ def available(kind: str, name: str) -> tuple[bool, str]:
     return False, "unknown"
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def doctor_rows() -> list[dict]:
+    from core.doctor import run_checks
+
+    return run_checks(render=False)
+
+
 def render_sidebar() -> None:
     with st.sidebar:
         st.markdown(f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
@@ -46,6 +53,12 @@ def render_sidebar() -> None:
             for row in backend_rows():
                 icon = ":green[:material/check_circle:]" if row["available"] else ":red[:material/block:]"
                 st.markdown(f"{icon} {row['kind']} **{row['name']}**  \n:gray[{row['reason']}]")
+        with st.expander("Installation checks", expanded=False):
+            marks = {True: ":green[:material/check_circle:]", False: ":red[:material/error:]",
+                     None: ":gray[:material/remove:]"}  # fmt: skip
+            for row in doctor_rows():
+                if not row["check"].startswith("package ") or row["ok"] is False:
+                    st.markdown(f"{marks[row['ok']]} **{row['check']}**  \n:gray[{row['detail']}]")
         from ui.runtime import get_store
 
         try:

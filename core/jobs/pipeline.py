@@ -9,6 +9,7 @@ process runs a job at a time (a file lock in the job folder).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator as Gen
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from core.jobs.checkpoint import STEPS, Checkpoint, JobInputs, now
 from core.storage.keys import asset_id_for, check_id, new_job_id
 
 JOBS_DIR = ".jobs"
+log = logging.getLogger("core.jobs")
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,10 @@ class Job:
             yield JobEvent(self.job_id, step, "skip", 1.0, "already done")
         cp.status, cp.error = "running", None
         cp.save(self.folder)
+        from core.logs import describe
+
+        log.info("job started: %s", describe(cp.inputs.description),
+                 extra={"job_id": self.job_id, "step": STEPS[start], "backend": cp.inputs.backend})  # fmt: skip
         for step in STEPS[start:]:
             state = cp.steps[step]
             state.status, state.started_at, state.error = "running", now(), None
@@ -261,6 +267,7 @@ class Job:
                 raise
             except WorkbenchError as e:
                 self._fail(state, str(e))
+                log.warning("step failed: %s", e, extra={"job_id": self.job_id, "step": step})
                 yield JobEvent(self.job_id, step, "error", 0.0, str(e))
                 raise
             except Exception as e:  # an unexpected bug: record it, then surface it typed
@@ -269,6 +276,8 @@ class Job:
                 raise GenerationError(f"Step '{step}' failed unexpectedly: {type(e).__name__}: {e}") from e
             state.status, state.finished_at = "done", now()
             state.duration_s = round(time.perf_counter() - t0, 4)
+            log.info("step done", extra={"job_id": self.job_id, "step": step, "backend": cp.inputs.backend,
+                                         "duration_s": state.duration_s})  # fmt: skip
             state.outputs = {rel: Checkpoint.describe_output(self.folder, rel) for rel in result.outputs}
             state.info = result.info
             if step == "store":

@@ -1,0 +1,132 @@
+"""``python -m core doctor``: what works on this installation, and what to do about the rest.
+
+Each check returns a row ``{check, ok, detail}``; ``ok`` is True, False, or None for
+"optional and absent" (e.g. no GPU: nothing here needs one yet). Secret values are never
+shown, only whether a key is set.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+PACKAGES = ["streamlit", "pydantic", "trimesh", "manifold3d", "fast-simplification", "pyvista", "vtk",
+            "litellm", "boto3", "stpyvista", "diskcache", "typer"]  # fmt: skip
+KEY_VARS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_KEY", "LLM_API_BASE"]
+
+
+def _row(check: str, ok: bool | None, detail: str) -> dict:
+    return {"check": check, "ok": ok, "detail": detail}
+
+
+def check_python() -> list[dict]:
+    rows = [_row("python", True, platform.python_version())]
+    for name in PACKAGES:
+        try:
+            rows.append(_row(f"package {name}", True, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            rows.append(_row(f"package {name}", False, "missing: pip install -r requirements.txt"))
+    return rows
+
+
+def check_blender() -> dict:
+    from core.mesh.formats.blender import INSTALL_HINT, find_blender
+
+    path = find_blender()
+    if not path:
+        return _row("blender (FBX/.blend)", False, INSTALL_HINT)
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60).stdout
+        version = out.splitlines()[0] if out else "unknown version"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return _row("blender (FBX/.blend)", False, f"{path} does not run: {e}")
+    return _row("blender (FBX/.blend)", True, f"{version} at {path}")
+
+
+def check_rendering() -> dict:
+    from core.errors import WorkbenchError
+
+    try:
+        import numpy as np
+
+        from core.mesh.asset_mesh import AssetMesh
+        from core.render import render_png
+        from core.spec.model import PBRMaterial
+
+        v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], float)
+        f = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+        t = time.perf_counter()
+        png = render_png(AssetMesh(v, f, np.zeros(4), [PBRMaterial(name="m")]), size=64)
+        return _row("off-screen rendering (EGL)", png[:8] == b"\x89PNG\r\n\x1a\n",
+                    f"{len(png)} byte PNG in {time.perf_counter() - t:.2f} s")  # fmt: skip
+    except WorkbenchError as e:
+        return _row("off-screen rendering (EGL)", False, str(e))
+
+
+def check_store() -> dict:
+    from core.config import get_settings
+    from core.errors import WorkbenchError
+    from core.storage import open_store
+
+    s = get_settings()
+    try:
+        store = open_store()
+        n = len(store.list_assets())
+        if store.name == "local":
+            Path(s.asset_dir).mkdir(parents=True, exist_ok=True)
+            if not os.access(s.asset_dir, os.W_OK):
+                return _row("asset store", False, f"{store.location()} is not writable")
+        return _row("asset store", True, f"{store.location()} ({n} assets)")
+    except WorkbenchError as e:
+        return _row("asset store", False, str(e))
+
+
+def check_keys() -> list[dict]:
+    from core.config import get_settings
+
+    s = get_settings()
+    rows = []
+    for var in KEY_VARS:
+        present = bool(os.environ.get(var)) or (var == "LLM_API_KEY" and s.llm_api_key is not None) or (
+            var == "LLM_API_BASE" and bool(s.llm_api_base))  # fmt: skip
+        rows.append(_row(f"key {var}", True if present else None, "set" if present else "not set (optional)"))
+    if s.asset_store == "s3":
+        aws = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
+        rows.append(_row("AWS credentials", aws or None, "set" if aws else "not in env (instance role?)"))
+    return rows
+
+
+def check_gpu() -> dict:
+    if shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(
+                ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20
+            ).stdout.strip()
+            if out:
+                return _row("GPU", True, out.splitlines()[0])
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return _row("GPU", None, "none (not needed by the built-in writer and procedural backend)")
+
+
+def check_viewer_bundle() -> dict:
+    bundle = Path(__file__).resolve().parent.parent / "static" / "vendor" / "model-viewer.min.js"
+    if bundle.is_file():
+        return _row("<model-viewer> bundle", True, f"{bundle.stat().st_size // 1024} KiB, served by the app")
+    return _row("<model-viewer> bundle", False, "missing: make run (npm ci) copies it to static/vendor/")
+
+
+def run_checks(render: bool = True) -> list[dict]:
+    """Every check, in a fixed order. ``render=False`` skips the rendering test (faster)."""
+    rows = check_python()
+    rows.append(check_blender())
+    if render:
+        rows.append(check_rendering())
+    rows += [check_store(), check_viewer_bundle(), *check_keys(), check_gpu()]
+    return rows

@@ -1,0 +1,42 @@
+"""Logging set-up: plain text by default, JSON lines with ``LOG_FORMAT=json`` (python-json-logger).
+
+Pipeline records carry ``job_id``, ``step``, ``backend`` and ``duration_s`` as fields. With
+``LOG_PRIVATE=true`` descriptions and prompts are never logged at INFO. Secrets are never
+logged: settings hold them as ``SecretStr`` and no record includes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_CONFIGURED = False
+
+
+def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
+    """Install one stderr handler on the ``core`` logger (idempotent)."""
+    global _CONFIGURED
+    if _CONFIGURED:
+        return
+    from core.config import get_settings
+
+    s = get_settings()
+    handler = logging.StreamHandler(sys.stderr)
+    if (fmt or s.log_format) == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("core")
+    logger.addHandler(handler)
+    logger.setLevel((level or s.log_level).upper())
+    logger.propagate = False
+    _CONFIGURED = True
+
+
+def describe(text: str) -> str:
+    """``text`` for a log record, or its length only when LOG_PRIVATE is set."""
+    from core.config import get_settings
+
+    return f"<{len(text)} characters>" if get_settings().log_private else text

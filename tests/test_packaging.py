@@ -1,0 +1,32 @@
+"""The shipping files: Dockerfile (hadolint), compose file, README's two commands, CI entry."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import REPO
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    proc = subprocess.run([hadolint, str(REPO / "Dockerfile")], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (REPO / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in text and "/_stcore/health" in text and "USER 10001" in text
+
+
+def test_compose_has_the_app_and_minio_with_a_bucket():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert {"app", "minio", "createbucket"} <= set(compose["services"])
+    assert compose["services"]["app"]["environment"]["ASSET_STORE"] == "s3"
+    assert "mc mb" in compose["services"]["createbucket"]["entrypoint"]
+
+
+def test_readme_has_exactly_the_two_newcomer_commands_and_ci_calls_one():
+    readme = (REPO / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (REPO / ".ci" / "run").read_text()

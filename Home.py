@@ -10,6 +10,15 @@ from ui.sidebar import render_sidebar
 from ui.state import init_state
 
 st.set_page_config(page_title="3D Asset Workbench", page_icon=":material/deployed_code:", layout="wide")
+try:
+    from core.config import get_settings
+
+    get_settings()
+except ValueError as e:  # pydantic's ValidationError: a setting in env / secrets.toml is invalid
+    from core.spec.io import format_validation_error
+
+    st.error(f"Invalid settings: {format_validation_error(e) if hasattr(e, 'errors') else e}")
+    st.stop()
 st.session_state["nav.entry"] = True  # pages know they run inside this navigation
 init_state()
 

@@ -270,3 +270,12 @@ def test_gallery_says_when_the_store_is_down(s3_env, monkeypatch):
     get_settings.cache_clear()
     at = app("4_gallery.py")
     assert not at.exception and "cannot be read" in at.error[0].value
+
+
+def test_invalid_settings_are_reported_on_the_page(monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("THUMBNAIL_SIZE", "5")
+    get_settings.cache_clear()
+    at = app()
+    assert not at.exception and "thumbnail_size" in at.error[0].value

@@ -97,13 +97,21 @@ def main() -> None:
             for m in assets[:24]:
                 store.local_path(m["asset_id"], "thumbnail.png", m["files"]["thumbnail.png"]["sha256"])
 
+        import shutil
+
         store._forget_listing()
+        t = time.perf_counter()
+        gallery_page()  # the very first listing of the bucket: 1,000 index GETs
+        first = time.perf_counter() - t
+        shutil.rmtree(get_settings().cache_dir, ignore_errors=True)  # a new server: empty caches
+        shutil.rmtree(store.cache_root, ignore_errors=True)
         t = time.perf_counter()
         gallery_page()
         cold = time.perf_counter() - t
         warm = timed(gallery_page)  # within the listing TTL, as when paging through the gallery
         print("\nGallery with 1,000 assets in S3: list + metadata + first 24 thumbnails")
-        print(f"{'cache':<8}{'seconds':>9}  target")
+        print(f"{'caches':<8}{'seconds':>9}  target")
+        print(f"{'first':<8}{first:>9.2f}  (first listing ever: builds the shared index)")
         print(f"{'cold':<8}{cold:>9.2f}  <= 2 s ({cold / 2:.2f}x)")
         print(f"{'warm':<8}{warm:>9.2f}  <= 0.3 s ({warm / 0.3:.2f}x)")
     server.stop()

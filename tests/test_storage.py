@@ -164,3 +164,27 @@ def test_keys_are_built_and_checked_in_one_place():
     for bad in ("../x", "a/../b", "/etc/passwd", "a/b/c"):
         with pytest.raises(StorageError):
             job_key("assets", "0123456789ab", bad)
+
+
+def test_s3_listing_uses_the_shared_index_and_never_trusts_a_stale_entry(s3_env, tmp_path):
+    import shutil
+
+    from core.config import get_settings
+
+    store = open_store("s3")
+    for i in range(5):
+        store.put_asset(f"idx-{i}", make_files(tmp_path / f"s{i}", f"idx-{i}", size=256))
+    assert len(store.list_assets()) == 5  # builds <prefix>/.index.json
+    shared = store._read_shared_index()
+    assert len(shared) == 5
+    # another writer replaces one asset: its index ETag changes, the shared copy is stale
+    newer = make_files(tmp_path / "new", "idx-0")
+    meta = json.loads(newer["metadata.json"].read_text())
+    meta["name"] = "renamed"
+    newer["metadata.json"].write_text(json.dumps(meta))
+    other = open_store("s3")
+    other.put_asset("idx-0", newer)
+    shutil.rmtree(get_settings().cache_dir, ignore_errors=True)  # a fresh server process
+    fresh = open_store("s3")
+    names = {m["asset_id"]: m["name"] for m in fresh.list_assets()}
+    assert names["idx-0"] == "renamed" and len(names) == 5

@@ -198,10 +198,11 @@ class S3Store(Store):
     def list_assets(self) -> list[dict]:
         """Every asset's metadata, newest first.
 
-        One paginated LIST of ``<prefix>/.index/`` (one small JSON per asset), then GETs,
-        in parallel, only for index entries whose (key, ETag) is not in diskcache yet. The
-        whole listing is cached for 30 s (dropped at once by this store's own writes), so
-        paging through the gallery does not re-list the bucket.
+        One paginated LIST of ``<prefix>/.index/`` (one small JSON per asset); each entry is
+        then taken from diskcache, or from the shared listing cache ``<prefix>/.index.json``
+        when its ETag matches, or fetched (in parallel). The whole listing is cached for 30 s
+        (dropped at once by this store's own writes), so paging through the gallery does not
+        re-list the bucket.
         """
         from concurrent.futures import ThreadPoolExecutor
 
@@ -211,10 +212,14 @@ class S3Store(Store):
             if cached is not None:
                 return cached
             objects = [o for o in self._list(f"{self.prefix}/.index/") if o["Key"].endswith(".json")]
+            shared = self._read_shared_index()
             bodies: dict[str, dict] = {}
             missing = []
             for o in objects:
                 meta = cache.get(f"{o['Key']}@{o['ETag']}")
+                if meta is None and shared.get(o["Key"], {}).get("etag") == o["ETag"]:
+                    meta = shared[o["Key"]]["meta"]
+                    cache.set(f"{o['Key']}@{o['ETag']}", meta)
                 if meta is None:
                     missing.append(o)
                 else:
@@ -229,14 +234,42 @@ class S3Store(Store):
                 except json.JSONDecodeError:
                     return o, None
 
-            with ThreadPoolExecutor(max_workers=16) as pool:
+            with ThreadPoolExecutor(max_workers=32) as pool:
                 for o, meta in pool.map(fetch, missing):
                     if meta is not None:
                         cache.set(f"{o['Key']}@{o['ETag']}", meta)
                         bodies[o["Key"]] = meta
+            current = {o["Key"]: o["ETag"] for o in objects if o["Key"] in bodies}
+            if missing or set(shared) != set(current):
+                self._write_shared_index({k: {"etag": e, "meta": bodies[k]} for k, e in current.items()})
             out = sorted(bodies.values(), key=lambda m: m.get("created_at", ""), reverse=True)
             cache.set(listing_key, out, expire=self.LISTING_TTL_S)
         return out
+
+    def _shared_index_key(self) -> str:
+        return f"{self.prefix}/.index.json"
+
+    def _read_shared_index(self) -> dict:
+        """The listing cache shared by every reader: ``{index key: {etag, meta}}``. Entries
+        are trusted only when their ETag matches the fresh LIST, so a stale or racing copy
+        costs extra GETs, never wrong data."""
+        from botocore.exceptions import ClientError
+
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._shared_index_key())["Body"].read()
+            data = json.loads(body)
+            return data if isinstance(data, dict) else {}
+        except (ClientError, json.JSONDecodeError):
+            return {}
+
+    def _write_shared_index(self, entries: dict) -> None:
+        import contextlib
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        with contextlib.suppress(BotoCoreError, ClientError):  # best effort: it is only a cache
+            self.client.put_object(Bucket=self.bucket, Key=self._shared_index_key(), ContentType="application/json",
+                                   Body=json.dumps(entries, separators=(",", ":")).encode())  # fmt: skip
 
     def get_metadata(self, asset_id: str) -> dict:
         key = object_key(self.prefix, asset_id, "metadata.json")

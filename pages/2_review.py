@@ -71,6 +71,10 @@ edited = next((c for c in candidates if c is not None), None)
 if isinstance(edited, str):  # the JSON tab's text did not parse; its message is in review.errors
     st.rerun()
 if isinstance(edited, dict):
+    from core.spec.geometry import refit_dimensions
+
+    if edited.get("dimensions") == spec.model_dump(mode="json")["dimensions"]:
+        refit_dimensions(spec.model_dump(mode="json"), edited)  # part edits resize the asset
     new, errors = field_errors(edited)
     st.session_state["review.errors"] = errors
     if new is not None:

@@ -22,6 +22,7 @@ from core.errors import SpecError
 from core.generators.base import Availability
 from core.spec import vocab
 from core.spec.archetypes import ARCHETYPES, GENERIC, Archetype, PartDraft
+from core.spec.geometry import parts_bbox
 from core.spec.model import AssetSpec
 
 MAX_DESCRIPTION_CHARS = 1000
@@ -136,26 +137,6 @@ def _part_words(part: PartDraft) -> set[str]:
     words = {_stem(w) for w in part.name.split("_")}
     words.update(_stem(a) for a in part.aliases)
     return words
-
-
-def _bbox(parts: list[dict]) -> tuple[list[float], list[float]]:
-    """Axis-aligned bounds of rotated part boxes (exact for 90-degree rotations)."""
-    import numpy as np  # local: keep `import core` light
-
-    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    signs = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
-    for p in parts:
-        corners = signs * (np.asarray(p["size"]) / 2)
-        rx, ry, rz = np.radians(p["rotation"])
-        cx, sx, cy, sy, cz, sz = np.cos(rx), np.sin(rx), np.cos(ry), np.sin(ry), np.cos(rz), np.sin(rz)
-        rot = (
-            np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-            @ np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-            @ np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-        )
-        pts = corners @ rot.T + np.asarray(p["position"])
-        lo, hi = np.minimum(lo, pts.min(0)), np.maximum(hi, pts.max(0))
-    return lo.tolist(), hi.tolist()
 
 
 class BuiltinSpecWriter:
@@ -286,7 +267,7 @@ class BuiltinSpecWriter:
         for p in part_dicts:
             p["size"] = [round(v * s, 5) for v, s in zip(p["size"], scale, strict=True)]
             p["position"] = [round(v * s, 5) for v, s in zip(p["position"], scale, strict=True)]
-        lo, hi = _bbox(part_dicts)
+        lo, hi = parts_bbox(part_dicts)
         dims = [round(max(h - low, 0.001), 4) for low, h in zip(lo, hi, strict=True)]
 
         # --- materials are named by their role ("blade", "grip", "liquid")

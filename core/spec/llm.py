@@ -151,6 +151,58 @@ class LiteLLMSpecWriter:
         blob = json.dumps([model, messages], sort_keys=True, ensure_ascii=False)
         return "spec:" + hashlib.sha256(blob.encode()).hexdigest()
 
+    # --- the JSON conversation shared by every LLM feature ----------------------------------
+    def ask_json(self, messages: list[dict], validate, what: str = "reply"):
+        """Send ``messages`` down the model chain until one reply passes ``validate``.
+
+        ``validate(dict) -> T`` raises ``SpecError`` for a reply it cannot use; the error is
+        fed back once (repair round). Valid replies are cached by (model, messages) as the JSON
+        the model sent. Returns ``(T, model, cached)``.
+
+        Raises
+        ------
+        LLMError
+            Every model failed; the message lists each model's reason.
+        """
+        import openai
+
+        cache = self._cache()
+        reasons = []
+        try:
+            for model in self.models:
+                key = self._key(model, messages)
+                if cache is not None and key in cache:
+                    return validate(json.loads(cache[key])), model, True
+                convo = list(messages)
+                try:
+                    for attempt in range(2):  # first answer + one repair round
+                        reply = self._complete(model, convo)
+                        try:
+                            data = extract_json(reply)
+                            value = validate(data)
+                        except SpecError as e:
+                            if attempt == 1:
+                                raise LLMError(f"invalid reply after repair: {e}") from e
+                            convo += [
+                                {"role": "assistant", "content": reply[:20000]},
+                                {"role": "user", "content": _repair_prompt(str(e))},
+                            ]
+                            continue
+                        if cache is not None:
+                            cache.set(key, json.dumps(data))
+                        return value, model, False
+                except LLMError as e:
+                    reasons.append(f"{model}: {e.message}")
+                except openai.OpenAIError as e:  # every LiteLLM API error derives from it
+                    reasons.append(f"{model}: {type(e).__name__}: {_short(e)}")
+        finally:
+            if cache is not None:
+                cache.close()
+        raise LLMError(
+            f"No model produced a valid {what}. " + "; ".join(reasons),
+            "Check the API key / LLM_API_BASE, or use the builtin writer.",
+        )
+
     # --- writer --------------------------------------------------------------------------------
     def write(self, description: str, style: str | None = None) -> WriteResult:
         """Ask the model chain for a spec of ``description``.
@@ -163,48 +215,11 @@ class LiteLLMSpecWriter:
             Every model failed (network, auth, or replies invalid after the repair round);
             the message lists each model's reason.
         """
-        import openai
-
         from core.spec.io import parse_spec
 
         text, warnings = clean_description(description)
-        messages = self.messages(text, style)
-        cache = self._cache()
-        reasons = []
-        try:
-            for model in self.models:
-                key = self._key(model, messages)
-                if cache is not None and key in cache:
-                    spec = parse_spec(cache[key])
-                    return WriteResult(spec, self.name, spec.archetype, warnings, model, cached=True)
-                convo = list(messages)
-                try:
-                    for attempt in range(2):  # first answer + one repair round
-                        reply = self._complete(model, convo)
-                        try:
-                            spec = parse_spec(extract_json(reply))
-                        except SpecError as e:
-                            if attempt == 1:
-                                raise LLMError(f"invalid reply after repair: {e}") from e
-                            convo += [
-                                {"role": "assistant", "content": reply[:20000]},
-                                {"role": "user", "content": _repair_prompt(str(e))},
-                            ]
-                            continue
-                        if cache is not None:
-                            cache.set(key, spec.model_dump_json())
-                        return WriteResult(spec, self.name, spec.archetype, warnings, model)
-                except LLMError as e:
-                    reasons.append(f"{model}: {e.message}")
-                except openai.OpenAIError as e:  # every LiteLLM API error derives from it
-                    reasons.append(f"{model}: {type(e).__name__}: {_short(e)}")
-        finally:
-            if cache is not None:
-                cache.close()
-        raise LLMError(
-            "No model produced a valid spec. " + "; ".join(reasons),
-            "Check the API key / LLM_API_BASE, or use the builtin writer.",
-        )
+        spec, model, cached = self.ask_json(self.messages(text, style), parse_spec, what="spec")
+        return WriteResult(spec, self.name, spec.archetype, warnings, model, cached=cached)
 
 
 def _repair_prompt(errors: str) -> str:

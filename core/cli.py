@@ -194,6 +194,50 @@ def resume(
         raise typer.Exit(1)
 
 
+@app.command()
+def edit(
+    asset_id: Annotated[str, typer.Argument(help="Stored asset to edit (see `list`).")],
+    instruction: Annotated[str, typer.Argument(help='e.g. "make it taller" or "gold blade".')],
+    editor: Annotated[str, typer.Option("--editor", help="builtin | litellm")] = "builtin",
+    model: Model = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Generate the edited version now.")] = False,
+    out: Out = None,
+    as_json: AsJson = False,
+) -> None:
+    """Propose an edit of an asset's spec and show the diff; --apply makes a new version
+    (a new asset; the old one is kept)."""
+    from core.jobs.pipeline import Job
+    from core.spec.edits import get_editor
+    from core.spec.io import parse_spec
+    from core.storage import open_store
+
+    asset_dir = _asset_dir(out)
+    try:
+        store = open_store(root=asset_dir)
+        meta = store.get_metadata(asset_id)
+        spec = parse_spec(store.local_path(asset_id, "spec.json").read_text(encoding="utf-8"))
+        proposal = get_editor(editor, **({"model": model} if model else {})).propose(spec, instruction)
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    for line in proposal.changes:
+        typer.echo(f"  {line}", err=True)
+    if not apply:
+        if as_json:
+            sys.stdout.write(json.dumps({"asset_id": asset_id, "patch": proposal.patch,
+                                         "changes": proposal.changes}) + "\n")  # fmt: skip
+        else:
+            typer.echo("(not applied: add --apply to generate the new version)", err=True)
+        return
+    fmts = [f.value for f in proposal.spec.technical.export_formats]
+    try:
+        job = Job.create(meta.get("description", spec.short_description), asset_dir=asset_dir,
+                         spec=proposal.spec, backend=meta.get("backend", "procedural"), formats=fmts)  # fmt: skip
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if _run_jobs([job], as_json):
+        raise typer.Exit(1)
+
+
 @app.command("list")
 def list_cmd(out: Out = None, as_json: AsJson = False) -> None:
     """List the store's assets and every job with its status."""

@@ -4,7 +4,14 @@ import streamlit as st
 
 from core.errors import WorkbenchError
 from core.spec.io import field_errors
-from ui.review_widgets import gameplay_form, json_editor, materials_form, overview_form, parts_editor
+from ui.review_widgets import (
+    edit_chat,
+    gameplay_form,
+    json_editor,
+    materials_form,
+    overview_form,
+    parts_editor,
+)
 from ui.state import can_redo, can_undo, init_state, push_spec, redo, require_spec, undo
 
 
@@ -52,6 +59,7 @@ if errors and "json" not in errors:
 left, right = st.columns([3, 2])
 with left:
     st.subheader(spec.name)  # st.subheader renders text, never HTML
+    edit_chat(spec)
     tabs = st.tabs(["Overview", "Parts", "Materials", "Gameplay", "JSON"])
     candidates = []
     with tabs[0]:

@@ -163,3 +163,46 @@ def json_editor(spec: AssetSpec) -> dict | str | None:
     except json.JSONDecodeError as e:
         st.session_state["review.errors"] = {"json": f"line {e.lineno}, column {e.colno}: {e.msg}"}
         return copy.copy(text)
+
+
+def edit_chat(spec: AssetSpec) -> None:
+    """Ask for a change in words; see the diff; apply (joins undo history) or reject."""
+    from core.errors import WorkbenchError
+    from core.spec.edits import get_editor
+    from core.spec.io import parse_spec
+    from ui.state import push_spec
+
+    st.markdown("**Ask for a change**")
+    c1, c2, c3 = st.columns([5, 2, 1])
+    c1.text_input("Instruction", key="review.chat", label_visibility="collapsed",
+                  placeholder='e.g. "make it taller", "gold blade, shorter handle", "remove the crest"')  # fmt: skip
+    c2.selectbox("Editor", ["builtin", "litellm"], key="review.editor", label_visibility="collapsed")
+    if c3.button("Propose", key="review.propose", width="stretch"):
+        try:
+            proposal = get_editor(st.session_state["review.editor"]).propose(
+                spec, st.session_state["review.chat"]
+            )
+            st.session_state["review.proposal"] = {
+                "instruction": proposal.instruction, "changes": proposal.changes,
+                "spec": proposal.spec.model_dump(mode="json"), "base": spec.model_dump(mode="json"),
+            }  # fmt: skip
+        except WorkbenchError as e:
+            st.session_state["review.proposal"] = None
+            st.error(str(e))
+    proposal = st.session_state.get("review.proposal")
+    if not proposal:
+        return
+    if proposal["base"] != spec.model_dump(mode="json"):  # the spec changed since: stale
+        st.session_state["review.proposal"] = None
+        return
+    with st.container(border=True):
+        st.caption(f"Proposed for “{proposal['instruction']}”:")
+        st.text("\n".join(proposal["changes"]))
+        a, r = st.columns(2)
+        if a.button("Apply", type="primary", key="review.proposal.apply", width="stretch"):
+            push_spec(parse_spec(proposal["spec"]))
+            st.session_state["review.proposal"] = None
+            st.rerun()
+        if r.button("Reject", key="review.proposal.reject", width="stretch"):
+            st.session_state["review.proposal"] = None
+            st.rerun()

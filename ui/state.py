@@ -21,6 +21,7 @@ DEFAULTS: dict[str, object] = {
     "spec.warnings": [],
     "spec.description": "",
     "review.errors": {},
+    "review.proposal": None,
     "generate.backend": "procedural",
     "generate.seed": 0,
     "generate.job_id": None,

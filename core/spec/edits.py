@@ -121,6 +121,9 @@ _AXES = {  # word -> (axes scaled, factor)
     "thinner": ((0, 2), 0.8), "thicker": ((0, 2), 1.25), "slimmer": ((0, 2), 0.85),
     "bigger": ((0, 1, 2), 1.25), "larger": ((0, 1, 2), 1.25), "smaller": ((0, 1, 2), 0.8),
     "longer": (None, 1.25),
+    # plain adjectives, for "twice as tall", "make it wide"
+    "tall": ((1,), 1.25), "wide": ((0, 2), 1.25), "big": ((0, 1, 2), 1.25), "large": ((0, 1, 2), 1.25),
+    "thick": ((0, 2), 1.25), "long": (None, 1.25), "high": ((1,), 1.25),
 }  # fmt: skip
 _AMOUNT = [(re.compile(r"\b(twice|double)\b"), 2.0), (re.compile(r"\b(half)\b"), 0.5),
            (re.compile(r"\b(much|lot|far|way)\b"), None), (re.compile(r"\b(slightly|bit|little)\b"), 0.4)]  # fmt: skip
@@ -143,8 +146,10 @@ def _factor(clause: str, base: float) -> float:
         return 1 + pct if base > 1 else max(1 - pct, 0.05)
     for pattern, value in _AMOUNT:
         if pattern.search(clause):
-            if value in (2.0, 0.5):
-                return value if (base > 1) == (value > 1) else 1 / value
+            if value == 2.0:  # "twice as tall" / "twice as short"
+                return 2.0 if base > 1 else 0.5
+            if value == 0.5:  # "half as wide"
+                return 0.5
             if value is None:  # much: double the step
                 return base**2
             return 1 + (base - 1) * value

@@ -1,0 +1,124 @@
+"""Conversational spec edits: built-in instructions, LLM patches over loopback HTTP, the CLI
+and the Review page's propose -> diff -> apply -> undo flow."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from core.errors import LLMError, SpecError
+from core.spec.builtin import BuiltinSpecWriter
+from core.spec.edits import LiteLLMEditor, apply_patch, get_editor
+
+SWORD = BuiltinSpecWriter().write("elvish sword").spec
+ED = get_editor("builtin")
+
+
+def test_make_it_taller_changes_the_height():
+    p = ED.propose(SWORD, "make it taller")
+    assert p.spec.dimensions.height == pytest.approx(SWORD.dimensions.height * 1.25, rel=1e-3)
+    assert p.patch == [{"op": "replace", "path": "/dimensions/height", "value": p.spec.dimensions.height}]
+    assert SWORD.dimensions.height == pytest.approx(1.2265)  # the original is untouched
+
+
+def test_make_the_blade_gold():
+    p = ED.propose(SWORD, "make the blade gold")
+    assert p.spec.material("blade").base_color == "#d4a017" and p.spec.material("blade").metallic == 1.0
+    assert p.spec.material("grip") == SWORD.material("grip")
+    assert any("materials.0.base_color" in c for c in p.changes)
+
+
+def test_several_clauses_and_part_synonyms():
+    p = ED.propose(SWORD, "gold blade, shorter handle")
+    grip = next(x for x in p.spec.parts if x.name == "grip")
+    assert grip.size[1] == pytest.approx(next(x for x in SWORD.parts if x.name == "grip").size[1] * 0.8)
+    assert p.spec.material("blade").base_color == "#d4a017"
+
+
+@pytest.mark.parametrize(("text", "factor"), [("slightly wider", 1.1), ("much wider", 1.5625), ("50% wider", 1.5),
+                                              ("twice as wide", 2.0), ("half as wide", 0.5)])  # fmt: skip
+def test_amounts(text, factor):
+    p = ED.propose(SWORD, text)
+    assert p.spec.dimensions.width == pytest.approx(SWORD.dimensions.width * factor, rel=1e-3)
+
+
+def test_remove_and_add_parts():
+    removed = ED.propose(SWORD, "remove the crossguard")
+    assert (
+        "crossguard" not in {p.name for p in removed.spec.parts}
+        and "part removed: crossguard" in removed.changes
+    )
+    added = ED.propose(SWORD, "add a sphere on top")
+    assert added.spec.parts[-1].primitive.value == "sphere" and "part added: sphere_1" in added.changes
+    assert added.spec.dimensions.height > SWORD.dimensions.height
+
+
+@pytest.mark.parametrize("text", ["", "fly to the moon", "longer wings", "remove everything"])
+def test_unknown_or_impossible_instructions_are_refused(text):
+    with pytest.raises(SpecError):
+        ED.propose(SWORD, text)
+
+
+def test_malformed_or_out_of_schema_patches_are_rejected_with_the_reason():
+    for bad in ([], [{"op": "explode", "path": "/name"}], [{"op": "replace", "path": "/nope/x", "value": 1}],
+                [{"op": "replace", "path": "/dimensions/height", "value": -1}]):  # fmt: skip
+        with pytest.raises(SpecError):
+            apply_patch(SWORD, bad)
+    assert SWORD.dimensions.height > 0
+
+
+def test_litellm_editor_over_loopback_http(fake_llm):
+    good = json.dumps({"patch": [{"op": "replace", "path": "/dimensions/height", "value": 2.0}]})
+    bad = json.dumps({"patch": [{"op": "replace", "path": "/dimensions/height", "value": -5}]})
+    fake_llm.script["m"] = [(429, None), (200, bad), (200, good)]
+    editor = LiteLLMEditor(model="openai/m")
+    p = editor.propose(SWORD, "make it two metres tall")
+    assert p.spec.dimensions.height == 2.0 and p.editor == "litellm" and p.model == "openai/m"
+    assert "dimensions.height" in fake_llm.requests[-1]["messages"][-1]["content"]  # the error was fed back
+    fake_llm.script["m"] = [(200, "not json"), (200, '{"patch": "nope"}')]
+    with pytest.raises(LLMError):
+        LiteLLMEditor(model="openai/m").propose(SWORD, "make it shorter")
+
+
+def test_cli_edit_shows_the_diff_and_applies_as_a_new_version(tmp_path):
+    out = tmp_path / "o"
+    env = {**os.environ}
+    made = subprocess.run([sys.executable, "-m", "core", "generate", "elvish sword", "--formats", "glb", "--out",
+                           str(out), "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    asset_id = json.loads(made.stdout)["asset_id"]
+    dry = subprocess.run([sys.executable, "-m", "core", "edit", asset_id, "make it taller", "--out", str(out),
+                          "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert dry.returncode == 0 and "dimensions.height" in dry.stderr
+    assert json.loads(dry.stdout)["patch"][0]["path"] == "/dimensions/height"
+    applied = subprocess.run([sys.executable, "-m", "core", "edit", asset_id, "make the blade gold", "--apply",
+                              "--out", str(out), "--json"], cwd=REPO, env=env, capture_output=True, text=True,
+                             timeout=300)  # fmt: skip
+    new = json.loads(applied.stdout)
+    assert new["status"] == "done" and new["asset_id"] != asset_id
+    assert (out / asset_id / "model.glb").is_file()  # the old version is kept
+
+
+def test_review_page_propose_apply_undo():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=120)
+    at.session_state["spec.history"] = [SWORD.model_dump(mode="json")]
+    at.session_state["spec.index"] = 0
+    at.switch_page("pages/2_review.py").run()
+    at.text_input(key="review.chat").set_value("make the blade gold")
+    at.button(key="review.propose").click().run()
+    assert not at.exception and any("base_color" in t.value for t in at.text)
+    at.button(key="review.proposal.apply").click().run()
+    assert at.session_state["spec.index"] == 1
+    assert at.session_state["spec.history"][1]["materials"][0]["base_color"] == "#d4a017"
+    at.button(key="review.undo").click().run()
+    assert at.session_state["spec.index"] == 0
+    at.text_input(key="review.chat").set_value("teleport it")
+    at.button(key="review.propose").click().run()
+    assert not at.exception and any("no part called" in e.value for e in at.error)
+    assert len(at.session_state["spec.history"]) == 2

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM request, seconds.")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries per model on 429/5xx.")
     llm_cache: bool = Field(True, description="Cache LLM replies in diskcache.")
+    image_model: str = Field("gpt-image-1", description="LiteLLM image model for concept images.")
+    image_size: str = Field("1024x1024", pattern=r"^\d{2,4}x\d{2,4}$", description="Concept image size.")
     blender_path: str | None = Field(None, description="Blender executable for FBX/.blend.")
     blender_timeout_s: float = Field(180.0, gt=0, description="Timeout of one Blender export.")
     thumbnail_size: int = Field(512, ge=64, le=2048, description="Thumbnail edge, pixels.")

@@ -20,8 +20,8 @@ def _env():
     )
 
 
-def render(name: str, **variables: object) -> str:
-    """Render ``prompts/<name>`` with ``variables``.
+def render(template: str, /, **variables: object) -> str:
+    """Render ``prompts/<template>`` with ``variables``.
 
     Raises
     ------
@@ -30,4 +30,4 @@ def render(name: str, **variables: object) -> str:
     jinja2.TemplateNotFound
         No such template.
     """
-    return _env().get_template(name).render(**variables).strip()
+    return _env().get_template(template).render(**variables).strip()

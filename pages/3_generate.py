@@ -17,6 +17,36 @@ st.caption(
 )
 runner, asset_dir = get_runner(), get_settings().asset_dir
 
+with st.expander("Concept image (optional): text → image, kept as the job's reference image"):
+    from core.concept import availability as concept_availability
+
+    avail = concept_availability()
+    if not avail.ok:
+        st.info(f"{avail.reason} You can skip this step.")
+    else:
+        n = st.slider("Candidates", 1, 4, 2, key="generate.concept_n")
+        if st.button("Generate concept images", key="generate.concepts_run"):
+            from core.concept import generate_concepts
+
+            try:
+                with st.spinner("Asking the image model…"):
+                    result = generate_concepts(spec, count=n)
+                st.session_state["generate.concepts"] = result.images
+                st.session_state["generate.concept_cost"] = result.cost_usd
+                for why in result.rejected:
+                    st.warning(f"Dropped a candidate: {why}")
+            except WorkbenchError as e:
+                st.error(str(e))
+        images = st.session_state.get("generate.concepts") or []
+        cols = st.columns(max(len(images), 1))
+        for i, png in enumerate(images):
+            cols[i].image(png, width="stretch")
+            if cols[i].button("Use this one", key=f"generate.concept.use.{i}", width="stretch"):
+                st.session_state["describe.reference"] = png
+        if st.session_state.get("describe.reference"):
+            st.caption("Reference image set. The procedural backend builds from the spec; the image is kept "
+                       "with the asset for image-to-3D backends.")  # fmt: skip
+
 gens = generator_options()
 c1, c2, c3 = st.columns([2, 1, 1])
 c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
@@ -33,6 +63,8 @@ if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, wi
             backend=st.session_state["generate.backend"], seed=int(st.session_state["generate.seed"]),
             formats=[f.value for f in spec.technical.export_formats],
             reference_image=st.session_state["describe.reference"],
+            costs={"concept_images_usd": st.session_state["generate.concept_cost"]}
+            if st.session_state.get("generate.concept_cost") else None,
         )  # fmt: skip
         st.session_state["generate.job_id"] = runner.submit(job)
     except WorkbenchError as e:

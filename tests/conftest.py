@@ -94,6 +94,7 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.script: dict[str, list[tuple[int, str | None]]] = {}
+        self.image_script: list[tuple[int, list[str] | None]] = []  # (status, base64 images)
         self.requests: list[dict] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -115,6 +116,11 @@ class FakeLLM:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
+                if self.path.endswith("/images/generations"):
+                    status, images = fake.image_script.pop(0) if fake.image_script else (500, None)
+                    payload = ({"created": 0, "data": [{"b64_json": b} for b in images]} if status == 200
+                               else {"error": {"message": f"scripted {status}", "type": "server_error"}})  # fmt: skip
+                    return self._send(status, payload)
                 queue = fake.script.get(body["model"], [])
                 status, content = queue.pop(0) if queue else (500, None)
                 if status == 200:
@@ -127,6 +133,9 @@ class FakeLLM:
                     }  # fmt: skip
                 else:
                     payload = {"error": {"message": f"scripted {status}", "type": "server_error"}}
+                self._send(status, payload)
+
+            def _send(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -56,6 +56,7 @@ class JobInputs(BaseModel):
     style: str | None = None
     store: str = "local"
     reference_image: str | None = None  # file in the job folder, validated PNG
+    costs: dict[str, float] = Field(default_factory=dict)  # e.g. {"concept_images_usd": 0.08}
 
 
 class Checkpoint(BaseModel):

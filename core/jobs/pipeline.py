@@ -106,6 +106,7 @@ class Job:
         style: str | None = None,
         spec=None,
         reference_image: bytes | None = None,
+        costs: dict[str, float] | None = None,
     ) -> Job:
         """Validate the inputs and write the job's first checkpoint (nothing runs yet).
 
@@ -155,6 +156,7 @@ class Job:
                 description=text, writer="user" if spec is not None else writer, model=model,
                 backend=backend, formats=formats, seed=seed, style=style,
                 reference_image="reference.png" if reference else None, store=store_name,
+                costs=dict(costs or {}),
             ),
         )  # fmt: skip
         folder = jobs_root(asset_dir) / job_id
@@ -446,6 +448,7 @@ class Job:
             "stats": cp.steps["process"].info["stats"],
             "lod_faces": cp.steps["process"].info["lod_faces"],
             "timings": cp.timings(),
+            "costs": cp.inputs.costs,
             "tags": spec.tags,
         }
         atomic_write_json(self.folder / "metadata.json", metadata)

@@ -461,13 +461,25 @@ class Job:
     # --- results ----------------------------------------------------------------------------
     def result(self) -> dict:
         """Summary for the CLI's ``--json`` and the UI: ids, status, files (format -> absolute
-        path in the store), stats and per-step timings."""
+        local path: in the asset folder of the local store; for a remote store, the job
+        folder's copy of what was uploaded, so nothing is downloaded again), stats, timings."""
         cp = self.cp
         files = {}
         if cp.status == "done":
             store = self._store
-            for fmt, rel in cp.steps["export"].info.get("files", {}).items():
-                files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name))
+            export = cp.steps["export"]
+            for fmt, rel in export.info.get("files", {}).items():
+                local = self.folder / rel
+                intact = (
+                    rel in export.outputs
+                    and local.is_file()
+                    and local.stat().st_size == export.outputs[rel].size
+                )
+                if store.name != "local" and intact:
+                    files[fmt] = str(local.resolve())
+                else:
+                    files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name, export.outputs[rel].sha256
+                                                      if rel in export.outputs else None))  # fmt: skip
         return {
             "asset_id": cp.asset_id,
             "job_id": cp.job_id,

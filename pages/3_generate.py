@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.errors import WorkbenchError
+from ui.generate_widgets import concept_picker, interrupted_jobs
 from ui.results import show_result
 from ui.runtime import get_runner
 from ui.sidebar import available, generator_options
@@ -17,35 +18,7 @@ st.caption(
 )
 runner, asset_dir = get_runner(), get_settings().asset_dir
 
-with st.expander("Concept image (optional): text → image, kept as the job's reference image"):
-    from core.concept import availability as concept_availability
-
-    avail = concept_availability()
-    if not avail.ok:
-        st.info(f"{avail.reason} You can skip this step.")
-    else:
-        n = st.slider("Candidates", 1, 4, 2, key="generate.concept_n")
-        if st.button("Generate concept images", key="generate.concepts_run"):
-            from core.concept import generate_concepts
-
-            try:
-                with st.spinner("Asking the image model…"):
-                    result = generate_concepts(spec, count=n)
-                st.session_state["generate.concepts"] = result.images
-                st.session_state["generate.concept_cost"] = result.cost_usd
-                for why in result.rejected:
-                    st.warning(f"Dropped a candidate: {why}")
-            except WorkbenchError as e:
-                st.error(str(e))
-        images = st.session_state.get("generate.concepts") or []
-        cols = st.columns(max(len(images), 1))
-        for i, png in enumerate(images):
-            cols[i].image(png, width="stretch")
-            if cols[i].button("Use this one", key=f"generate.concept.use.{i}", width="stretch"):
-                st.session_state["describe.reference"] = png
-        if st.session_state.get("describe.reference"):
-            st.caption("Reference image set. The procedural backend builds from the spec; the image is kept "
-                       "with the asset for image-to-3D backends.")  # fmt: skip
+concept_picker(spec)
 
 gens = generator_options()
 c1, c2, c3 = st.columns([2, 1, 1])
@@ -117,17 +90,4 @@ elif snap is not None and snap.status == "done":
     except WorkbenchError as e:
         st.error(str(e))
 
-with st.expander("Interrupted jobs"):
-    from core.jobs.pipeline import Job, list_jobs
-
-    waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if cp.status in ("interrupted", "cancelled")
-               and not (runner.snapshot(cp.job_id) and runner.snapshot(cp.job_id).active)]  # fmt: skip
-    if not waiting:
-        st.caption("None: every job finished.")
-    for cp in waiting[:20]:
-        c1, c2 = st.columns([4, 1])
-        done = sum(s.status == "done" for s in cp.steps.values())
-        c1.text(f"{cp.inputs.description[:60]} · {cp.status} · {done}/{len(cp.steps)} steps done")
-        if c2.button("Resume", key=f"generate.resume.{cp.job_id}"):
-            st.session_state["generate.job_id"] = runner.submit(Job.open(cp.job_id, asset_dir))
-            st.rerun()
+interrupted_jobs(runner, asset_dir)

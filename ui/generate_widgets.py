@@ -1,0 +1,58 @@
+"""Generate-page sections: concept images and the list of interrupted jobs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import WorkbenchError
+
+
+def concept_picker(spec) -> None:
+    """Optional text -> image step; the picked image becomes the job's reference image."""
+    with st.expander("Concept image (optional): text → image, kept as the job's reference image"):
+        from core.concept import availability as concept_availability
+
+        avail = concept_availability()
+        if not avail.ok:
+            st.info(f"{avail.reason} You can skip this step.")
+        else:
+            n = st.slider("Candidates", 1, 4, 2, key="generate.concept_n")
+            if st.button("Generate concept images", key="generate.concepts_run"):
+                from core.concept import generate_concepts
+
+                try:
+                    with st.spinner("Asking the image model…"):
+                        result = generate_concepts(spec, count=n)
+                    st.session_state["generate.concepts"] = result.images
+                    st.session_state["generate.concept_cost"] = result.cost_usd
+                    for why in result.rejected:
+                        st.warning(f"Dropped a candidate: {why}")
+                except WorkbenchError as e:
+                    st.error(str(e))
+            images = st.session_state.get("generate.concepts") or []
+            cols = st.columns(max(len(images), 1))
+            for i, png in enumerate(images):
+                cols[i].image(png, width="stretch")
+                if cols[i].button("Use this one", key=f"generate.concept.use.{i}", width="stretch"):
+                    st.session_state["describe.reference"] = png
+            if st.session_state.get("describe.reference"):
+                st.caption("Reference image set. The procedural backend builds from the spec; the image is kept "
+                           "with the asset for image-to-3D backends.")  # fmt: skip
+
+
+def interrupted_jobs(runner, asset_dir) -> None:
+    """Jobs that stopped before finishing (server restart, cancel), each with Resume."""
+    with st.expander("Interrupted jobs"):
+        from core.jobs.pipeline import Job, list_jobs
+
+        waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if cp.status in ("interrupted", "cancelled")
+                   and not (runner.snapshot(cp.job_id) and runner.snapshot(cp.job_id).active)]  # fmt: skip
+        if not waiting:
+            st.caption("None: every job finished.")
+        for cp in waiting[:20]:
+            c1, c2 = st.columns([4, 1])
+            done = sum(s.status == "done" for s in cp.steps.values())
+            c1.text(f"{cp.inputs.description[:60]} · {cp.status} · {done}/{len(cp.steps)} steps done")
+            if c2.button("Resume", key=f"generate.resume.{cp.job_id}"):
+                st.session_state["generate.job_id"] = runner.submit(Job.open(cp.job_id, asset_dir))
+                st.rerun()

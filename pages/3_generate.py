@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.errors import WorkbenchError
+from core.generators import GENERATORS
 from ui.generate_widgets import concept_picker, interrupted_jobs
 from ui.results import show_result
 from ui.runtime import get_runner
@@ -23,7 +24,10 @@ concept_picker(spec)
 gens = generator_options()
 c1, c2, c3 = st.columns([2, 1, 1])
 c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
-c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed")
+if getattr(GENERATORS.get(st.session_state["generate.backend"]), "uses_seed", False):
+    c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed")
+else:
+    c2.caption("Same spec, same model: this backend needs no seed.")
 ok, reason = available("generator", st.session_state["generate.backend"])
 if not ok:
     st.warning(f"This backend cannot run here: {reason}")

@@ -81,6 +81,7 @@ class Generator(ABC):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    uses_seed: ClassVar[bool] = False  # True for backends that sample (the UI shows a seed)
 
     @classmethod
     def requirements(cls) -> Requirements:

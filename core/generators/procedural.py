@@ -89,6 +89,7 @@ class ProceduralGenerator(Generator):
 
     name = "procedural"
     label = "Procedural (built-in, no GPU)"
+    uses_seed = False  # the mesh depends on the spec alone
 
     def generate(
         self, spec: AssetSpec, *, seed: int = 0, cancel: CancelToken | None = None

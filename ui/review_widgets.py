@@ -173,7 +173,7 @@ def edit_chat(spec: AssetSpec) -> None:
     from ui.state import push_spec
 
     st.markdown("**Ask for a change**")
-    c1, c2, c3 = st.columns([5, 2, 1])
+    c1, c2, c3 = st.columns([4, 2, 2])
     c1.text_input("Instruction", key="review.chat", label_visibility="collapsed",
                   placeholder='e.g. "make it taller", "gold blade, shorter handle", "remove the crest"')  # fmt: skip
     c2.selectbox("Editor", ["builtin", "litellm"], key="review.editor", label_visibility="collapsed")

@@ -111,7 +111,19 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
             " return mv && mv.loaded && mv.shadowRoot.querySelector('canvas'); } catch (e) { return false; } })",
             timeout=60_000,
         )
-        page.wait_for_timeout(1500)
+        # turn the model: drag across the viewer and check the camera orbit changed
+        frame = next(f for f in page.frames if f.query_selector("model-viewer"))
+        orbit = "() => { const o = document.querySelector('model-viewer').getCameraOrbit(); return o.theta; }"
+        frame.evaluate("() => { document.querySelector('model-viewer').autoRotate = false; }")
+        before = frame.evaluate(orbit)
+        box = frame.query_selector("model-viewer").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx + 200, cy, steps=10)
+        page.mouse.up()
+        page.wait_for_timeout(800)
+        assert abs(frame.evaluate(orbit) - before) > 0.2  # radians: the user turned it
         page.screenshot(path=str(ARTIFACTS / "3_generate.png"), full_page=True)
         with page.expect_download() as dl:
             page.get_by_role("button", name="glTF binary (.glb)").click()

@@ -118,16 +118,21 @@ class Job:
         SpecError, UnknownBackendError
             Empty description, unknown writer/backend/format, out-of-range seed.
         """
+        from core.config import get_settings
+        from core.fsutil import atomic_write_bytes, atomic_write_text
         from core.generators import GENERATORS
+        from core.images import validate_reference_image
         from core.mesh.formats import FORMATS
         from core.spec.builtin import clean_description
+        from core.spec.io import dump_spec
         from core.spec.writers import WRITERS
+        from core.storage import STORES
 
         text, _ = clean_description(description)
-        if writer not in WRITERS:
-            WRITERS.get(writer)
-        if backend not in GENERATORS:
-            GENERATORS.get(backend)
+        WRITERS.get(writer)  # unknown names fail here, listing the known ones
+        GENERATORS.get(backend)
+        store_name = get_settings().asset_store
+        STORES.get(store_name)
         formats = list(dict.fromkeys(formats or ["glb", "obj", "stl"]))
         unknown = [f for f in formats if f not in FORMATS]
         if unknown:
@@ -137,17 +142,7 @@ class Job:
             )
         if not 0 <= seed < 2**32:
             raise SpecError(f"Seed {seed} is out of range.", "Use 0 to 4294967295.")
-        reference = None
-        if reference_image is not None:
-            from core.images import validate_reference_image
-
-            reference = validate_reference_image(reference_image)
-        from core.config import get_settings
-
-        store_name = get_settings().asset_store
-        from core.storage import STORES
-
-        STORES.get(store_name)  # unknown store names fail before any work
+        reference = validate_reference_image(reference_image) if reference_image is not None else None
         job_id = new_job_id()
         cp = Checkpoint(
             job_id=job_id,
@@ -163,13 +158,8 @@ class Job:
         folder.mkdir(parents=True, exist_ok=False)
         job = cls(folder, cp, asset_dir)
         if reference is not None:
-            from core.fsutil import atomic_write_bytes
-
             atomic_write_bytes(folder / "reference.png", reference.png)
         if spec is not None:
-            from core.fsutil import atomic_write_text
-            from core.spec.io import dump_spec
-
             atomic_write_text(folder / "spec.json", dump_spec(spec))
             st = cp.steps["spec"]
             st.status, st.started_at, st.finished_at, st.duration_s = "done", now(), now(), 0.0

@@ -33,19 +33,19 @@ def to_pyvista(mesh: AssetMesh):
 
 
 def render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
-    """Thread-safe wrapper of :func:`_render_png` (one render at a time per process)."""
-    with _RENDER_LOCK:
-        return _render_png(mesh, size, background)
-
-
-def _render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
-    """Render ``mesh`` from a three-quarter view to PNG bytes (``size`` x ``size`` pixels).
+    """Render ``mesh`` from a front three-quarter view to PNG bytes (``size`` x ``size``
+    pixels, per-face base colours). Thread-safe: one render at a time per process.
 
     Raises
     ------
     RenderError
         VTK could not create an off-screen context (install libegl1 and libgl1-mesa-dri).
     """
+    with _RENDER_LOCK:
+        return _render_png(mesh, size, background)
+
+
+def _render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     if not os.environ.get("DISPLAY"):
         # no X server: go straight to EGL instead of VTK trying X first

@@ -105,6 +105,21 @@ def _run_jobs(jobs, as_json: bool) -> int:
     return failures
 
 
+def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json) -> None:
+    """Checkpoint one job per text (all before the first runs), then run them."""
+    from core.jobs.pipeline import Job
+
+    writer, backend = _defaults(writer, backend)
+    fmts = _formats(formats)
+    try:
+        jobs = [Job.create(t, asset_dir=_asset_dir(out), writer=writer, model=model,
+                           backend=backend, formats=fmts, seed=seed, style=style) for t in texts]  # fmt: skip
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    if _run_jobs(jobs, as_json):
+        raise typer.Exit(1)
+
+
 @app.command()
 def generate(
     text: Annotated[str, typer.Argument(help='What to make, e.g. "elvish sword".')],
@@ -118,16 +133,7 @@ def generate(
     as_json: AsJson = False,
 ) -> None:
     """Generate one asset from a description."""
-    from core.jobs.pipeline import Job
-
-    writer, backend = _defaults(writer, backend)
-    try:
-        job = Job.create(text, asset_dir=_asset_dir(out), writer=writer, model=model,
-                         backend=backend, formats=_formats(formats), seed=seed, style=style)  # fmt: skip
-    except WorkbenchError as e:
-        raise _err(str(e)) from None
-    if _run_jobs([job], as_json):
-        raise typer.Exit(1)
+    _create_and_run([text], writer, model, backend, formats, out, seed, style, as_json)
 
 
 @app.command()
@@ -147,7 +153,6 @@ def batch(
     Every job's checkpoint is written before the first one runs, so an interrupted batch is
     finished by ``resume --all``.
     """
-    from core.jobs.pipeline import Job
 
     try:
         lines = Path(file).read_text(encoding="utf-8").splitlines()
@@ -156,15 +161,7 @@ def batch(
     lines = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
     if not lines:
         raise _err(f"{file} has no descriptions")
-    writer, backend = _defaults(writer, backend)
-    try:
-        fmts = _formats(formats)
-        jobs = [Job.create(ln, asset_dir=_asset_dir(out), writer=writer, model=model,
-                           backend=backend, formats=fmts, seed=seed, style=style) for ln in lines]  # fmt: skip
-    except WorkbenchError as e:
-        raise _err(str(e)) from None
-    if _run_jobs(jobs, as_json):
-        raise typer.Exit(1)
+    _create_and_run(lines, writer, model, backend, formats, out, seed, style, as_json)
 
 
 @app.command()

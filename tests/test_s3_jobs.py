@@ -255,3 +255,19 @@ def test_sigkill_at_24_seeded_points_then_resume(s3_env, tmp_path):
         meta = store.get_metadata(cp.asset_id)
         assert meta["files"]["model.glb"]["sha256"] == sha256_file(store.local_path(cp.asset_id, "model.glb"))
     print(f"kills={len(kills)} by step={ {s: kills.count(s) for s in STEPS} }")
+
+
+def test_the_zip_download_holds_every_stored_file_from_s3(s3_env, isolated_settings):
+    import io
+    import zipfile
+
+    from ui.results import zip_asset
+
+    result = run_to_completion(
+        Job.create("anvil", asset_dir=isolated_settings / "assets", formats=["glb", "stl"])
+    )
+    names = zipfile.ZipFile(io.BytesIO(zip_asset(open_store(), result["asset_id"]))).namelist()
+    aid = result["asset_id"]
+    assert {
+        f"{aid}/{n}" for n in ("model.glb", "model.stl", "spec.json", "metadata.json", "thumbnail.png")
+    } <= set(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -11,19 +12,23 @@ import streamlit as st
 from core.mesh.formats import FORMATS
 
 
-def zip_folder(folder: Path) -> bytes:
-    """Every file of an asset folder (models, spec.json, metadata.json, ...) as a zip."""
+def zip_asset(store, asset_id: str) -> bytes:
+    """Every file the store holds for ``asset_id`` (models, spec.json, metadata.json,
+    thumbnail, ...) as one zip, read through the store (local folder or S3 cache)."""
+    meta = store.get_metadata(asset_id)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                zf.write(path, arcname=f"{folder.name}/{path.name}")
+        for name, info in sorted(meta.get("files", {}).items()):
+            zf.write(store.local_path(asset_id, name, info.get("sha256")), arcname=f"{asset_id}/{name}")
+        zf.writestr(f"{asset_id}/metadata.json", json.dumps(meta, indent=2))
     return buf.getvalue()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _zip_cached(folder: str, version: str) -> bytes:
-    return zip_folder(Path(folder))
+def _zip_cached(asset_id: str, job_id: str | None) -> bytes:
+    from ui.runtime import get_store
+
+    return zip_asset(get_store(), asset_id)
 
 
 def show_result(result: dict, key: str) -> None:
@@ -34,7 +39,9 @@ def show_result(result: dict, key: str) -> None:
     if not files:
         st.error("This asset has no files.")
         return
-    folder = next(iter(files.values())).parent
+    from ui.runtime import get_store
+
+    store = get_store()
     stats = result["stats"]
     m = st.columns(4)
     m[0].metric("Triangles", f"{stats['faces']:,}")
@@ -45,7 +52,7 @@ def show_result(result: dict, key: str) -> None:
     st.caption(f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
                f"materials: {', '.join(stats.get('materials', []))}")  # fmt: skip
 
-    glb = files.get("glb") or (folder / "model.glb" if (folder / "model.glb").exists() else None)
+    glb = files.get("glb")
     tab_engine, tab_vtk = st.tabs(["Game-engine view (GLB)", "Interactive (PyVista)"])
     with tab_engine:
         if glb:
@@ -58,7 +65,7 @@ def show_result(result: dict, key: str) -> None:
         if lod0 and lod0.is_file():
             pyvista_viewer(lod0, key=f"{key}.pyvista.{result['asset_id']}")
         else:
-            st.image(str(folder / "thumbnail.png"))
+            st.image(str(store.local_path(result["asset_id"], "thumbnail.png")))
 
     st.markdown("**Downloads**")
     cols = st.columns(min(len(files) + 1, 5))
@@ -67,25 +74,16 @@ def show_result(result: dict, key: str) -> None:
             FORMATS[fmt].label, path.read_bytes(), file_name=f"{result['asset_id']}{path.suffix}",
             mime=FORMATS[fmt].mime_type, key=f"{key}.download.{fmt}", width="stretch",
         )  # fmt: skip
-    link_store = _store_with_links()
-    if link_store is not None and files:
-        name = (files.get("glb") or next(iter(files.values()))).name
-        url = link_store.presigned_url(result["asset_id"], name)
-        st.text_input(f"Share link to {name} (expires in {link_store.settings.s3_presign_expiry_s // 60} min)",
+    name = (files.get("glb") or next(iter(files.values()))).name
+    url = store.presigned_url(result["asset_id"], name)  # None where the store cannot share links
+    if url:
+        st.text_input(f"Share link to {name} (expires in {store.settings.s3_presign_expiry_s // 60} min)",
                       url, key=f"{key}.share", help="Select and copy; anyone with the link can download.")  # fmt: skip
-    meta = folder / "metadata.json"
-    version = str(meta.stat().st_mtime_ns) if meta.exists() else "0"
     cols[len(files) % len(cols)].download_button(
-        "Everything (.zip)", _zip_cached(str(folder), version), file_name=f"{result['asset_id']}.zip",
+        "Everything (.zip)", _zip_cached(result["asset_id"], result.get("job_id")),
+        file_name=f"{result['asset_id']}.zip",
         mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
     )  # fmt: skip
-
-
-def _store_with_links():
-    from ui.runtime import get_store
-
-    store = get_store()
-    return store if store.presigned_url("probe-0000", "model.glb", 60) is not None else None
 
 
 def _job_folder(result: dict) -> Path | None:

@@ -44,7 +44,3 @@ def get_store():
 def list_assets_cached(location: str, version: int) -> list[dict]:
     """Store listing; ``version`` changes when this server stores or deletes an asset."""
     return get_store().list_assets()
-
-
-def bump_store_version() -> None:
-    st.session_state["store.version"] = st.session_state.get("store.version", 0) + 1

@@ -54,21 +54,29 @@ def check_name(value: str) -> str:
     return value
 
 
-def object_key(prefix: str, asset_id: str, name: str) -> str:
-    """``prefix/asset_id/name`` with every part checked; never a leading slash."""
+def _prefix_parts(prefix: str) -> list[str]:
     parts = [p for p in prefix.strip("/").split("/") if p]
     for p in parts:
         check_name(p)
-    return "/".join([*parts, check_id(asset_id, "asset id"), check_name(name)])
+    return parts
+
+
+def object_key(prefix: str, asset_id: str, name: str) -> str:
+    """``prefix/asset_id/name`` with every part checked; never a leading slash."""
+    return "/".join([*_prefix_parts(prefix), check_id(asset_id, "asset id"), check_name(name)])
+
+
+def index_key(prefix: str, asset_id: str) -> str:
+    """``prefix/.index/asset_id.json``: the small per-asset entry the gallery lists."""
+    return "/".join([*_prefix_parts(prefix), ".index", check_id(asset_id, "asset id") + ".json"])
 
 
 def job_key(prefix: str, job_id: str, rel: str) -> str:
     """``prefix/.jobs/job_id/rel`` for a job file (``rel`` may hold one folder, e.g.
     ``exports/model.glb``); every segment is checked."""
-    parts = [p for p in prefix.strip("/").split("/") if p]
-    for p in parts:
-        check_name(p)
     segments = rel.split("/")
     if not 1 <= len(segments) <= 2:
         raise StorageError(f"Invalid job file path '{rel}'.")
-    return "/".join([*parts, ".jobs", check_id(job_id, "job id"), *(check_name(s) for s in segments)])
+    return "/".join(
+        [*_prefix_parts(prefix), ".jobs", check_id(job_id, "job id"), *(check_name(s) for s in segments)]
+    )

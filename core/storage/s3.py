@@ -22,7 +22,7 @@ from pathlib import Path
 from core.errors import StorageError
 from core.fsutil import sha256_file
 from core.storage.base import Store, StoredFile
-from core.storage.keys import check_id, check_name, job_key, object_key
+from core.storage.keys import check_id, check_name, index_key, job_key, object_key
 
 CONTENT_TYPES = {".json": "application/json", ".png": "image/png", ".mtl": "model/mtl",
                  ".npz": "application/octet-stream"}  # fmt: skip
@@ -166,9 +166,7 @@ class S3Store(Store):
         for name in names:
             stored[name] = self._upload(object_key(self.prefix, asset_id, name), files[name])
         if "metadata.json" in files:
-            self._upload(
-                f"{self.prefix}/.index/{check_id(asset_id, 'asset id')}.json", files["metadata.json"]
-            )
+            self._upload(index_key(self.prefix, asset_id), files["metadata.json"])
         self._forget_listing()
         return stored
 
@@ -306,7 +304,7 @@ class S3Store(Store):
         )  # fmt: skip
 
     def delete_asset(self, asset_id: str) -> None:
-        index = f"{self.prefix}/.index/{check_id(asset_id, 'asset id')}.json"
+        index = index_key(self.prefix, asset_id)
         self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=index)  # unlisted first
         self._forget_listing()
         keys = [o["Key"] for o in self._list(f"{self.prefix}/{check_id(asset_id, 'asset id')}/")]

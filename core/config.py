@@ -75,7 +75,36 @@ class Settings(BaseSettings):
     s3_multipart_mb: int = Field(16, ge=5, le=1024, description="Multipart threshold/chunk, MiB.")
     s3_retry_window_s: float = Field(30.0, ge=0, description="Keep retrying an unreachable store.")
 
-    _split = field_validator("export_formats", "llm_models", mode="before")(_split_csv)
+    generator_fallbacks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Backends tried in order when the chosen one cannot deliver, e.g. tripo,procedural.",
+    )
+    meshy_api_key: SecretStr | None = Field(None, description="Meshy API key (msy-...).")
+    meshy_test_mode: bool = Field(False, description="Use Meshy's free test key (sample result, no credits).")
+    meshy_base_url: str = Field("https://api.meshy.ai", description="Meshy API base URL.")
+    meshy_ai_model: str = Field("latest", description="Meshy ai_model: meshy-5 | meshy-6 | latest.")
+    meshy_refine: bool = Field(True, description="Run Meshy's texturing (refine) stage after preview.")
+    tripo_api_key: SecretStr | None = Field(None, description="Tripo API key (tsk_...).")
+    tripo_base_url: str = Field("https://api.tripo3d.ai/v2/openapi", description="Tripo API base URL.")
+    tripo_model_version: str | None = Field(
+        None, description="Tripo model_version (service default if unset)."
+    )
+    remote_poll_s: float = Field(5.0, gt=0, description="Seconds between status polls of a remote task.")
+    remote_timeout_s: float = Field(30.0, gt=0, description="Timeout of one HTTP request to a 3D service.")
+    remote_retries: int = Field(
+        5, ge=0, le=20, description="Retries of a request on 429/5xx/connection errors."
+    )
+    remote_max_wait_s: float = Field(
+        60.0, gt=0, description="Longest pause between retries (Retry-After capped)."
+    )
+    remote_task_timeout_s: float = Field(1800.0, gt=0, description="Give up polling a task after this long.")
+    remote_requests_per_s: float = Field(2.0, gt=0, description="Client-side request rate per service.")
+    remote_max_tasks: int = Field(1, ge=1, le=50, description="Tasks in flight per service account.")
+    remote_max_download_mb: int = Field(
+        200, ge=1, le=4096, description="Largest model file to download, MiB."
+    )
+
+    _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
 
     @classmethod
     def settings_customise_sources(

@@ -66,3 +66,59 @@ class CheckpointError(StorageError):
 
 class JobCancelled(WorkbenchError):
     """The job was cancelled by the user; its checkpoint stays resumable."""
+
+
+class RemoteServiceError(GenerationError):
+    """A remote 3D service (Meshy, Tripo) refused or failed a request.
+
+    ``status`` is the HTTP status (``None`` for connection errors), ``service`` its name.
+    ``definitive`` is True when retrying the same request cannot help (bad key, no credits,
+    rejected prompt): a configured fallback backend is tried instead.
+    """
+
+    definitive = False
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, service: str = "", status: int | None = None
+    ):
+        super().__init__(message, hint)
+        self.service = service
+        self.status = status
+
+
+class RemoteAuthError(RemoteServiceError):
+    """401/403: the API key is missing, wrong or lacks permission."""
+
+    definitive = True
+
+
+class RemoteQuotaError(RemoteServiceError):
+    """402 (or the service's "insufficient credits" code): the account has no credits left."""
+
+    definitive = True
+
+
+class RemoteRequestError(RemoteServiceError):
+    """400/404/422: the service rejected the request (prompt too long, unknown task, ...)."""
+
+    definitive = True
+
+
+class RemoteRateLimited(RemoteServiceError):
+    """429 after every retry: too many requests or too many queued tasks for the account."""
+
+
+class RemoteUnavailable(RemoteServiceError):
+    """5xx, timeouts or dropped connections after every retry; the task (if any) is kept."""
+
+
+class RemoteTaskFailed(RemoteServiceError):
+    """The service ran the task and reported it failed (or cancelled, banned, expired)."""
+
+    definitive = True
+
+
+class InvalidModelFile(RemoteServiceError):
+    """A downloaded model is not a usable GLB (corrupt, empty, too large, wrong type)."""
+
+    definitive = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,25 +17,35 @@ from core.errors import RenderError
 from core.fsutil import atomic_write_bytes
 from core.mesh.asset_mesh import AssetMesh, hex_to_rgba
 
+if TYPE_CHECKING:
+    from core.mesh.process import Model
+
 # VTK's OpenGL contexts are not thread-safe, and a first `import pyvista` racing in two
 # threads hands one of them a half-initialised module: render one image at a time.
 _RENDER_LOCK = threading.Lock()
 
 
-def to_pyvista(mesh: AssetMesh):
-    """``pyvista.PolyData`` with a per-face ``rgba`` array (uint8) from the materials."""
+def to_pyvista(mesh: Model):
+    """``pyvista.PolyData`` with an ``rgba`` array (uint8 RGB): per face from the materials of
+    an :class:`AssetMesh`, per vertex from the base-colour texture of a :class:`TexturedMesh`."""
     import pyvista as pv
 
-    faces = np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]).astype(np.int64).ravel()
-    poly = pv.PolyData(mesh.vertices, faces)
-    colors = np.array([np.array(hex_to_rgba(m.base_color)) * 255 for m in mesh.materials], dtype=np.uint8)
-    poly.cell_data["rgba"] = colors[mesh.face_material]
+    if isinstance(mesh, AssetMesh):
+        faces = np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]).astype(np.int64).ravel()
+        poly = pv.PolyData(mesh.vertices, faces)
+        colors = np.array([np.array(hex_to_rgba(m.base_color)) * 255 for m in mesh.materials], dtype=np.uint8)
+        poly.cell_data["rgba"] = colors[mesh.face_material][:, :3]
+        return poly
+    tm = mesh.to_trimesh()
+    faces = np.hstack([np.full((len(tm.faces), 1), 3), tm.faces]).astype(np.int64).ravel()
+    poly = pv.PolyData(np.asarray(tm.vertices), faces)
+    poly.point_data["rgba"] = np.asarray(tm.visual.vertex_colors, dtype=np.uint8)[:, :3]
     return poly
 
 
-def render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
-    """Render ``mesh`` from a front three-quarter view to PNG bytes (``size`` x ``size``
-    pixels, per-face base colours). Thread-safe: one render at a time per process.
+def render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> bytes:
+    """Render ``mesh`` (AssetMesh or TexturedMesh) from a front three-quarter view to PNG
+    bytes (``size`` x ``size`` pixels; per-face base colours, or texture colours per vertex). Thread-safe: one render at a time per process.
 
     Raises
     ------
@@ -45,7 +56,7 @@ def render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") ->
         return _render_png(mesh, size, background)
 
 
-def _render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -> bytes:
+def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> bytes:
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     if not os.environ.get("DISPLAY"):
         # no X server: go straight to EGL instead of VTK trying X first
@@ -87,7 +98,7 @@ def _render_png(mesh: AssetMesh, size: int = 512, background: str = "#2b2f36") -
     return buf.getvalue()
 
 
-def render_thumbnail(mesh: AssetMesh, path: Path, size: int = 512) -> Path:
+def render_thumbnail(mesh: Model, path: Path, size: int = 512) -> Path:
     """Render ``mesh`` to ``path`` as PNG (atomic); see :func:`render_png`."""
     atomic_write_bytes(Path(path), render_png(mesh, size))
     return Path(path)

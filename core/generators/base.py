@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -39,6 +39,30 @@ class GenerationResult:
     mesh: AssetMesh | None = None
     file: Path | None = None
     info: dict = field(default_factory=dict)
+
+
+@dataclass
+class GenerationContext:
+    """What the job gives a generator besides the spec.
+
+    Attributes
+    ----------
+    workdir : Path
+        A folder of the job where the generator may write files (downloads); kept on resume.
+    state : dict
+        JSON-serialisable state kept in the job checkpoint across attempts. A remote backend
+        records its task ids here and calls :attr:`save_state` right after creating a task,
+        so a resumed job polls the same task instead of paying for a second one.
+    save_state : callable
+        Writes the checkpoint (with ``state``) atomically.
+    reference_image : Path or None
+        A validated PNG to generate from (image-to-3D), or None for text-to-3D.
+    """
+
+    workdir: Path
+    state: dict = field(default_factory=dict)
+    save_state: Callable[[], None] = lambda: None
+    reference_image: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,10 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; returns True (early) if the job was cancelled meanwhile."""
+        return self._event.wait(max(0.0, seconds))
+
     def raise_if_cancelled(self) -> None:
         """Raise ``JobCancelled`` if :meth:`cancel` was called."""
         if self._event.is_set():
@@ -82,6 +110,8 @@ class Generator(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     uses_seed: ClassVar[bool] = False  # True for backends that sample (the UI shows a seed)
+    accepts_image: ClassVar[bool] = False  # True for backends that can generate from a reference image
+    remote: ClassVar[bool] = False  # True for paid cloud services (credits, retention)
 
     @classmethod
     def requirements(cls) -> Requirements:
@@ -94,6 +124,15 @@ class Generator(ABC):
 
     @abstractmethod
     def generate(
-        self, spec: AssetSpec, *, seed: int = 0, cancel: CancelToken | None = None
+        self,
+        spec: AssetSpec,
+        *,
+        seed: int = 0,
+        cancel: CancelToken | None = None,
+        context: GenerationContext | None = None,
     ) -> Iterator[Progress | GenerationResult]:
-        """Yield progress events, then exactly one :class:`GenerationResult`."""
+        """Yield progress events, then exactly one :class:`GenerationResult`.
+
+        ``context`` carries the job's work folder, resumable state and reference image; a
+        backend that needs none of them may ignore it.
+        """

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from core.errors import GenerationError
-from core.generators.base import CancelToken, GenerationResult, Generator, Progress
+from core.generators.base import CancelToken, GenerationContext, GenerationResult, Generator, Progress
 from core.mesh.asset_mesh import AssetMesh
 from core.spec.model import AssetSpec, Style
 
@@ -92,7 +92,12 @@ class ProceduralGenerator(Generator):
     uses_seed = False  # the mesh depends on the spec alone
 
     def generate(
-        self, spec: AssetSpec, *, seed: int = 0, cancel: CancelToken | None = None
+        self,
+        spec: AssetSpec,
+        *,
+        seed: int = 0,
+        cancel: CancelToken | None = None,
+        context: GenerationContext | None = None,
     ) -> Iterator[Progress | GenerationResult]:
         mesh = None
         for item in build_parts_mesh(spec, cancel):

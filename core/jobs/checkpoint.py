@@ -43,6 +43,8 @@ class StepState(BaseModel):
     outputs: dict[str, OutputFile] = Field(default_factory=dict)
     info: dict = Field(default_factory=dict)
     error: str | None = None
+    # kept across attempts of the step (e.g. a remote task id, so resume polls the same task)
+    state: dict = Field(default_factory=dict)
 
 
 class JobInputs(BaseModel):
@@ -51,6 +53,7 @@ class JobInputs(BaseModel):
     writer: str = "builtin"
     model: str | None = None
     backend: str = "procedural"
+    fallbacks: list[str] = Field(default_factory=list)  # backends tried when `backend` cannot deliver
     formats: list[str] = Field(default_factory=lambda: ["glb", "obj", "stl"])
     seed: int = 0
     style: str | None = None

@@ -10,6 +10,7 @@ process runs a job at a time (a file lock in the job folder).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Generator as Gen
 from collections.abc import Iterator
@@ -101,6 +102,7 @@ class Job:
         writer: str = "builtin",
         model: str | None = None,
         backend: str = "procedural",
+        fallbacks: list[str] | None = None,
         formats: list[str] | None = None,
         seed: int = 0,
         style: str | None = None,
@@ -111,7 +113,11 @@ class Job:
         """Validate the inputs and write the job's first checkpoint (nothing runs yet).
 
         ``spec`` (an :class:`AssetSpec`) skips the spec writer: the job uses it as given.
-        ``reference_image`` (image bytes) is validated and kept with the job and the asset.
+        ``reference_image`` (image bytes) is validated and kept with the job and the asset;
+        backends that accept images generate from it (image-to-3D).
+        ``fallbacks`` (default: the ``GENERATOR_FALLBACKS`` setting) are backends tried in
+        order when ``backend`` fails for a reason retrying cannot fix (no key, no credits,
+        failed task); the result records every fallback taken.
 
         Raises
         ------
@@ -131,7 +137,12 @@ class Job:
         text, _ = clean_description(description)
         WRITERS.get(writer)  # unknown names fail here, listing the known ones
         GENERATORS.get(backend)
-        store_name = get_settings().asset_store
+        settings = get_settings()
+        fallbacks = [b for b in dict.fromkeys(settings.generator_fallbacks if fallbacks is None else fallbacks)
+                     if b != backend]  # fmt: skip
+        for name in fallbacks:
+            GENERATORS.get(name)
+        store_name = settings.asset_store
         STORES.get(store_name)
         formats = list(dict.fromkeys(formats or ["glb", "obj", "stl"]))
         unknown = [f for f in formats if f not in FORMATS]
@@ -149,7 +160,7 @@ class Job:
             asset_id=asset_id_for(text, job_id),
             inputs=JobInputs(
                 description=text, writer="user" if spec is not None else writer, model=model,
-                backend=backend, formats=formats, seed=seed, style=style,
+                backend=backend, fallbacks=fallbacks, formats=formats, seed=seed, style=style,
                 reference_image="reference.png" if reference else None, store=store_name,
                 costs=dict(costs or {}),
             ),
@@ -331,64 +342,110 @@ class Job:
         return StepResult(["spec.json"], info)
 
     def _step_generate(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
-        from core.generators import get_generator
+        from core.generators import GENERATORS
 
         spec = self._load_spec()
+        inp, state = self.cp.inputs, self.cp.steps["generate"].state
+        chain = [inp.backend, *inp.fallbacks]
+        fell_back: list[dict] = []
+        for i, name in enumerate(chain):
+            try:
+                result = yield from self._generate_with(name, spec, state.setdefault(name, {}), cancel)
+            except JobCancelled:
+                raise
+            except WorkbenchError as e:
+                pending = bool(state.get(name, {}).get("pending_task"))
+                if i == len(chain) - 1 or pending or not _may_fall_back(e):
+                    raise  # a task still running remotely is resumed, never abandoned
+                nxt = GENERATORS.get(chain[i + 1]).label
+                fell_back.append({"backend": name, "error": str(e)})
+                log.warning("falling back from %s to %s: %s", name, chain[i + 1], e,
+                            extra={"job_id": self.job_id, "step": "generate", "backend": name})  # fmt: skip
+                yield Progress(
+                    0.0, f"{GENERATORS.get(name).label} failed ({e.message}); falling back to {nxt}"
+                )
+                continue
+            info = {**result.info, "backend": name, "fallbacks": fell_back}
+            if result.mesh is not None:
+                result.mesh.save_npz(self.folder / "raw.npz")
+                return StepResult(["raw.npz"], {**info, "faces": len(result.mesh.faces)})
+            if result.file is not None:
+                from core.mesh.textured import TexturedMesh
+
+                model = TexturedMesh.load_glb(result.file)  # validated again before it is kept
+                os.replace(result.file, self.folder / "raw.glb")
+                return StepResult(["raw.glb"], {**info, "faces": len(model.faces)})
+            raise GenerationError(f"Backend '{name}' returned no model.")
+        raise GenerationError("No generator backend was configured.")  # unreachable: chain is never empty
+
+    def _generate_with(
+        self, name: str, spec, state: dict, cancel: CancelToken
+    ) -> Gen[Progress, None, GenerationResult]:
+        from core.generators import get_generator
+        from core.generators.base import GenerationContext
+
+        gen = get_generator(name)
+        avail = gen.availability()
+        if not avail.ok:
+            from core.errors import BackendUnavailable
+
+            raise BackendUnavailable(f"{gen.label} cannot run here: {avail.reason}")
+        ref = self.cp.inputs.reference_image
+        ctx = GenerationContext(
+            workdir=self.folder, state=state, save_state=lambda: self.cp.save(self.folder),
+            reference_image=self.folder / ref if ref and gen.accepts_image else None,
+        )  # fmt: skip
         result = None
-        for item in get_generator(self.cp.inputs.backend).generate(
-            spec, seed=self.cp.inputs.seed, cancel=cancel
-        ):
+        for item in gen.generate(spec, seed=self.cp.inputs.seed, cancel=cancel, context=ctx):
             if isinstance(item, GenerationResult):
                 result = item
             else:
                 yield item
-        if result is None or result.mesh is None:
-            raise GenerationError(f"Backend '{self.cp.inputs.backend}' returned no mesh.")
-        result.mesh.save_npz(self.folder / "raw.npz")
-        return StepResult(["raw.npz"], {**result.info, "faces": len(result.mesh.faces)})
+        if result is None:
+            raise GenerationError(f"Backend '{name}' returned no model.")
+        return result
 
     def _step_process(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
-        from core.mesh.asset_mesh import AssetMesh
-        from core.mesh.process import fit_to_dimensions, make_lods, mesh_stats
+        from core.mesh.process import fit_model, load_model, make_lods, mesh_stats, save_model
 
         spec = self._load_spec()
-        mesh = fit_to_dimensions(AssetMesh.load_npz(self.folder / "raw.npz"), spec.dimensions.as_tuple())
+        raw = next(iter(self.cp.steps["generate"].outputs))
+        mesh, fit = fit_model(load_model(self.folder / raw), spec.dimensions.as_tuple())
         yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
         lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
         outputs = []
         for i, lod in enumerate(lods):
             cancel.raise_if_cancelled()
-            lod.save_npz(self.folder / f"lod{i}.npz")
-            outputs.append(f"lod{i}.npz")
+            outputs.append(save_model(lod, self.folder, f"lod{i}"))
         yield Progress(0.9, f"{len(lods)} LODs: {[len(m.faces) for m in lods]} triangles", "process")
-        return StepResult(outputs, {"stats": mesh_stats(lods[0]),
+        return StepResult(outputs, {"stats": mesh_stats(lods[0]), **fit,
                                     "lod_faces": [len(m.faces) for m in lods]})  # fmt: skip
 
     def _step_export(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
-        from core.mesh.asset_mesh import AssetMesh
         from core.mesh.formats import export_all
         from core.mesh.formats.gltf import export_glb
+        from core.mesh.process import load_model
 
-        lod_files = self.cp.steps["process"].outputs
-        mesh = AssetMesh.load_npz(self.folder / "lod0.npz")
+        lod_files = list(self.cp.steps["process"].outputs)
+        mesh = load_model(self.folder / lod_files[0])
         out_dir = self.folder / "exports"
         yield Progress(0.1, f"Exporting {', '.join(self.cp.inputs.formats)}", "export")
         written = export_all(mesh, self.cp.inputs.formats, out_dir)
         outputs = [str(p.relative_to(self.folder)) for paths in written.values() for p in paths]
         for i in range(1, len(lod_files)):
             cancel.raise_if_cancelled()
-            p = export_glb(AssetMesh.load_npz(self.folder / f"lod{i}.npz"), out_dir / f"model_lod{i}.glb")
+            p = export_glb(load_model(self.folder / lod_files[i]), out_dir / f"model_lod{i}.glb")[0]
             outputs.append(str(p.relative_to(self.folder)))
         files = {fmt: str(paths[0].relative_to(self.folder)) for fmt, paths in written.items()}
         return StepResult(outputs, {"files": files})
 
     def _step_thumbnail(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
         from core.config import get_settings
-        from core.mesh.asset_mesh import AssetMesh
+        from core.mesh.process import load_model
         from core.render import render_thumbnail
 
         yield Progress(0.2, "Rendering thumbnail", "thumbnail")
-        mesh = AssetMesh.load_npz(self.folder / "lod0.npz")
+        mesh = load_model(self.folder / next(iter(self.cp.steps["process"].outputs)))
         render_thumbnail(mesh, self.folder / "thumbnail.png", get_settings().thumbnail_size)
         return StepResult(["thumbnail.png"], {})
 
@@ -406,6 +463,7 @@ class Job:
 
         cp = self.cp
         spec = self._load_spec()
+        gen_info = cp.steps["generate"].info
         export_outputs = cp.steps["export"].outputs
         files = {"spec.json": self.folder / "spec.json", "thumbnail.png": self.folder / "thumbnail.png"}
         if cp.inputs.reference_image:
@@ -431,14 +489,17 @@ class Job:
             "created_at": cp.created_at,
             "writer": cp.steps["spec"].info.get("writer"),
             "model": cp.steps["spec"].info.get("model"),
-            "backend": cp.inputs.backend,
+            "backend": gen_info.get("backend", cp.inputs.backend),
+            "requested_backend": cp.inputs.backend,
+            "fallbacks": gen_info.get("fallbacks", []),
+            "remote": gen_info.get("remote"),
             "seed": cp.inputs.seed,
             "formats": {fmt: Path(rel).name for fmt, rel in cp.steps["export"].info["files"].items()},
             "files": manifest,
             "stats": cp.steps["process"].info["stats"],
             "lod_faces": cp.steps["process"].info["lod_faces"],
             "timings": cp.timings(),
-            "costs": cp.inputs.costs,
+            "costs": job_costs(cp),
             "tags": spec.tags,
         }
         atomic_write_json(self.folder / "metadata.json", metadata)
@@ -479,8 +540,35 @@ class Job:
             "files": files,
             "stats": cp.steps["process"].info.get("stats", {}),
             "timings": cp.timings(),
+            "backend": cp.steps["generate"].info.get("backend", cp.inputs.backend),
+            "fallbacks": cp.steps["generate"].info.get("fallbacks", []),
+            "costs": job_costs(cp),
             "error": cp.error,
         }
+
+
+def _may_fall_back(error: WorkbenchError) -> bool:
+    """Whether another backend should be tried after ``error``: yes when retrying this one
+    cannot help (missing key or package, no credits, failed task, unusable model); no for
+    transient errors (rate limits, outages), which resume retries with the same backend."""
+    from core.errors import BackendUnavailable, RemoteServiceError
+
+    if isinstance(error, BackendUnavailable):
+        return True
+    if isinstance(error, RemoteServiceError):
+        return error.definitive
+    return isinstance(error, GenerationError)
+
+
+def job_costs(cp: Checkpoint) -> dict[str, float]:
+    """What the job cost: the inputs' costs (concept images, USD) plus the credits each remote
+    backend reported or estimated, e.g. ``{"meshy_credits": 30}``."""
+    costs = dict(cp.inputs.costs)
+    for name, state in cp.steps["generate"].state.items():
+        credits = state.get("credits") if isinstance(state, dict) else None
+        if credits:
+            costs[f"{name}_credits"] = float(credits)
+    return costs
 
 
 def run_to_completion(job: Job, cancel: CancelToken | None = None) -> dict:

@@ -59,6 +59,10 @@ class AssetMesh:
         if not np.isfinite(self.vertices).all():
             raise ConversionError("The mesh has NaN or infinite vertex positions.")
 
+    @property
+    def material_names(self) -> list[str]:
+        return [m.name for m in self.materials]
+
     # --- conversions -------------------------------------------------------------------------
     def to_trimesh(self) -> trimesh.Trimesh:
         """One ``trimesh.Trimesh`` with per-face colours (base colour of each face's material)."""

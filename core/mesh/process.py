@@ -1,11 +1,61 @@
-"""Mesh processing: fit to the spec's real-world size, pivot, LODs and statistics."""
+"""Mesh processing: fit to the spec's real-world size, pivot, LODs and statistics.
+
+Works on both models the pipeline carries: :class:`AssetMesh` (procedural parts, one
+material per face) and :class:`TexturedMesh` (textured GLBs from remote services).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
 from core.errors import ConversionError
 from core.mesh.asset_mesh import AssetMesh
+from core.mesh.textured import TexturedMesh
+
+Model = AssetMesh | TexturedMesh
+
+
+def load_model(path: Path) -> Model:
+    """Read a pipeline intermediate: ``.npz`` -> AssetMesh, ``.glb`` -> TexturedMesh."""
+    path = Path(path)
+    return TexturedMesh.load_glb(path) if path.suffix == ".glb" else AssetMesh.load_npz(path)
+
+
+def save_model(model: Model, folder: Path, stem: str) -> str:
+    """Write ``model`` as ``folder/stem.npz`` or ``.glb`` (atomic); returns the file name."""
+    if isinstance(model, TexturedMesh):
+        name = f"{stem}.glb"
+        model.save_glb(Path(folder) / name)
+    else:
+        name = f"{stem}.npz"
+        model.save_npz(Path(folder) / name)
+    return name
+
+
+def fit_model(model: Model, dimensions: tuple[float, float, float]) -> tuple[Model, dict]:
+    """Fit ``model`` to the spec's size (metres) with the pivot at the base centre, +Y up.
+
+    Procedural meshes are scaled per axis to exactly ``dimensions``; textured models from a
+    service are scaled uniformly to fit inside that box, so their proportions and textures
+    are not stretched. Returns the model and ``{"fit": "per_axis"|"uniform", "scale": ...}``.
+    """
+    if isinstance(model, AssetMesh):
+        return fit_to_dimensions(model, dimensions), {"fit": "per_axis"}
+    lo, hi = model.vertices.min(0), model.vertices.max(0)
+    extents = hi - lo
+    if (extents <= 1e-9).all():
+        raise ConversionError("The model has zero size.")
+    with np.errstate(divide="ignore"):
+        ratios = np.where(extents > 1e-9, np.asarray(dimensions, float) / extents, np.inf)
+    scale = float(ratios.min())
+    centre = np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
+    matrix = np.eye(4)
+    matrix[:3, :3] *= scale
+    matrix[:3, 3] = -centre * scale
+    return model.transformed(matrix), {"fit": "uniform", "scale": round(scale, 6)}
+
 
 MIN_LOD_FACES = 48
 
@@ -54,12 +104,56 @@ def simplify(mesh: AssetMesh, target_faces: int) -> AssetMesh:
     return AssetMesh(pts, faces, mesh.face_material[idx], mesh.materials)
 
 
-def make_lods(mesh: AssetMesh, target_polycount: int, lod_count: int) -> list[AssetMesh]:
+def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
+    """Quadric decimation of a textured model to about ``target_faces`` triangles in all,
+    shared among its geometries by their triangle counts.
+
+    fast-simplification returns positions only, so each new vertex takes the UV of the
+    nearest original vertex: good away from UV seams, smeared across them (fine for LODs).
+    """
+    import fast_simplification
+    import trimesh
+    from scipy.spatial import cKDTree
+
+    total = len(model.faces)
+    if target_faces >= total:
+        return model
+    out = []
+    for g in model.geometries:
+        share = max(4, int(target_faces * len(g.faces) / total))
+        if share >= len(g.faces):
+            out.append(g)
+            continue
+        pts, faces = fast_simplification.simplify(
+            g.vertices.astype(np.float32), g.faces.astype(np.int32),
+            target_reduction=1.0 - share / len(g.faces),
+        )  # fmt: skip
+        if len(faces) == 0:
+            continue
+        new = trimesh.Trimesh(np.asarray(pts, float), faces, process=False)
+        uv = getattr(g.visual, "uv", None)
+        if uv is not None and len(uv) == len(g.vertices):
+            _, idx = cKDTree(g.vertices).query(new.vertices)
+            new.visual = trimesh.visual.TextureVisuals(uv=np.asarray(uv)[idx], material=g.visual.material)
+        else:
+            new.visual = g.visual.copy() if hasattr(g.visual, "vertex_colors") else new.visual
+        out.append(new)
+    if not out:
+        raise ConversionError(f"Simplifying to {target_faces} faces removed every face.")
+    return TexturedMesh(out)
+
+
+def make_lods(mesh: Model, target_polycount: int, lod_count: int) -> list[Model]:
     """LOD0 within ``target_polycount`` triangles, then each LOD about half the previous.
 
     Returns at most ``lod_count`` meshes; stops early when a LOD would drop below
     :data:`MIN_LOD_FACES` triangles.
     """
+    if isinstance(mesh, TexturedMesh):
+        lods = [simplify_textured(mesh, target_polycount)]
+        while len(lods) < lod_count and len(lods[-1].faces) // 2 >= MIN_LOD_FACES:
+            lods.append(simplify_textured(lods[-1], len(lods[-1].faces) // 2))
+        return lods
     lods = [simplify(mesh, target_polycount)]
     while len(lods) < lod_count:
         target = len(lods[-1].faces) // 2
@@ -69,7 +163,7 @@ def make_lods(mesh: AssetMesh, target_polycount: int, lod_count: int) -> list[As
     return lods
 
 
-def mesh_stats(mesh: AssetMesh) -> dict:
+def mesh_stats(mesh: Model) -> dict:
     """Vertices, faces, watertight, bounding box (metres), volume (m^3), area (m^2), materials."""
     import trimesh
 
@@ -85,5 +179,6 @@ def mesh_stats(mesh: AssetMesh) -> dict:
         "size_m": [round(float(v), 5) for v in hi - lo],
         "volume_m3": round(float(tm.volume), 8) if watertight else None,
         "area_m2": round(float(tm.area), 6),
-        "materials": [m.name for m in mesh.materials],
+        "materials": mesh.material_names,
+        "textured": isinstance(mesh, TexturedMesh) and mesh.has_texture,
     }

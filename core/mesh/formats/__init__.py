@@ -1,7 +1,8 @@
 """Export formats, by name: one module per format family, merged into one registry.
 
-Each module ends with an ``EXPORTERS`` dict (name -> ``export(mesh, path) -> path``), after
-trimesh's ``exchange`` package. Formats that need Blender are exported in one Blender run.
+Each module ends with an ``EXPORTERS`` dict (name -> ``export(mesh, path) -> [paths]``, the
+main file first, then companions such as .mtl and textures), after trimesh's ``exchange``
+package. ``mesh`` is an :class:`AssetMesh` or a :class:`TexturedMesh`. Formats that need Blender are exported in one Blender run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.mesh.asset_mesh import AssetMesh
 from core.registry import Entry, LazyRegistry
 
 
@@ -29,7 +29,7 @@ FORMATS: dict[str, FormatInfo] = {
     "gltf": FormatInfo("gltf", ".gltf", "model/gltf+json", "glTF JSON (.gltf)"),
     "obj": FormatInfo("obj", ".obj", "model/obj", "Wavefront OBJ + MTL", companions=(".mtl",)),
     "stl": FormatInfo("stl", ".stl", "model/stl", "STL (geometry only)"),
-    "ply": FormatInfo("ply", ".ply", "application/x-ply", "PLY with face colours"),
+    "ply": FormatInfo("ply", ".ply", "application/x-ply", "PLY with colours"),
     "fbx": FormatInfo("fbx", ".fbx", "application/octet-stream", "Autodesk FBX (via Blender)", True),
     "blend": FormatInfo("blend", ".blend", "application/x-blender", "Blender (.blend)", True),
 }
@@ -48,7 +48,7 @@ EXPORTERS: LazyRegistry = LazyRegistry(
 )
 
 
-def export_all(mesh: AssetMesh, formats: list[str], out_dir: Path, stem: str = "model") -> dict:
+def export_all(mesh, formats: list[str], out_dir: Path, stem: str = "model") -> dict:
     """Export ``mesh`` to every format in ``formats`` under ``out_dir``.
 
     Returns
@@ -74,12 +74,13 @@ def export_all(mesh: AssetMesh, formats: list[str], out_dir: Path, stem: str = "
         if info.needs_blender:
             blender_formats.append(fmt)
             continue
-        EXPORTERS.get(fmt)(mesh, path)
-        written[fmt] = [path, *(path.with_suffix(ext) for ext in info.companions)]
+        written[fmt] = EXPORTERS.get(fmt)(mesh, path)
     if blender_formats:
         targets = [out_dir / f"{stem}{FORMATS[f].extension}" for f in blender_formats]
         with tempfile.TemporaryDirectory(prefix="wb-glb-") as tmp:
-            glb = written["glb"][0] if "glb" in written else EXPORTERS.get("glb")(mesh, Path(tmp) / "m.glb")
+            glb = (
+                written["glb"][0] if "glb" in written else EXPORTERS.get("glb")(mesh, Path(tmp) / "m.glb")[0]
+            )
             convert_with_blender(glb, targets)
         for fmt, path in zip(blender_formats, targets, strict=True):
             written[fmt] = [path]

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 from core.errors import BackendUnavailable, ConversionError
-from core.mesh.asset_mesh import AssetMesh
 
 SCRIPT = Path(__file__).with_name("blender_script.py")
 INSTALL_HINT = "Install Blender (Debian: apt-get install blender python3-numpy) or set BLENDER_PATH."
@@ -92,13 +91,13 @@ def convert_with_blender(glb: Path, outputs: list[Path], timeout_s: float | None
     return out
 
 
-def _export_via_glb(mesh: AssetMesh, path: Path) -> Path:
+def _export_via_glb(mesh, path: Path) -> list[Path]:
     from core.mesh.formats.gltf import export_glb
 
     with tempfile.TemporaryDirectory(prefix="wb-glb-") as tmp:
-        glb = export_glb(mesh, Path(tmp) / "model.glb")
+        glb = export_glb(mesh, Path(tmp) / "model.glb")[0]
         convert_with_blender(glb, [Path(path)])
-    return Path(path)
+    return [Path(path)]
 
 
 EXPORTERS = {"fbx": _export_via_glb, "blend": _export_via_glb}

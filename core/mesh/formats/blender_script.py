@@ -1,6 +1,7 @@
 """Runs inside Blender (``blender -b --factory-startup -P this.py -- IN.glb OUT.fbx ...``).
 
-Imports a GLB, writes each output (.fbx via the FBX exporter, .blend via save_as_mainfile),
+Imports a GLB, writes each output (.fbx via the FBX exporter with textures embedded, .blend
+via save_as_mainfile),
 then re-opens every output in an empty scene and prints one JSON line per file:
 ``{"file": ..., "vertices": N, "source_vertices": M}`` so the caller can check the round trip.
 Uses only Blender's bundled Python; never imports the workbench.
@@ -35,7 +36,8 @@ def main(argv):
         if out.endswith(".fbx"):
             bpy.ops.export_scene.fbx(
                 filepath=out, use_selection=False, axis_forward="-Z", axis_up="Y",
-                apply_unit_scale=True, object_types={"MESH", "EMPTY"}, path_mode="AUTO",
+                apply_unit_scale=True, object_types={"MESH", "EMPTY"}, path_mode="COPY",
+                embed_textures=True,
             )  # fmt: skip
         elif out.endswith(".blend"):
             bpy.ops.wm.save_as_mainfile(filepath=out, compress=True, copy=True)

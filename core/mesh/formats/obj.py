@@ -1,31 +1,42 @@
 """Wavefront OBJ + MTL export through trimesh: one ``usemtl`` group per material.
 
-MTL keeps the base colour (Kd) and opacity (d); OBJ has no metallic-roughness, so those
-are lost (use GLB for PBR). The .mtl file is written next to the .obj with the same stem.
+MTL keeps the base colour (Kd), opacity (d) and the base-colour texture (map_Kd, written as
+``<stem>_<n>.png`` beside it); OBJ has no metallic-roughness, so those are lost (use GLB for
+PBR). The .mtl file is written next to the .obj with the same stem.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.fsutil import atomic_write_bytes
-from core.mesh.asset_mesh import AssetMesh
+
+if TYPE_CHECKING:
+    from core.mesh.process import Model
 
 
-def export_obj(mesh: AssetMesh, path: Path) -> Path:
-    """Write ``path`` (.obj) and ``path.with_suffix('.mtl')`` (atomic, MTL first)."""
+def export_obj(mesh: Model, path: Path) -> list[Path]:
+    """Write ``path`` (.obj), ``path.with_suffix('.mtl')`` and any textures (atomic, the
+    .obj last). Returns the written paths, the .obj first."""
     from trimesh.exchange.obj import export_obj as _export
 
     path = Path(path)
     mtl_name = path.with_suffix(".mtl").name
+    scene = mesh.to_scene()
+    for i, geom in enumerate(scene.geometry.values()):
+        mat = getattr(geom.visual, "material", None)
+        if getattr(mat, "baseColorTexture", None) is not None:  # texture file names follow
+            mat.name = f"{path.stem}_{i}"  # the material's: keep them unique per asset
     text, extra = _export(
-        mesh.to_scene(), include_texture=True, return_texture=True, mtl_name=mtl_name,
-        include_normals=True,
+        scene, include_texture=True, return_texture=True, mtl_name=mtl_name, include_normals=True,
     )  # fmt: skip
-    for name, data in extra.items():
+    written = []
+    for name, data in sorted(extra.items(), key=lambda kv: kv[0] != mtl_name):
         atomic_write_bytes(path.parent / name, data)
+        written.append(path.parent / name)
     atomic_write_bytes(path, text.encode())
-    return path
+    return [path, *written]
 
 
 EXPORTERS = {"obj": export_obj}

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.fsutil import atomic_write_bytes
-from core.mesh.asset_mesh import AssetMesh
+
+if TYPE_CHECKING:
+    from core.mesh.process import Model
 
 
-def export_stl(mesh: AssetMesh, path: Path) -> Path:
+def export_stl(mesh: Model, path: Path) -> list[Path]:
     """Write ``mesh`` as binary STL (metres) to ``path`` (atomic)."""
     atomic_write_bytes(path, mesh.to_trimesh().export(file_type="stl"))
-    return path
+    return [Path(path)]
 
 
 EXPORTERS = {"stl": export_stl}

@@ -8,6 +8,8 @@ GENERATORS: LazyRegistry = LazyRegistry(
     "generator",
     {
         "procedural": Entry("core.generators.procedural:ProceduralGenerator"),
+        "meshy": Entry("core.generators.meshy:MeshyGenerator"),
+        "tripo": Entry("core.generators.tripo:TripoGenerator"),
     },
 )
 

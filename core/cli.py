@@ -34,6 +34,15 @@ Out = Annotated[Path | None, typer.Option("--out", help="Asset folder (default: 
 Seed = Annotated[int, typer.Option("--seed", help="Seed for backends that sample.")]
 Style = Annotated[str | None, typer.Option("--style", help="Style override, e.g. low-poly.")]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per asset on stdout.")]
+Image = Annotated[
+    Path | None,
+    typer.Option("--image", help="Reference image (PNG/JPEG/WebP) for image-to-3D backends (meshy, tripo)."),
+]
+Fallback = Annotated[
+    str | None,
+    typer.Option("--fallback", help="Backends to try if --backend fails, e.g. tripo,procedural "
+                                    "(default: GENERATOR_FALLBACKS; '' for none)."),
+]  # fmt: skip
 
 
 def _err(message: str, code: int = 1) -> typer.Exit:
@@ -98,22 +107,37 @@ def _run_jobs(jobs, as_json: bool) -> int:
                 sys.stdout.write(json.dumps(result) + "\n")
                 sys.stdout.flush()
             elif result["status"] == "done":
+                for fb in result.get("fallbacks", []):
+                    console.print(
+                        f"[yellow]fell back[/yellow] from {fb['backend']}: {fb['error']}", highlight=False
+                    )
+                cost = ", ".join(f"{k} {v:g}" for k, v in result.get("costs", {}).items())
                 console.print(
-                    f"[green]done[/green] {result['asset_id']} -> {Path(next(iter(result['files'].values()))).parent}",
+                    f"[green]done[/green] {result['asset_id']} ({result.get('backend')}"
+                    f"{'; ' + cost if cost else ''}) -> {Path(next(iter(result['files'].values()))).parent}",
                     highlight=False,
                 )
     return failures
 
 
-def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json) -> None:
+def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json, image=None,
+                    fallback=None) -> None:  # fmt: skip
     """Checkpoint one job per text (all before the first runs), then run them."""
     from core.jobs.pipeline import Job
 
     writer, backend = _defaults(writer, backend)
     fmts = _formats(formats)
+    fallbacks = None if fallback is None else [b.strip() for b in fallback.split(",") if b.strip()]
+    reference = None
+    if image is not None:
+        try:
+            reference = Path(image).read_bytes()
+        except OSError as e:
+            raise _err(f"cannot read --image {image}: {e}") from None
     try:
-        jobs = [Job.create(t, asset_dir=_asset_dir(out), writer=writer, model=model,
-                           backend=backend, formats=fmts, seed=seed, style=style) for t in texts]  # fmt: skip
+        jobs = [Job.create(t, asset_dir=_asset_dir(out), writer=writer, model=model, backend=backend,
+                           fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference)
+                for t in texts]  # fmt: skip
     except WorkbenchError as e:
         raise _err(str(e)) from None
     if _run_jobs(jobs, as_json):
@@ -130,10 +154,12 @@ def generate(
     out: Out = None,
     seed: Seed = 0,
     style: Style = None,
+    image: Image = None,
+    fallback: Fallback = None,
     as_json: AsJson = False,
 ) -> None:
-    """Generate one asset from a description."""
-    _create_and_run([text], writer, model, backend, formats, out, seed, style, as_json)
+    """Generate one asset from a description (and a reference image with --image)."""
+    _create_and_run([text], writer, model, backend, formats, out, seed, style, as_json, image, fallback)
 
 
 @app.command()
@@ -146,6 +172,8 @@ def batch(
     out: Out = None,
     seed: Seed = 0,
     style: Style = None,
+    image: Image = None,
+    fallback: Fallback = None,
     as_json: AsJson = False,
 ) -> None:
     """Generate one asset per line of FILE (blank lines and # comments skipped).
@@ -161,7 +189,7 @@ def batch(
     lines = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
     if not lines:
         raise _err(f"{file} has no descriptions")
-    _create_and_run(lines, writer, model, backend, formats, out, seed, style, as_json)
+    _create_and_run(lines, writer, model, backend, formats, out, seed, style, as_json, image, fallback)
 
 
 @app.command()

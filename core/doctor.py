@@ -96,6 +96,11 @@ def check_keys() -> list[dict]:
         present = bool(os.environ.get(var)) or (var == "LLM_API_KEY" and s.llm_api_key is not None) or (
             var == "LLM_API_BASE" and bool(s.llm_api_base))  # fmt: skip
         rows.append(_row(f"key {var}", True if present else None, "set" if present else "not set (optional)"))
+    for var, secret in (("MESHY_API_KEY", s.meshy_api_key), ("TRIPO_API_KEY", s.tripo_api_key)):
+        detail = "set" if secret else "not set (optional: enables the cloud backend)"
+        if var == "MESHY_API_KEY" and s.meshy_test_mode:
+            detail = "test mode (MESHY_TEST_MODE): sample result, no credits"
+        rows.append(_row(f"key {var}", True if secret or detail.startswith("test") else None, detail))
     if s.asset_store == "s3":
         aws = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
         rows.append(_row("AWS credentials", aws or None, "set" if aws else "not in env (instance role?)"))

@@ -27,7 +27,8 @@ def isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSET_DIR", str(tmp_path / "assets"))
     monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("WORKBENCH_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_BASE", "LLM_API_KEY", "LLM_MODELS"):
+    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_BASE", "LLM_API_KEY", "LLM_MODELS",
+                "MESHY_API_KEY", "MESHY_TEST_MODE", "TRIPO_API_KEY", "GENERATOR_FALLBACKS"):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     yield tmp_path
@@ -203,3 +204,53 @@ def s3_env(moto, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     get_settings.cache_clear()
     return {"bucket": bucket, "endpoint": moto.url}
+
+
+# --- remote 3D services ------------------------------------------------------------------------
+MESHY_KEY = "msy-test-0123456789abcdef"
+TRIPO_KEY = "tsk_test_0123456789abcdef"
+
+
+def _fast_remote(monkeypatch) -> None:
+    """Short polls, timeouts and retry waits so remote tests run in seconds."""
+    for var, value in (("REMOTE_POLL_S", "0.02"), ("REMOTE_TIMEOUT_S", "1.5"), ("REMOTE_RETRIES", "3"),
+                       ("REMOTE_MAX_WAIT_S", "0.3"), ("REMOTE_REQUESTS_PER_S", "200")):  # fmt: skip
+        monkeypatch.setenv(var, value)
+
+
+@pytest.fixture
+def meshy(monkeypatch):
+    """A loopback Meshy (tests/fake3d.py) with MESHY_BASE_URL / MESHY_API_KEY pointing at it."""
+    from core.config import get_settings
+    from fake3d import FakeMeshy
+
+    server = FakeMeshy(MESHY_KEY).start()
+    _fast_remote(monkeypatch)
+    monkeypatch.setenv("MESHY_BASE_URL", server.url)
+    monkeypatch.setenv("MESHY_API_KEY", MESHY_KEY)
+    get_settings.cache_clear()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tripo(monkeypatch):
+    """A loopback Tripo with TRIPO_BASE_URL / TRIPO_API_KEY pointing at it."""
+    from core.config import get_settings
+    from fake3d import FakeTripo
+
+    server = FakeTripo(TRIPO_KEY).start()
+    _fast_remote(monkeypatch)
+    monkeypatch.setenv("TRIPO_BASE_URL", server.base_url)
+    monkeypatch.setenv("TRIPO_API_KEY", TRIPO_KEY)
+    get_settings.cache_clear()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["procedural", "meshy", "tripo"])
+def any_backend(request):
+    """Each generator backend, ready to run here (remote ones against their fake service)."""
+    if request.param != "procedural":
+        request.getfixturevalue(request.param)
+    return request.param

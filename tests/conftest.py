@@ -221,8 +221,9 @@ def _fast_remote(monkeypatch) -> None:
 @pytest.fixture
 def meshy(monkeypatch):
     """A loopback Meshy (tests/fake3d.py) with MESHY_BASE_URL / MESHY_API_KEY pointing at it."""
-    from core.config import get_settings
     from fake3d import FakeMeshy
+
+    from core.config import get_settings
 
     server = FakeMeshy(MESHY_KEY).start()
     _fast_remote(monkeypatch)
@@ -236,8 +237,9 @@ def meshy(monkeypatch):
 @pytest.fixture
 def tripo(monkeypatch):
     """A loopback Tripo with TRIPO_BASE_URL / TRIPO_API_KEY pointing at it."""
-    from core.config import get_settings
     from fake3d import FakeTripo
+
+    from core.config import get_settings
 
     server = FakeTripo(TRIPO_KEY).start()
     _fast_remote(monkeypatch)

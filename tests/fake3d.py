@@ -11,11 +11,13 @@ creations and measure request rates and tasks in flight.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -184,10 +186,8 @@ class FakeService:
                 service.route(self, method, path, body)
 
             def _close(self) -> None:
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 self.close_connection = True
 
             def json(self, status: int, obj: dict, headers: dict | None = None) -> None:
@@ -207,10 +207,10 @@ class FakeService:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 self._serve("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._serve("POST")
 
         return Handler
@@ -238,7 +238,7 @@ class FakeMeshy(FakeService):
     """Meshy's text-to-3D (preview/refine), image-to-3D and balance endpoints."""
 
     name = "meshy"
-    CREDITS = {"preview": 20, "refine": 10, "image": 30}
+    CREDITS: ClassVar[dict] = {"preview": 20, "refine": 10, "image": 30}
 
     def classify(self, method: str, path: str) -> str:
         if path.startswith("/files/"):

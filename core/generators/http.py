@@ -194,11 +194,18 @@ class ServiceClient:
         try:
             response = self.http.request(method, path, json=json, files=files)
         except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-            raise TransportError(f"Cannot connect to {self.service}: {type(e).__name__}.",
-                                 service=self.service, sent=False) from e  # fmt: skip
+            raise TransportError(
+                f"Cannot connect to {self.service}: {type(e).__name__}.",
+                f"Check the network and {self.service.upper()}_BASE_URL; Resume retries.",
+                service=self.service, sent=False,
+            ) from e  # fmt: skip
         except httpx.TransportError as e:  # read timeout, dropped connection, protocol error
-            raise TransportError(f"The connection to {self.service} failed: {type(e).__name__}.",
-                                 service=self.service, sent=True) from e  # fmt: skip
+            raise TransportError(
+                f"The connection to {self.service} failed: {type(e).__name__}.",
+                "Resume retries. A task being created may still run on the service: check its "
+                "dashboard before generating this asset again.",
+                service=self.service, sent=True,
+            ) from e  # fmt: skip
         if response.status_code >= 400:
             raise self._error(response)
         try:
@@ -344,7 +351,7 @@ def download_model(
                 ) from e
             except httpx.TransportError as e:
                 raise TransportError(f"The model download from {service} broke off: {type(e).__name__}.",
-                                     service=service, sent=True) from e  # fmt: skip
+                                     "Resume retries the download.", service=service, sent=True) from e  # fmt: skip
 
     try:
         call_with_retries(fetch, service, cancel=cancel)

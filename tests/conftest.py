@@ -27,8 +27,17 @@ def isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSET_DIR", str(tmp_path / "assets"))
     monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("WORKBENCH_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_BASE", "LLM_API_KEY", "LLM_MODELS",
-                "MESHY_API_KEY", "MESHY_TEST_MODE", "TRIPO_API_KEY", "GENERATOR_FALLBACKS"):
+    for var in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "LLM_API_BASE",
+        "LLM_API_KEY",
+        "LLM_MODELS",
+        "MESHY_API_KEY",
+        "MESHY_TEST_MODE",
+        "TRIPO_API_KEY",
+        "GENERATOR_FALLBACKS",
+    ):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     yield tmp_path

@@ -17,8 +17,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import numpy as np
 
@@ -115,7 +115,9 @@ class FakeService:
     def new_task(self, kind: str, body: dict) -> Task:
         with self._lock:
             self._seq += 1
-            task = Task(f"{self.name}-task-{self._seq:04d}", kind, time.time(), outcome=self.outcome, body=body)
+            task = Task(
+                f"{self.name}-task-{self._seq:04d}", kind, time.time(), outcome=self.outcome, body=body
+            )
             self.tasks[task.id] = task
             self.creates.append({"id": task.id, "kind": kind, "body": body})
             in_flight = sum(1 for t in self.tasks.values() if t.state in ("queued", "running"))
@@ -279,7 +281,12 @@ class FakeMeshy(FakeService):
                 if task is None:
                     return h.json(404, {"message": "Task not found"})
                 self.advance(task)
-                status = {"queued": "PENDING", "running": "IN_PROGRESS", "done": "SUCCEEDED", "failed": "FAILED"}
+                status = {
+                    "queued": "PENDING",
+                    "running": "IN_PROGRESS",
+                    "done": "SUCCEEDED",
+                    "failed": "FAILED",
+                }
                 obj = {"id": task.id, "mode": task.kind, "status": status[task.state],
                        "progress": self.progress(task), "preceding_tasks": 2 if task.state == "queued" else 0,
                        "model_urls": {"glb": f"{self.url}/files/{task.id}.glb" if task.state == "done" else ""},
@@ -352,7 +359,6 @@ def serve_forever_cli() -> None:  # pragma: no cover - manual use: python -m tes
     print(f"MESHY_BASE_URL={meshy.url} MESHY_API_KEY=msy-test", flush=True)
     print(f"TRIPO_BASE_URL={tripo.base_url} TRIPO_API_KEY=tsk-test", flush=True)
     threading.Event().wait()
-
 
 
 if __name__ == "__main__":  # pragma: no cover

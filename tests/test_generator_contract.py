@@ -32,7 +32,9 @@ def test_every_backend_is_in_the_contract_suite():
 
 
 def test_progress_then_one_real_model(any_backend, spec, tmp_path):
-    events = list(get_generator(any_backend).generate(spec, seed=7, context=GenerationContext(workdir=tmp_path)))
+    events = list(
+        get_generator(any_backend).generate(spec, seed=7, context=GenerationContext(workdir=tmp_path))
+    )
     *progress, last = events
     assert isinstance(last, GenerationResult)
     assert progress and all(isinstance(p, Progress) for p in progress)
@@ -47,7 +49,11 @@ def test_cancelled_before_start_raises(any_backend, spec, tmp_path):
     token = CancelToken()
     token.cancel()
     with pytest.raises(JobCancelled):
-        list(get_generator(any_backend).generate(spec, cancel=token, context=GenerationContext(workdir=tmp_path)))
+        list(
+            get_generator(any_backend).generate(
+                spec, cancel=token, context=GenerationContext(workdir=tmp_path)
+            )
+        )
 
 
 def test_availability_and_requirements(any_backend):

@@ -84,7 +84,12 @@ def test_meshy_sends_the_documented_fields(meshy, tmp_path):
     assert preview["mode"] == "preview" and 0 < len(preview["prompt"]) <= 600
     assert preview["ai_model"] == "latest" and "art_style" not in preview
     assert preview["topology"] == "triangle" and 100 <= preview["target_polycount"] <= 300_000
-    assert refine == {**refine, "mode": "refine", "preview_task_id": meshy.creates[0]["id"], "enable_pbr": True}
+    assert refine == {
+        **refine,
+        "mode": "refine",
+        "preview_task_id": meshy.creates[0]["id"],
+        "enable_pbr": True,
+    }
     assert refine["texture_prompt"]
 
 

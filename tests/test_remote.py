@@ -319,3 +319,44 @@ def test_retry_after_parses_seconds_and_dates():
     from datetime import UTC, datetime, timedelta
 
     assert 1.0 < retry_after_s(format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)) <= 5.0
+
+
+# --- the one-create-per-job guarantee, with a real process killed mid-poll ------------------------
+@pytest.mark.parametrize("backend,creates", [("meshy", 2), ("tripo", 1)])
+def test_sigkill_while_polling_then_resume_creates_no_second_task(request, tmp_path, backend, creates):
+    import signal
+    import subprocess
+    import sys
+
+    from core.jobs.checkpoint import Checkpoint
+
+    server = _server(request, backend)
+    server.hold.set()
+    out = tmp_path / "assets"
+    repo = Path(__file__).resolve().parent.parent
+    cmd = [sys.executable, "-m", "core", "generate", "iron shield", "--backend", backend,
+           "--formats", "glb,fbx", "--out", str(out), "--json"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            polls = [p for _, m, p in server.requests if m == "GET" and ("/task/" in p or "-to-3d/" in p)]
+            if len(polls) >= 3:
+                break
+            time.sleep(0.05)
+        assert polls, "the job never polled"
+        (folder,) = (out / ".jobs").iterdir()
+        cp = Checkpoint.load(folder)  # the task id was on disk before the first poll
+        assert cp.steps["generate"].state[backend]["pending_task"] == server.creates[0]["id"]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    server.hold.clear()
+    done = subprocess.run([sys.executable, "-m", "core", "resume", "--all", "--out", str(out), "--json"],
+                          cwd=repo, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["status"] == "done" and set(result["files"]) == {"glb", "fbx"}
+    assert len(server.creates) == creates  # one create per task: the resumed job polled the same one
+    meta = json.loads((Path(result["files"]["glb"]).parent / "metadata.json").read_text())
+    assert server.creates[0]["id"] in meta["remote"]["tasks"].values()

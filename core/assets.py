@@ -48,7 +48,9 @@ def asset_result(store, meta: dict) -> dict:
     }
     return {"asset_id": meta["asset_id"], "job_id": meta.get("job_id"), "status": "done",
             "archetype": meta.get("archetype"), "files": files, "stats": meta.get("stats", {}),
-            "timings": meta.get("timings", {}), "warnings": [], "error": None}  # fmt: skip
+            "timings": meta.get("timings", {}), "warnings": [], "error": None,
+            "backend": meta.get("backend"), "fallbacks": meta.get("fallbacks", []),
+            "costs": meta.get("costs", {})}  # fmt: skip
 
 
 def delete_asset(store, asset_dir: Path, meta: dict) -> None:

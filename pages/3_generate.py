@@ -5,7 +5,7 @@ import streamlit as st
 from core.config import get_settings
 from core.errors import WorkbenchError
 from core.generators import GENERATORS
-from ui.generate_widgets import concept_picker, interrupted_jobs
+from ui.generate_widgets import concept_picker, count_credits, interrupted_jobs, remote_notes
 from ui.results import show_result
 from ui.runtime import get_runner
 from ui.sidebar import available, generator_options
@@ -31,6 +31,15 @@ else:
 ok, reason = available("generator", st.session_state["generate.backend"])
 if not ok:
     st.warning(f"This backend cannot run here: {reason}")
+remote_notes(st.session_state["generate.backend"], reason, bool(st.session_state["describe.reference"]))
+if st.session_state["generate.fallbacks"] is None:
+    st.session_state["generate.fallbacks"] = [b for b in get_settings().generator_fallbacks if b in gens]
+st.multiselect(
+    "If it cannot deliver, fall back to", [g for g in gens if g != st.session_state["generate.backend"]],
+    key="generate.fallbacks", format_func=lambda g: gens[g].split(" — ")[0],
+    help="Tried in order when the backend has no key, no credits, or its task fails. Falling back is "
+         "always shown with the result. A task still running on a service is resumed, never abandoned.",
+)  # fmt: skip
 if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, width="stretch"):
     from core.jobs.pipeline import Job
 
@@ -38,6 +47,7 @@ if c3.button("Generate", type="primary", key="generate.run", disabled=not ok, wi
         job = Job.create(
             st.session_state["spec.description"] or spec.short_description, asset_dir=asset_dir, spec=spec,
             backend=st.session_state["generate.backend"], seed=int(st.session_state["generate.seed"]),
+            fallbacks=[b for b in st.session_state["generate.fallbacks"] if b != st.session_state["generate.backend"]],
             formats=[f.value for f in spec.technical.export_formats],
             reference_image=st.session_state["describe.reference"],
             costs={"concept_images_usd": st.session_state["generate.concept_cost"]}
@@ -90,7 +100,9 @@ elif snap is not None and snap.status == "done":
 
     st.success(f"Done in {snap.elapsed_s:.1f} s" if snap.elapsed_s else "Done")
     try:
-        show_result(Job.open(job_id, asset_dir).result(), key="generate")
+        result = Job.open(job_id, asset_dir).result()
+        count_credits(job_id, result.get("costs", {}))
+        show_result(result, key="generate")
     except WorkbenchError as e:
         st.error(str(e))
 

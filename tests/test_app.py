@@ -279,3 +279,39 @@ def test_invalid_settings_are_reported_on_the_page(monkeypatch):
     get_settings.cache_clear()
     at = app()
     assert not at.exception and "thumbnail_size" in at.error[0].value
+
+
+def _with_backend(at: AppTest, backend: str, fallbacks: list[str]) -> AppTest:
+    at.selectbox(key="generate.backend").set_value(backend).run()
+    at.multiselect(key="generate.fallbacks").set_value(fallbacks).run()
+    return at
+
+
+def test_generate_with_meshy_shows_cost_and_session_credits(meshy):
+    import streamlit as st
+
+    st.cache_data.clear()  # the backend list is cached; MESHY_API_KEY was just set
+    at = _with_backend(app("3_generate.py", "iron shield"), "meshy", [])
+    assert not at.exception and any("Meshy" in i.value and "credits" in i.value for i in at.info)
+    at.button(key="generate.run").click().run()
+    at = wait_for_job(at)
+    assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("Made with **meshy**" in c.value and "30 meshy credits" in c.value for c in at.caption)
+    assert at.session_state["credits.session"] == {"meshy": 30.0}  # the sidebar's "Credits this session"
+    at = wait_for_job(at)  # counted once per job, however often the page reruns
+    assert at.session_state["credits.session"] == {"meshy": 30.0}
+    assert len(meshy.creates) == 2
+
+
+def test_a_fallback_is_shown_never_silent(meshy):
+    import streamlit as st
+    from fake3d import Fault
+
+    st.cache_data.clear()
+    meshy.faults.append(Fault("create", 402))
+    at = _with_backend(app("3_generate.py", "iron shield"), "meshy", ["procedural"])
+    at.button(key="generate.run").click().run()
+    at = wait_for_job(at)
+    assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("meshy" in w.value and "credits" in w.value for w in at.warning)
+    assert any("Made with **procedural**" in c.value for c in at.caption)

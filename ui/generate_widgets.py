@@ -56,3 +56,32 @@ def interrupted_jobs(runner, asset_dir) -> None:
             if c2.button("Resume", key=f"generate.resume.{cp.job_id}"):
                 st.session_state["generate.job_id"] = runner.submit(Job.open(cp.job_id, asset_dir))
                 st.rerun()
+
+
+def remote_notes(backend: str, reason: str, has_reference: bool) -> None:
+    """What a cloud backend will do and cost: credits, image-to-3D, result retention, test mode."""
+    from core.generators import GENERATORS
+
+    cls = GENERATORS.get(backend)
+    if not getattr(cls, "remote", False):
+        return
+    mode = "image-to-3D from your reference image" if has_reference else "text-to-3D from the spec"
+    notes = [f"**{cls.service_label}**: {mode}; about a minute; costs credits on your account "
+             "(recorded with the job). The model is downloaded into the store as soon as it is ready: "
+             "services delete results after a few days."]  # fmt: skip
+    if "test mode" in reason:
+        notes.append("Test mode: Meshy returns its sample model whatever the prompt, and charges nothing.")
+    st.info("  \n".join(notes), icon=":material/cloud:")
+
+
+def count_credits(job_id: str, costs: dict) -> None:
+    """Add a finished job's credits to the session's total, once per job."""
+    if job_id in st.session_state["credits.jobs"]:
+        return
+    st.session_state["credits.jobs"].append(job_id)
+    total = st.session_state["credits.session"]
+    spent = {k.removesuffix("_credits"): float(v) for k, v in costs.items() if k.endswith("_credits") and v}
+    for name, value in spent.items():
+        total[name] = total.get(name, 0.0) + value
+    if spent:
+        st.rerun()  # the sidebar, drawn before this page, shows the new total

@@ -50,7 +50,9 @@ def show_result(result: dict, key: str) -> None:
     m[3].metric("Watertight", "yes" if stats["watertight"] else "no")
     w, h, d = stats["size_m"]
     st.caption(f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
-               f"materials: {', '.join(stats.get('materials', []))}")  # fmt: skip
+               f"materials: {', '.join(stats.get('materials', []))}"
+               + (" · PBR textures" if stats.get("textured") else ""))  # fmt: skip
+    provenance(result)
 
     glb = files.get("glb")
     tab_engine, tab_vtk = st.tabs(["Game-engine view (GLB)", "Interactive (PyVista)"])
@@ -61,8 +63,9 @@ def show_result(result: dict, key: str) -> None:
             st.info("Export GLB to see the engine view.")
     with tab_vtk:
         job_folder = _job_folder(result)
-        lod0 = job_folder / "lod0.npz" if job_folder else None
-        if lod0 and lod0.is_file():
+        lod0 = next((p for p in (job_folder / "lod0.npz", job_folder / "lod0.glb") if p.is_file()), None) \
+            if job_folder else None  # fmt: skip
+        if lod0 is not None:
             pyvista_viewer(lod0, key=f"{key}.pyvista.{result['asset_id']}")
         else:
             st.image(str(store.local_path(result["asset_id"], "thumbnail.png")))
@@ -84,6 +87,22 @@ def show_result(result: dict, key: str) -> None:
         file_name=f"{result['asset_id']}.zip",
         mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
     )  # fmt: skip
+
+
+def provenance(result: dict) -> None:
+    """Which backend made the asset, every fallback taken on the way, and what it cost."""
+    for fb in result.get("fallbacks") or []:
+        st.warning(f"**{fb['backend']}** could not deliver, so the next backend in the fallback chain "
+                   f"was used: {fb['error']}", icon=":material/alt_route:")  # fmt: skip
+    costs = result.get("costs") or {}
+    parts = [
+        f"{v:g} {k.removesuffix('_credits')} credits" for k, v in costs.items() if k.endswith("_credits")
+    ]
+    parts += [f"${v:.2f} concept images" for k, v in costs.items() if k.endswith("_usd")]
+    if result.get("backend") or parts:
+        st.caption(
+            f"Made with **{result.get('backend', '?')}**" + (f" · cost: {', '.join(parts)}" if parts else "")
+        )
 
 
 def _job_folder(result: dict) -> Path | None:

@@ -49,6 +49,9 @@ def render_sidebar() -> None:
     with st.sidebar:
         st.markdown(f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
                     f"**Generator:** `{st.session_state['generate.backend']}`")  # fmt: skip
+        spent = st.session_state.get("credits.session") or {}
+        if spent:
+            st.markdown("**Credits this session:** " + ", ".join(f"{k} {v:g}" for k, v in spent.items()))
         with st.expander("What can run here", expanded=False):
             for row in backend_rows():
                 icon = ":green[:material/check_circle:]" if row["available"] else ":red[:material/block:]"

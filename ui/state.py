@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     "generate.backend": "procedural",
     "generate.seed": 0,
     "generate.job_id": None,
+    "generate.fallbacks": None,  # None: the GENERATOR_FALLBACKS setting
+    "credits.session": {},  # backend -> credits spent by jobs finished in this session
+    "credits.jobs": [],  # job ids already counted
     "gallery.open": None,
     "gallery.page": 1,
 }

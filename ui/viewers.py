@@ -19,11 +19,11 @@ def _export_scene_html(npz_path: str, queue) -> None:  # runs in a child process
     try:
         import pyvista as pv
 
-        from core.mesh.asset_mesh import AssetMesh
+        from core.mesh.process import load_model
         from core.render import to_pyvista
 
         plotter = pv.Plotter(off_screen=True, window_size=(700, 520))
-        plotter.add_mesh(to_pyvista(AssetMesh.load_npz(Path(npz_path))), scalars="rgba", rgb=True)
+        plotter.add_mesh(to_pyvista(load_model(Path(npz_path))), scalars="rgba", rgb=True)
         plotter.set_background("#2b2f36", top="#4a505a")
         plotter.camera_position = "xy"
         plotter.camera.azimuth, plotter.camera.elevation = 30, 20
@@ -59,7 +59,8 @@ def scene_html(npz_path: str, sha256: str) -> str:
 
 
 def pyvista_viewer(npz_path: Path, key: str) -> None:
-    """Interactive PyVista view (stpyvista, trame/vtk.js) of a pipeline mesh file.
+    """Interactive PyVista view (stpyvista, trame/vtk.js) of a pipeline mesh file (``lod0.npz``
+    or, for textured models, ``lod0.glb`` shown with its texture colours per vertex).
 
     stpyvista exports the plotter in a child process and waits forever if that process
     raises; the export therefore runs first in our own guarded child process (timeout,

@@ -30,3 +30,11 @@ def test_readme_has_exactly_the_two_newcomer_commands_and_ci_calls_one():
     readme = (REPO / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
     assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_every_setting_is_documented_in_the_readme_table():
+    from core.config import Settings
+
+    readme = (REPO / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
+    assert not missing, f"README settings table lacks {missing}"

@@ -145,3 +145,47 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "4_gallery.png"), full_page=True)
         browser.close()
     assert len(list(ARTIFACTS.glob("*.png"))) == 4
+
+
+def test_a_textured_cloud_model_in_a_real_browser(meshy, app_url, tmp_path):
+    """Meshy (its loopback stand-in) from the Generate page: the textured GLB in the viewer, the
+    cost with the result and the session's credits in the sidebar."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        page.goto(app_url)
+        box = page.get_by_label("Description")
+        box.fill("wooden crate")
+        box.press("Control+Enter")
+        page.get_by_role("button", name="Write spec").click()
+        page.get_by_role("button", name="Continue to Generate →").click()
+        expect(page.get_by_role("heading", name="Generate")).to_be_visible()
+        backend = page.get_by_role("combobox", name="Backend")
+        backend.click()
+        page.keyboard.type("Meshy")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("text-to-3D from the spec", exact=False)).to_be_visible()
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.get_by_text("Done in")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("30 meshy credits", exact=False)).to_be_visible()
+        expect(page.get_by_text("PBR textures", exact=False)).to_be_visible()
+        expect(page.get_by_text("Credits this session:", exact=False)).to_be_visible()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('iframe')].some(f => { try {"
+            " const mv = f.contentDocument && f.contentDocument.querySelector('model-viewer');"
+            " return mv && mv.loaded && mv.model && mv.model.materials[0].pbrMetallicRoughness"
+            ".baseColorTexture.texture; } catch (e) { return false; } })",
+            timeout=60_000,
+        )  # the GLB in the viewer carries its base-colour texture
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "5_generate_meshy.png"), full_page=True)
+        browser.close()
+    assert len(meshy.creates) == 2

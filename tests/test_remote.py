@@ -360,3 +360,21 @@ def test_sigkill_while_polling_then_resume_creates_no_second_task(request, tmp_p
     assert len(server.creates) == creates  # one create per task: the resumed job polled the same one
     meta = json.loads((Path(result["files"]["glb"]).parent / "metadata.json").read_text())
     assert server.creates[0]["id"] in meta["remote"]["tasks"].values()
+
+
+def test_tripo_no_credits_code_2010_is_a_quota_error(tripo, tmp_path):
+    tripo.balance = 5  # the fake answers HTTP 403 with code 2010, as Tripo does
+    with pytest.raises(RemoteQuotaError, match="credits") as info:
+        run_to_completion(_job(tmp_path, "tripo"))
+    assert info.value.status == 403 and "GENERATOR_FALLBACKS" in info.value.hint
+
+
+def test_meshy_prompt_is_cut_to_its_600_character_limit(meshy, tmp_path):
+    from core.generators.remote import remote_prompt
+    from core.spec.builtin import BuiltinSpecWriter
+
+    spec = BuiltinSpecWriter().write("ancient " * 120 + "sword").spec
+    assert len(remote_prompt(spec, 600)) <= 600  # cut to Meshy's limit, never sent too long
+    run_to_completion(Job.create("ancient " * 120 + "sword", asset_dir=tmp_path / "a", backend="meshy",
+                                 formats=["glb"]))  # fmt: skip
+    assert len(meshy.creates[0]["body"]["prompt"]) <= 600

@@ -34,7 +34,7 @@ def service_glb(faces: int, texture: int) -> bytes:
     from PIL import Image
     from trimesh.visual.material import PBRMaterial
 
-    sub = max(1, int(round(np.log(faces / 20) / np.log(4))))
+    sub = max(1, round(float(np.log(faces / 20) / np.log(4))))
     m = trimesh.creation.icosphere(subdivisions=sub, radius=0.5)
     uv = np.c_[np.arctan2(m.vertices[:, 2], m.vertices[:, 0]) / (2 * np.pi) + 0.5, m.vertices[:, 1] + 0.5]
     rng = np.random.default_rng(0)

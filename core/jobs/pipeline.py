@@ -422,6 +422,7 @@ class Job:
                                     "lod_faces": [len(m.faces) for m in lods]})  # fmt: skip
 
     def _step_export(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
+        from core.fsutil import atomic_write_bytes
         from core.mesh.formats import export_all
         from core.mesh.formats.gltf import export_glb
         from core.mesh.process import load_model
@@ -434,8 +435,12 @@ class Job:
         outputs = [str(p.relative_to(self.folder)) for paths in written.values() for p in paths]
         for i in range(1, len(lod_files)):
             cancel.raise_if_cancelled()
-            p = export_glb(load_model(self.folder / lod_files[i]), out_dir / f"model_lod{i}.glb")[0]
-            outputs.append(str(p.relative_to(self.folder)))
+            src, dest = self.folder / lod_files[i], out_dir / f"model_lod{i}.glb"
+            if src.suffix == ".glb":  # a textured LOD is already a GLB: copy, do not re-encode
+                atomic_write_bytes(dest, src.read_bytes())
+            else:
+                export_glb(load_model(src), dest)
+            outputs.append(str(dest.relative_to(self.folder)))
         files = {fmt: str(paths[0].relative_to(self.folder)) for fmt, paths in written.items()}
         return StepResult(outputs, {"files": files})
 

@@ -42,6 +42,9 @@ class TexturedMesh:
     """
 
     geometries: list[trimesh.Trimesh]
+    # the GLB this model was read from, unchanged since: exporting to GLB copies its bytes
+    # instead of encoding every texture again (slow, and lossy for JPEG textures)
+    source: Path | None = None
 
     def __post_init__(self) -> None:
         self.geometries = [g for g in self.geometries if len(g.faces)]
@@ -118,7 +121,9 @@ class TexturedMesh:
             data = Path(path).read_bytes()
         except OSError as e:
             raise InvalidModelFile(f"Cannot read model file {path}: {e}") from e
-        return read_glb(data, max_faces=max_faces)
+        model = read_glb(data, max_faces=max_faces)
+        model.source = Path(path)
+        return model
 
 
 def check_glb_header(data: bytes) -> None:

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 
 def export_glb(mesh: Model, path: Path) -> list[Path]:
-    """Write ``mesh`` as binary glTF to ``path`` (atomic); textures are embedded."""
-    data = mesh.to_scene().export(file_type="glb")
+    """Write ``mesh`` as binary glTF to ``path`` (atomic); textures are embedded. A textured
+    model read from a GLB and not changed since is copied byte for byte."""
+    source = getattr(mesh, "source", None)
+    data = Path(source).read_bytes() if source is not None else mesh.to_scene().export(file_type="glb")
     atomic_write_bytes(path, data)
     return [Path(path)]
 

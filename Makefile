@@ -56,6 +56,7 @@ test: install-dev lint
 
 bench: install
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/remote.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage test-artifacts

@@ -88,3 +88,35 @@ def test_generate_page_picks_a_concept_as_the_reference_image(fake_llm, monkeypa
     assert snap.status == "done"
     asset = isolated_settings / "assets" / snap.asset_id
     assert (asset / "reference.png").read_bytes() == at.session_state["describe.reference"]
+
+
+def test_a_chosen_concept_image_drives_image_to_3d(fake_llm, meshy, monkeypatch, isolated_settings):
+    import base64
+
+    import streamlit as st
+    from conftest import REPO
+    from streamlit.testing.v1 import AppTest
+
+    from core.config import get_settings
+
+    monkeypatch.setenv("IMAGE_MODEL", "openai/test-image")
+    get_settings.cache_clear()
+    st.cache_data.clear()  # the backend list is cached; MESHY_API_KEY was just set
+    fake_llm.image_script = [(200, [png_b64("red"), png_b64("blue")])]
+    at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=120)
+    at.session_state["spec.history"] = [POTION.model_dump(mode="json")]
+    at.session_state["spec.index"] = 0
+    at.switch_page("pages/3_generate.py").run()
+    at.button(key="generate.concepts_run").click().run()
+    at.button(key="generate.concept.use.1").click().run()
+    at.selectbox(key="generate.backend").set_value("meshy").run()
+    assert any("image-to-3D from your reference image" in i.value for i in at.info)
+    at.button(key="generate.run").click().run()
+    from ui.runtime import get_runner
+
+    snap = get_runner().wait(at.session_state["generate.job_id"], timeout=120)
+    assert snap.status == "done", snap.error
+    (create,) = meshy.creates  # one image-to-3D task, no text preview / refine
+    assert create["kind"] == "image"
+    sent = base64.b64decode(create["body"]["image_url"].split(",", 1)[1])
+    assert sent == (isolated_settings / "assets" / snap.asset_id / "reference.png").read_bytes()

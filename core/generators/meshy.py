@@ -121,8 +121,8 @@ class MeshyGenerator(RemoteGenerator):
                     "should_remesh": True, "symmetry_mode": "auto"}  # fmt: skip
         if stage == "preview":
             body = {"mode": "preview", "prompt": remote_prompt(spec, PROMPT_LIMIT), **geometry, "seed": seed}
-            if s.meshy_ai_model not in ("latest", "meshy-6"):  # art_style only exists before Meshy-6
-                body["art_style"] = "realistic" if spec.style.value == "realistic" else "sculpture"
+            if s.meshy_ai_model not in ("latest", "meshy-6"):  # art_style only exists before Meshy-6;
+                body["art_style"] = "realistic"  # "sculpture" would drop the textures
             path = "/openapi/v2/text-to-3d"
         elif stage == "refine":
             body = {"mode": "refine", "preview_task_id": state["tasks"]["preview"]["id"], "enable_pbr": True,

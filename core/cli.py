@@ -316,6 +316,65 @@ def spec(
 
 
 @app.command()
+def reconstruct(
+    points: Annotated[Path, typer.Argument(help="Point cloud .ply (binary or ASCII, optional RGB).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Mesh file: .glb, .gltf, .ply, .obj, .stl, .fbx, .blend.")
+    ],
+    grid: Annotated[
+        int | None,
+        typer.Option(
+            "--grid",
+            help="Marching-cubes cells along the longest side (32-160; default from the point count).",
+        ),
+    ] = None,
+    bake: Annotated[
+        bool, typer.Option("--bake", help="Bake vertex colours into a UV texture (xatlas).")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Reconstruct a watertight, coloured mesh from a point cloud (metres in, metres out)."""
+    import time
+
+    from core.mesh.formats import EXPORTERS, FORMATS, export_all
+    from core.mesh.process import mesh_stats
+    from core.mesh.reconstruct import check_point_cloud, read_ply_points
+    from core.mesh.reconstruct import reconstruct as run
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise _err(f"--out must end in one of {', '.join('.' + f for f in FORMATS)}", 2)
+    try:
+        t0 = time.perf_counter()
+        pts, colors = read_ply_points(points)
+        _, notes = check_point_cloud(pts, colors)
+        mesh = run(pts, colors, grid=grid)
+        if faces:
+            from core.mesh.process import simplify_textured
+
+            mesh = simplify_textured(mesh, max(100, faces))
+        if bake:
+            from core.mesh.bake import bake_vertex_colors
+
+            mesh = bake_vertex_colors(mesh)
+        EXPORTERS.get(fmt)
+        written = export_all(mesh, [fmt], out.parent, stem=out.stem)[fmt]
+    except WorkbenchError as e:
+        raise _err(str(e)) from None
+    report = {"input_points": len(pts), "colored": colors is not None, "notes": notes,
+              "files": [str(p.resolve()) for p in written], "stats": mesh_stats(mesh),
+              "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps(report) + "\n")
+    else:
+        for note in notes:
+            typer.echo(f"note: {note}", err=True)
+        st = report["stats"]
+        typer.echo(f"{written[0]}: {st['faces']} triangles, watertight={st['watertight']}, "
+                   f"size {' x '.join(f'{v:.3f}' for v in st['size_m'])} m, {report['seconds']} s")  # fmt: skip
+
+
+@app.command()
 def backends() -> None:
     """List spec writers, generators and export formats, and whether each can run here."""
     from core.catalog import backend_report

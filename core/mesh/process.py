@@ -108,8 +108,9 @@ def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
     """Quadric decimation of a textured model to about ``target_faces`` triangles in all,
     shared among its geometries by their triangle counts.
 
-    fast-simplification returns positions only, so each new vertex takes the UV of the
-    nearest original vertex: good away from UV seams, smeared across them (fine for LODs).
+    fast-simplification returns positions only, so each new vertex takes the UV (or vertex
+    colour) of the nearest original vertex: good away from UV seams, smeared across them
+    (fine for LODs).
     """
     import fast_simplification
     import trimesh
@@ -131,12 +132,13 @@ def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
         if len(faces) == 0:
             continue
         new = trimesh.Trimesh(np.asarray(pts, float), faces, process=False)
+        _, idx = cKDTree(g.vertices).query(new.vertices)  # attributes of the nearest old vertex
         uv = getattr(g.visual, "uv", None)
+        colors = getattr(g.visual, "vertex_colors", None) if g.visual.kind == "vertex" else None
         if uv is not None and len(uv) == len(g.vertices):
-            _, idx = cKDTree(g.vertices).query(new.vertices)
             new.visual = trimesh.visual.TextureVisuals(uv=np.asarray(uv)[idx], material=g.visual.material)
-        else:
-            new.visual = g.visual.copy() if hasattr(g.visual, "vertex_colors") else new.visual
+        elif colors is not None and len(colors) == len(g.vertices):
+            new.visual = trimesh.visual.ColorVisuals(new, vertex_colors=np.asarray(colors)[idx])
         out.append(new)
     if not out:
         raise ConversionError(f"Simplifying to {target_faces} faces removed every face.")

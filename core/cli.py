@@ -328,8 +328,14 @@ def reconstruct(
             help="Marching-cubes cells along the longest side (32-160; default from the point count).",
         ),
     ] = None,
+    faces: Annotated[
+        int | None, typer.Option("--faces", help="Simplify the mesh to about this many triangles.")
+    ] = None,
     bake: Annotated[
-        bool, typer.Option("--bake", help="Bake vertex colours into a UV texture (xatlas).")
+        bool,
+        typer.Option(
+            "--bake", help="Bake vertex colours into a UV texture (xatlas; with --faces on big meshes)."
+        ),
     ] = False,
     as_json: AsJson = False,
 ) -> None:

@@ -41,7 +41,9 @@ def bake_vertex_colors(model: TexturedMesh, size: int = 1024) -> TexturedMesh:
             out.append(g)
             continue
         try:
-            vmap, faces, uvs = xatlas.parametrize(np.asarray(g.vertices, np.float32), np.asarray(g.faces, np.uint32))
+            vmap, faces, uvs = xatlas.parametrize(
+                np.asarray(g.vertices, np.float32), np.asarray(g.faces, np.uint32)
+            )
         except Exception as e:  # the bindings raise plain RuntimeErrors
             raise ConversionError(f"UV unwrapping (xatlas) failed: {e}") from e
         rgba = np.asarray(colors, np.float64)[vmap]

@@ -17,7 +17,11 @@ with the signed distance of Kolluri's IMLS, "Provably good moving least squares"
 5. each vertex takes the colour of its nearest points.
 
 The result is at the point cloud's scale (metres in, metres out) and watertight, because the
-grid is padded so the surface never touches its boundary.
+grid is padded so the surface never touches its boundary. Measured on 4,096-point clouds of a
+sphere, a torus, a box and procedural archetypes (``bench/reconstruct.py``): Chamfer distance
+0.3-0.9 % of the bounding-box diagonal. Known limit: at sharp corners the surface can bulge
+outward by up to the kernel width (about twice the point spacing) on a few vertices, and thin
+parts (a blade thinner than the point spacing) come back thicker.
 """
 
 from __future__ import annotations
@@ -179,6 +183,20 @@ def reconstruct(
     occupied[tuple(np.floor((pts - lo) / cell + 0.5).astype(int).T)] = True
     d_far = ndimage.distance_transform_edt(~occupied) * cell
     near = d_far < 2.0 * h
+    # far from the points the sign comes from connectivity, not from normals (which flip at
+    # sharp edges): far cells connected to the grid's border are outside, the rest inside
+    labels, _ = ndimage.label(~near)
+    border = np.unique(np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(),
+                                       labels[:, :, [0, -1]].ravel()]))  # fmt: skip
+    outside = np.isin(labels, border[border > 0])
+    inside = ~near & ~outside
+    # the far field also corrects normals the spanning-tree walk got wrong: a normal must
+    # point from the point towards outside cells, not towards inside ones
+    step = 2.0 * h + 1.5 * cell
+    for sign in (1.0, -1.0):
+        probe = np.clip(np.floor((pts + sign * step * normals - lo) / cell + 0.5).astype(int), 0, shape - 1)
+        wrong = inside[tuple(probe.T)] if sign > 0 else outside[tuple(probe.T)]
+        normals[wrong] *= -1
     # near the points: the Gaussian-weighted mean distance to the k nearest tangent planes
     idx = np.argwhere(near)
     query = lo + idx * cell
@@ -187,12 +205,6 @@ def reconstruct(
     plane = np.einsum("qkj,qkj->qk", query[:, None, :] - pts[nbr], normals[nbr])
     sdf = np.empty(shape)
     sdf[near] = (w * plane).sum(1) / w.sum(1)
-    # far from the points the sign comes from connectivity, not from normals (which flip at
-    # sharp edges): far cells connected to the grid's border are outside, the rest inside
-    labels, _ = ndimage.label(~near)
-    border = np.unique(np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(),
-                                       labels[:, :, [0, -1]].ravel()]))  # fmt: skip
-    outside = np.isin(labels, border[border > 0])
     sdf[~near] = np.where(outside[~near], d_far[~near], -d_far[~near])
     if not (sdf.min() < 0 < sdf.max()):
         raise ConversionError("No surface was found in the point cloud.")

@@ -13,7 +13,7 @@ import trimesh
 from conftest import REPO, require_blender, validate_gltf
 
 from core.errors import ConversionError
-from core.mesh.reconstruct import MAX_POINTS, check_point_cloud, chamfer_distance, reconstruct
+from core.mesh.reconstruct import MAX_POINTS, chamfer_distance, check_point_cloud, reconstruct
 
 
 def _shapes():

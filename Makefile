@@ -1,6 +1,6 @@
 # 3D Asset Workbench -- the two commands a newcomer needs:
 #   make run    install into .venv/ and start the app on its embedded defaults
-#   make test   install everything (plus dev tools) and run the whole test suite
+#   make test   install everything (plus dev tools and the ML extra) and run the whole test suite
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +8,7 @@ PORT   ?= 8501
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test lint format system-deps install install-dev bench clean
+.PHONY: run test lint format system-deps install install-ml install-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(VENV)/.req-stamp: requirements.txt | $(BIN)/python
 
 $(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp
 	$(BIN)/pip install -r requirements-dev.txt
+	touch $@
+
+# optional ML extra (torch, diffusers): local Shap-E / Point-E; not part of `make run`
+$(VENV)/.ml-stamp: requirements-ml.txt $(VENV)/.req-stamp
+	$(BIN)/pip install -r requirements-ml.txt
 	touch $@
 
 node_modules/.stamp: package.json package-lock.json
@@ -36,7 +41,9 @@ system-deps:
 
 install: system-deps $(VENV)/.req-stamp static/vendor/model-viewer.min.js
 
-install-dev: install $(VENV)/.dev-stamp
+install-ml: install $(VENV)/.ml-stamp
+
+install-dev: install $(VENV)/.dev-stamp $(VENV)/.ml-stamp
 	@bash tools/system-deps.sh --test
 
 run: install
@@ -57,6 +64,7 @@ test: install-dev lint
 bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/remote.py
+	$(BIN)/python bench/reconstruct.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage test-artifacts

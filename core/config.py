@@ -104,6 +104,21 @@ class Settings(BaseSettings):
         200, ge=1, le=4096, description="Largest model file to download, MiB."
     )
 
+    ml_device: str = Field("auto", pattern="^(auto|cuda|mps|cpu)$", description="Device of local ML models.")
+    ml_dtype: str = Field("auto", pattern="^(auto|float16|float32)$", description="auto: fp16 on CUDA.")
+    ml_cache_dir: Path = Field(Path(".cache/models"), description="Weights of local ML models.")
+    shap_e_model: str = Field("openai/shap-e", description="Shap-E text model: Hub id or local folder.")
+    shap_e_image_model: str = Field("openai/shap-e-img2img", description="Shap-E image model: Hub id or folder.")
+    shap_e_steps: int = Field(64, ge=2, le=1000, description="Shap-E diffusion steps.")
+    shap_e_guidance: float = Field(15.0, ge=0, le=100, description="Shap-E guidance scale (text).")
+    shap_e_image_guidance: float = Field(3.0, ge=0, le=100, description="Shap-E guidance scale (image).")
+    shap_e_grid: int = Field(128, ge=32, le=256, description="Shap-E marching-cubes grid size.")
+    point_e_grid: int = Field(64, ge=32, le=128, description="Point-E SDF marching-cubes grid size.")
+    point_e_mesher: str = Field("sdf", pattern="^(sdf|reconstruct)$",
+                                description="Point cloud -> mesh: Point-E's sdf model or our reconstruction.")  # fmt: skip
+    point_e_guidance: float = Field(3.0, ge=0, le=100, description="Point-E base model guidance scale.")
+    bake_vertex_colors: bool = Field(False, description="Bake vertex colours into a UV texture (xatlas).")
+
     _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
 
     @classmethod

@@ -259,9 +259,68 @@ def tripo(monkeypatch):
     server.stop()
 
 
-@pytest.fixture(params=["procedural", "meshy", "tripo"])
+# --- local ML models ------------------------------------------------------------------------------
+def require_ml() -> None:
+    """Skip without the ML extra locally; fail in CI, where `make test` installs it."""
+    from core.ml.device import missing_packages
+
+    missing = missing_packages("torch", "diffusers", "transformers")
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the ML extra is required in CI (missing {missing}); make test installs it")
+        pytest.skip(f"ML extra not installed ({', '.join(missing)}): pip install -r requirements-ml.txt")
+
+
+@pytest.fixture(scope="session")
+def tiny_shap_e_folder(tmp_path_factory):
+    """A tiny random Shap-E pipeline saved with save_pretrained (tests/tiny_shap_e.py)."""
+    require_ml()
+    from tiny_shap_e import build_tiny_shap_e
+
+    return build_tiny_shap_e(tmp_path_factory.mktemp("models") / "tiny-shap-e")
+
+
+@pytest.fixture
+def shap_e(tiny_shap_e_folder, monkeypatch):
+    """SHAP_E_MODEL pointing at the tiny pipeline, few steps, a small decoding grid."""
+    from core.config import get_settings
+
+    for var, value in (("SHAP_E_MODEL", str(tiny_shap_e_folder)), ("SHAP_E_IMAGE_MODEL", str(tiny_shap_e_folder)),
+                       ("SHAP_E_STEPS", "3"), ("SHAP_E_GRID", "40"), ("ML_DEVICE", "cpu"),
+                       ("HF_HUB_OFFLINE", "1")):  # fmt: skip
+        monkeypatch.setenv(var, value)
+    get_settings.cache_clear()
+    return tiny_shap_e_folder
+
+
+@pytest.fixture
+def point_e(monkeypatch):
+    """The point_e stand-in package (tests/stand_ins) on sys.path, its call log cleared."""
+    import sys
+
+    from core.config import get_settings
+
+    require_ml()
+    monkeypatch.syspath_prepend(str(REPO / "tests" / "stand_ins"))
+    for name in [m for m in sys.modules if m == "point_e" or m.startswith("point_e.")]:
+        monkeypatch.delitem(sys.modules, name)
+    import point_e as stand_in
+
+    from core.generators.point_e import load_model
+
+    load_model.cache_clear()
+    monkeypatch.setenv("ML_DEVICE", "cpu")
+    monkeypatch.setenv("POINT_E_GRID", "32")
+    get_settings.cache_clear()
+    stand_in.CALLS.clear()
+    yield stand_in
+    load_model.cache_clear()
+
+
+@pytest.fixture(params=["procedural", "meshy", "tripo", "shap_e", "point_e"])
 def any_backend(request):
-    """Each generator backend, ready to run here (remote ones against their fake service)."""
+    """Each generator backend, ready to run here (remote ones against their fake service, local
+    ML ones with a tiny Shap-E pipeline and the Point-E stand-in)."""
     if request.param != "procedural":
         request.getfixturevalue(request.param)
     return request.param

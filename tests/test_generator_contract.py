@@ -28,7 +28,7 @@ def _model(result: GenerationResult):
 
 
 def test_every_backend_is_in_the_contract_suite():
-    assert set(GENERATORS.names()) == {"procedural", "meshy", "tripo"}
+    assert set(GENERATORS.names()) == {"procedural", "meshy", "tripo", "shap_e", "point_e"}
 
 
 def test_progress_then_one_real_model(any_backend, spec, tmp_path):
@@ -63,6 +63,8 @@ def test_availability_and_requirements(any_backend):
     assert isinstance(req.env, tuple) and isinstance(cls.label, str) and cls.label
     if cls.remote:
         assert req.env and req.install_hint
+    if any_backend in ("shap_e", "point_e"):
+        assert "torch" in req.packages and "requirements-ml.txt" in req.install_hint
 
 
 def test_a_full_job_gives_a_valid_glb_and_thumbnail(any_backend, tmp_path, node_available):

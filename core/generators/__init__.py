@@ -10,6 +10,8 @@ GENERATORS: LazyRegistry = LazyRegistry(
         "procedural": Entry("core.generators.procedural:ProceduralGenerator"),
         "meshy": Entry("core.generators.meshy:MeshyGenerator"),
         "tripo": Entry("core.generators.tripo:TripoGenerator"),
+        "shap_e": Entry("core.generators.shap_e:ShapEGenerator"),
+        "point_e": Entry("core.generators.point_e:PointEGenerator"),
     },
 )
 

@@ -1,0 +1,7 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class PointCloud:
+    coords: object
+    channels: dict

@@ -108,7 +108,9 @@ class Settings(BaseSettings):
     ml_dtype: str = Field("auto", pattern="^(auto|float16|float32)$", description="auto: fp16 on CUDA.")
     ml_cache_dir: Path = Field(Path(".cache/models"), description="Weights of local ML models.")
     shap_e_model: str = Field("openai/shap-e", description="Shap-E text model: Hub id or local folder.")
-    shap_e_image_model: str = Field("openai/shap-e-img2img", description="Shap-E image model: Hub id or folder.")
+    shap_e_image_model: str = Field(
+        "openai/shap-e-img2img", description="Shap-E image model: Hub id or folder."
+    )
     shap_e_steps: int = Field(64, ge=2, le=1000, description="Shap-E diffusion steps.")
     shap_e_guidance: float = Field(15.0, ge=0, le=100, description="Shap-E guidance scale (text).")
     shap_e_image_guidance: float = Field(3.0, ge=0, le=100, description="Shap-E guidance scale (image).")

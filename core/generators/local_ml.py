@@ -72,7 +72,9 @@ def colored_mesh_glb(verts: np.ndarray, faces: np.ndarray, rgb: np.ndarray | Non
 
     verts, faces = np.asarray(verts, np.float64), np.asarray(faces, np.int64)
     if len(faces) == 0 or len(verts) == 0:
-        raise GenerationError("The model produced an empty mesh.", "Try another seed or a more concrete description.")
+        raise GenerationError(
+            "The model produced an empty mesh.", "Try another seed or a more concrete description."
+        )
     finite = np.isfinite(verts).all(axis=1)
     mesh = trimesh.Trimesh(verts @ Z_UP_TO_Y_UP.T, faces, process=False)
     if not finite.all():

@@ -114,11 +114,16 @@ class PointEGenerator(LocalMLGenerator):
                 guidance_scale=[s.point_e_guidance, s.point_e_guidance if image_path else 0.0],
                 model_kwargs_key_filter=("*",) if image_path else ("texts", ""),  # text: upsampler unconditioned
             )  # fmt: skip
-            kwargs = {"images": [Image.open(image_path).convert("RGB")]} if image_path else {"texts": [prompt]}
+            kwargs = (
+                {"images": [Image.open(image_path).convert("RGB")]} if image_path else {"texts": [prompt]}
+            )
             total = int(sum(getattr(sampler, "karras_steps", (64, 64))))
             samples = None
             with MODEL_LOCK:
-                for i, samples in enumerate(sampler.sample_batch_progressive(batch_size=1, model_kwargs=kwargs)):
+                for i, step_output in enumerate(
+                    sampler.sample_batch_progressive(batch_size=1, model_kwargs=kwargs)
+                ):
+                    samples = step_output  # progressive: the last one is the final point cloud
                     stage = "points" if i < total // 2 else "upsampling"
                     report(0.05 + 0.7 * min(1.0, (i + 1) / total), f"Point-E {stage}: step {i + 1}/{total}")
                 if samples is None:
@@ -132,7 +137,9 @@ class PointEGenerator(LocalMLGenerator):
                     sdf = load_model("sdf", dev.device, cache)
                     mesh = marching_cubes_mesh(pc=pc, model=sdf, batch_size=4096, grid_size=s.point_e_grid,
                                                progress=False)  # fmt: skip
-                    channels = np.stack([np.asarray(mesh.vertex_channels[c]) for c in ("R", "G", "B")], axis=1)
+                    channels = np.stack(
+                        [np.asarray(mesh.vertex_channels[c]) for c in ("R", "G", "B")], axis=1
+                    )
                     return np.asarray(mesh.verts), np.asarray(mesh.faces), channels, len(pc.coords)
             report(0.8, "Meshing the point cloud (workbench reconstruction)")
             from core.mesh.reconstruct import reconstruct

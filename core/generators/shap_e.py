@@ -83,7 +83,9 @@ class ShapEGenerator(LocalMLGenerator):
             if _is_local(model) and not (Path(model).expanduser() / "model_index.json").is_file():
                 return Availability(False, f"no Shap-E pipeline at {model} (model_index.json missing)")
         if not _is_local(s.shap_e_model):
-            return Availability(True, f"weights '{s.shap_e_model}' download on first use into {s.ml_cache_dir}")
+            return Availability(
+                True, f"weights '{s.shap_e_model}' download on first use into {s.ml_cache_dir}"
+            )
         return Availability(True)
 
     def generate(
@@ -118,7 +120,9 @@ class ShapEGenerator(LocalMLGenerator):
         image_path = context.reference_image if context else None
         dev = choose_device(s.ml_device, s.ml_dtype)
         model = s.shap_e_image_model if image_path else s.shap_e_model
-        yield Progress(0.01, f"Loading Shap-E ({model}) on {dev.device}" + (f" -- {dev.warning}" if dev.warning else ""))
+        yield Progress(
+            0.01, f"Loading Shap-E ({model}) on {dev.device}" + (f" -- {dev.warning}" if dev.warning else "")
+        )
         pipe = load_pipeline(model, image_path is not None, dev.device, dev.dtype, str(s.ml_cache_dir))
         steps = s.shap_e_steps
         prompt = local_prompt(spec)
@@ -133,7 +137,9 @@ class ShapEGenerator(LocalMLGenerator):
                 n = total or (len(iterable) if iterable is not None else steps)
                 for item in iterable:
                     calls["n"] += 1
-                    report(0.05 + 0.8 * calls["n"] / max(n, 1), f"Shap-E step {calls['n']}/{n} on {dev.device}")
+                    report(
+                        0.05 + 0.8 * calls["n"] / max(n, 1), f"Shap-E step {calls['n']}/{n} on {dev.device}"
+                    )
                     yield item
 
             generator = torch.Generator(device="cpu").manual_seed(seed)
@@ -148,14 +154,18 @@ class ShapEGenerator(LocalMLGenerator):
                         latents = pipe(prompt, guidance_scale=s.shap_e_guidance, **kwargs).images
                     report(0.87, f"Decoding the mesh ({s.shap_e_grid}³ marching cubes)")
                     with torch.no_grad():
-                        mesh = pipe.shap_e_renderer.decode_to_mesh(latents[0][None], dev.device, grid_size=s.shap_e_grid)
+                        mesh = pipe.shap_e_renderer.decode_to_mesh(
+                            latents[0][None], dev.device, grid_size=s.shap_e_grid
+                        )
                 finally:
                     del pipe.progress_bar
             rgb = None
             if mesh.vertex_channels:
                 import numpy as np
 
-                rgb = np.stack([mesh.vertex_channels[c].float().cpu().numpy() for c in ("R", "G", "B")], axis=1)
+                rgb = np.stack(
+                    [mesh.vertex_channels[c].float().cpu().numpy() for c in ("R", "G", "B")], axis=1
+                )
             return mesh.verts.float().cpu().numpy(), mesh.faces.cpu().numpy(), rgb
 
         try:

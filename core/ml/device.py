@@ -45,7 +45,9 @@ def choose_device(setting: str = "auto", dtype_setting: str = "auto") -> DeviceC
         raise BackendUnavailable("ML_DEVICE=cuda but no CUDA GPU is visible to torch.",
                                  "Check the NVIDIA driver / CUDA build of torch, or set ML_DEVICE=auto.")  # fmt: skip
     elif setting == "mps" and not mps:
-        raise BackendUnavailable("ML_DEVICE=mps but Apple's Metal backend is not available.", "Set ML_DEVICE=auto.")
+        raise BackendUnavailable(
+            "ML_DEVICE=mps but Apple's Metal backend is not available.", "Set ML_DEVICE=auto."
+        )
     else:
         device = setting
     dtype = dtype_setting if dtype_setting != "auto" else ("float16" if device == "cuda" else "float32")

@@ -18,7 +18,9 @@ from core.generators.base import CancelToken, Progress
 Report = Callable[[float, str], None]
 
 
-def run_with_progress(work: Callable[[Report], Any], cancel: CancelToken, step: str = "generate") -> Iterator[Progress]:
+def run_with_progress(
+    work: Callable[[Report], Any], cancel: CancelToken, step: str = "generate"
+) -> Iterator[Progress]:
     """Yield the progress of ``work`` and return (``StopIteration.value``) what it returned.
 
     Raises whatever ``work`` raised (``JobCancelled`` when ``cancel`` was set meanwhile).

@@ -1,6 +1,8 @@
 from point_e import CALLS
 
-MODEL_CONFIGS = {name: {"name": name} for name in ("base40M-textvec", "base40M", "base300M", "base1B", "upsample", "sdf")}
+MODEL_CONFIGS = {
+    name: {"name": name} for name in ("base40M-textvec", "base40M", "base300M", "base1B", "upsample", "sdf")
+}
 
 
 class _Model:

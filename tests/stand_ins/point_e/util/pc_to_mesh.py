@@ -13,8 +13,9 @@ class TriMesh:
     vertex_channels: dict
 
 
-def marching_cubes_mesh(pc, model, batch_size=4096, grid_size=128, side_length=1.02, fill_vertex_channels=True,
-                        progress=False):
+def marching_cubes_mesh(
+    pc, model, batch_size=4096, grid_size=128, side_length=1.02, fill_vertex_channels=True, progress=False
+):
     CALLS.append(("marching_cubes_mesh", {"grid_size": grid_size}))
     radius = float(np.linalg.norm(pc.coords, axis=1).mean())
     axis = np.linspace(-side_length / 2, side_length / 2, grid_size)

@@ -413,6 +413,15 @@ class Job:
         mesh, fit = fit_model(load_model(self.folder / raw), spec.dimensions.as_tuple())
         yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
         lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
+        from core.config import get_settings
+
+        if get_settings().bake_vertex_colors and any(
+            getattr(g.visual, "kind", None) == "vertex" for lod in lods for g in getattr(lod, "geometries", [])
+        ):
+            from core.mesh.bake import bake_vertex_colors
+
+            yield Progress(0.6, "Baking vertex colours into a UV texture", "process")
+            lods = [bake_vertex_colors(lod) for lod in lods]
         outputs = []
         for i, lod in enumerate(lods):
             cancel.raise_if_cancelled()

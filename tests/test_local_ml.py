@@ -73,7 +73,10 @@ def test_shap_e_cancel_between_steps_then_resume(shap_e, tmp_path, monkeypatch):
 
     monkeypatch.setenv("SHAP_E_STEPS", "40")
     get_settings.cache_clear()
-    job, token = Job.create("stone orb", asset_dir=tmp_path / "a", backend="shap_e", formats=["glb"]), CancelToken()
+    job, token = (
+        Job.create("stone orb", asset_dir=tmp_path / "a", backend="shap_e", formats=["glb"]),
+        CancelToken(),
+    )
     seen = []
 
     def run():
@@ -161,8 +164,8 @@ def test_point_e_text_job_through_the_package_boundary(point_e, tmp_path, monkey
     (sampler,) = [c for name, c in calls if name == "PointCloudSampler"]
     assert sampler == {"num_points": [1024, 3072], "aux_channels": ["R", "G", "B"], "guidance_scale": [3.0, 0.0],
                        "key_filter": ("texts", "")}  # fmt: skip
-    assert [c for name, c in calls if name == "sample"][0]["model_kwargs"] == ["texts"]
-    assert [c for name, c in calls if name == "marching_cubes_mesh"][0]["grid_size"] == 32
+    assert next(c for name, c in calls if name == "sample")["model_kwargs"] == ["texts"]
+    assert next(c for name, c in calls if name == "marching_cubes_mesh")["grid_size"] == 32
     steps = [e for e in events if "Point-E points" in e.message or "Point-E upsampling" in e.message]
     assert len(steps) == 16 and steps[-1].fraction > steps[0].fraction
     assert "COLOR_0" in _attributes(job.result()["files"]["glb"])
@@ -179,7 +182,7 @@ def test_point_e_image_job_and_our_mesher(point_e, tmp_path, monkeypatch):
     assert result["status"] == "done" and job.cp.steps["generate"].info["mode"] == "image"
     (sampler,) = [c for name, c in point_e.CALLS if name == "PointCloudSampler"]
     assert sampler["guidance_scale"] == [3.0, 3.0] and sampler["key_filter"] == ("*",)
-    assert [c for name, c in point_e.CALLS if name == "sample"][0]["model_kwargs"] == ["images"]
+    assert next(c for name, c in point_e.CALLS if name == "sample")["model_kwargs"] == ["images"]
     assert not [c for name, c in point_e.CALLS if name == "marching_cubes_mesh"]  # our reconstruction
     assert result["stats"]["watertight"]
 

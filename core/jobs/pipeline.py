@@ -416,7 +416,9 @@ class Job:
         from core.config import get_settings
 
         if get_settings().bake_vertex_colors and any(
-            getattr(g.visual, "kind", None) == "vertex" for lod in lods for g in getattr(lod, "geometries", [])
+            getattr(g.visual, "kind", None) == "vertex"
+            for lod in lods
+            for g in getattr(lod, "geometries", [])
         ):
             from core.mesh.bake import bake_vertex_colors
 

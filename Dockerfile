@@ -2,6 +2,10 @@
 # 3D Asset Workbench: the Streamlit app and the CLI in one image.
 #   docker build -t asset-workbench .
 #   docker run -p 8501:8501 -v workbench-assets:/app/assets asset-workbench
+# With the local ML backends (Shap-E; torch + diffusers), CPU or CUDA torch:
+#   docker build --build-arg WITH_ML=true -t asset-workbench:ml .
+#   docker build --build-arg WITH_ML=true --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu124 \
+#     -t asset-workbench:cuda .     (run with --gpus all)
 # Not built on the development machines (no Docker engine there): checked by hadolint and reading.
 
 # --- Python wheels -----------------------------------------------------------------------------
@@ -30,11 +34,21 @@ RUN useradd --create-home --uid 10001 workbench
 WORKDIR /app
 COPY --from=wheels /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels /wheels/* && rm -rf /wheels
+# optional ML extra: torch from the index of the wanted build (CPU by default), then the rest
+ARG WITH_ML=false
+ARG TORCH_VERSION=2.13.0
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+COPY requirements-ml.txt .
+RUN if [ "$WITH_ML" = "true" ]; then \
+      pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" "torch==$TORCH_VERSION" \
+      && pip install --no-cache-dir -r requirements-ml.txt; \
+    fi
 COPY --chown=10001:10001 . .
 COPY --from=web --chown=10001:10001 /web/node_modules/@google/model-viewer/dist/model-viewer.min.js static/vendor/model-viewer.min.js
 ENV LITELLM_LOCAL_MODEL_COST_MAP=True \
     ASSET_DIR=/app/assets \
     CACHE_DIR=/app/.cache \
+    ML_CACHE_DIR=/app/.cache/models \
     PYTHONUNBUFFERED=1
 RUN mkdir -p /app/assets /app/.cache && chown -R 10001:10001 /app/assets /app/.cache
 USER 10001

@@ -27,7 +27,6 @@ sys.path.insert(0, str(REPO / "tests"))
 
 
 def real_size_shap_e(device: str):
-    import torch
     from diffusers import HeunDiscreteScheduler, PriorTransformer, ShapEPipeline
     from diffusers.pipelines.shap_e.renderer import ShapERenderer
     from tiny_shap_e import _tokenizer, marching_cubes_tables

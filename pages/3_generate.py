@@ -5,7 +5,7 @@ import streamlit as st
 from core.config import get_settings
 from core.errors import WorkbenchError
 from core.generators import GENERATORS
-from ui.generate_widgets import concept_picker, count_credits, interrupted_jobs, remote_notes
+from ui.generate_widgets import backend_notes, concept_picker, count_credits, interrupted_jobs
 from ui.results import show_result
 from ui.runtime import get_runner
 from ui.sidebar import available, generator_options
@@ -31,7 +31,7 @@ else:
 ok, reason = available("generator", st.session_state["generate.backend"])
 if not ok:
     st.warning(f"This backend cannot run here: {reason}")
-remote_notes(st.session_state["generate.backend"], reason, bool(st.session_state["describe.reference"]))
+backend_notes(st.session_state["generate.backend"], reason, bool(st.session_state["describe.reference"]))
 if st.session_state["generate.fallbacks"] is None:
     st.session_state["generate.fallbacks"] = [b for b in get_settings().generator_fallbacks if b in gens]
 st.multiselect(

@@ -315,3 +315,15 @@ def test_a_fallback_is_shown_never_silent(meshy):
     assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
     assert any("meshy" in w.value and "credits" in w.value for w in at.warning)
     assert any("Made with **procedural**" in c.value for c in at.caption)
+
+
+def test_generate_with_local_shap_e(shap_e):
+    import streamlit as st
+
+    st.cache_data.clear()  # the backend list is cached
+    at = _with_backend(app("3_generate.py", "round stone orb"), "shap_e", [])
+    assert not at.exception and any("Shap-E" in i.value and "CPU" in i.value for i in at.info)
+    at.button(key="generate.run").click().run()
+    at = wait_for_job(at)
+    assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("Made with **shap_e**" in c.value for c in at.caption)

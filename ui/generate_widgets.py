@@ -58,14 +58,19 @@ def interrupted_jobs(runner, asset_dir) -> None:
                 st.rerun()
 
 
-def remote_notes(backend: str, reason: str, has_reference: bool) -> None:
-    """What a cloud backend will do and cost: credits, image-to-3D, result retention, test mode."""
+def backend_notes(backend: str, reason: str, has_reference: bool) -> None:
+    """What the chosen backend will do: mode (text or image), where it runs, what it costs."""
     from core.generators import GENERATORS
 
     cls = GENERATORS.get(backend)
+    mode = "image-to-3D from your reference image" if has_reference else "text-to-3D from the spec"
+    if backend in ("shap_e", "point_e"):
+        st.info(f"**{cls.label}**: {mode}, on this machine: seconds to a minute on a GPU, many minutes "
+                "on the CPU (the job says which device it uses). The model loads once per server process; "
+                "vertex colours are kept (set BAKE_VERTEX_COLORS=true for a texture).", icon=":material/memory:")  # fmt: skip
+        return
     if not getattr(cls, "remote", False):
         return
-    mode = "image-to-3D from your reference image" if has_reference else "text-to-3D from the spec"
     notes = [f"**{cls.service_label}**: {mode}; about a minute; costs credits on your account "
              "(recorded with the job). The model is downloaded into the store as soon as it is ready: "
              "services delete results after a few days."]  # fmt: skip

@@ -15,6 +15,8 @@ anchors: Shap-E "in a matter of seconds" on a GPU; Point-E 1-2 minutes per sampl
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import statistics
 import sys
 import tempfile
@@ -69,15 +71,12 @@ def bench_shap_e(device: str, steps: int, grid: int) -> None:
     latents = pipe("a red chair", num_inference_steps=steps, guidance_scale=15.0, output_type="latent",
                    generator=torch.Generator().manual_seed(0)).images  # fmt: skip
     t1 = time.perf_counter()
-    per_eval = statistics.median(b - a for a, b in zip(stamps, stamps[1:], strict=False)) if len(stamps) > 1 else t1 - t0
+    per_eval = statistics.median(b - a for a, b in itertools.pairwise(stamps)) if len(stamps) > 1 else t1 - t0
     evals_64 = 2 * 64 - 1
-    decode = float("nan")
     with torch.no_grad():
         t2 = time.perf_counter()
-        try:
+        with contextlib.suppress(ValueError):  # random weights may give no surface; the time counts
             pipe.shap_e_renderer.decode_to_mesh(latents[0][None], device, grid_size=grid)
-        except ValueError:  # random weights may give no surface; the time is what we measure
-            pass
         decode = time.perf_counter() - t2
     print(f"| shap_e | {device} | {params / 1e6:.0f} M | {per_eval:.2f} | {steps} steps: {t1 - t0:.1f} | "
           f"{per_eval * evals_64:.0f} | {decode:.1f} (grid {grid}) | {per_eval * evals_64 + decode:.0f} |")  # fmt: skip
@@ -87,7 +86,9 @@ def bench_point_e(device: str) -> None:
     from core.ml.device import missing_packages
 
     if missing_packages("point_e"):
-        print(f"| point_e | {device} | -- | not run: the point_e package is not installed (not on PyPI) | | | | |")
+        print(
+            f"| point_e | {device} | -- | not run: the point_e package is not installed (not on PyPI) | | | | |"
+        )
         return
     import torch
     from point_e.diffusion.configs import DIFFUSION_CONFIGS, diffusion_from_config
@@ -105,7 +106,9 @@ def bench_point_e(device: str) -> None:
         stamps.append(time.perf_counter())
     steps = len(stamps) - 1
     total = stamps[-1] - stamps[0]
-    print(f"| point_e | {device} | 40 M + 40 M | {total / steps:.2f} | {steps} steps: {total:.1f} | {total:.0f} | -- | {total:.0f} |")
+    print(
+        f"| point_e | {device} | 40 M + 40 M | {total / steps:.2f} | {steps} steps: {total:.1f} | {total:.0f} | -- | {total:.0f} |"
+    )
 
 
 def main() -> None:
@@ -120,8 +123,10 @@ def main() -> None:
     import torch
 
     torch.manual_seed(0)
-    print("| backend | device | parameters | s per model evaluation | measured | sampling, 64 steps (s) | "
-          "mesh decode (s) | total (s) |")
+    print(
+        "| backend | device | parameters | s per model evaluation | measured | sampling, 64 steps (s) | "
+        "mesh decode (s) | total (s) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     bench_shap_e(dev, args.steps, args.grid)
     bench_point_e(dev)

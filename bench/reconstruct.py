@@ -31,7 +31,13 @@ def shapes() -> dict:
         "torus": trimesh.creation.torus(0.5, 0.15),
         "box": trimesh.creation.box((1.0, 0.4, 0.6)),
     }
-    for text in ("wooden crate", "magical healing potion", "elvish sword", "round wooden shield", "oak barrel"):
+    for text in (
+        "wooden crate",
+        "magical healing potion",
+        "elvish sword",
+        "round wooden shield",
+        "oak barrel",
+    ):
         result = list(get_generator("procedural").generate(BuiltinSpecWriter().write(text).spec))[-1]
         out[text] = result.mesh.to_trimesh()
     return out

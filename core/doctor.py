@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 PACKAGES = ["streamlit", "pydantic", "trimesh", "manifold3d", "fast-simplification", "pyvista", "vtk",
-            "litellm", "boto3", "stpyvista", "diskcache", "typer"]  # fmt: skip
+            "litellm", "boto3", "stpyvista", "diskcache", "typer", "httpx", "pyrate-limiter", "scikit-image",
+            "xatlas"]  # fmt: skip
+ML_PACKAGES = ["torch", "diffusers", "transformers", "point-e"]  # optional: requirements-ml.txt
 KEY_VARS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_KEY", "LLM_API_BASE"]
 
 
@@ -32,6 +34,13 @@ def check_python() -> list[dict]:
             rows.append(_row(f"package {name}", True, importlib.metadata.version(name)))
         except importlib.metadata.PackageNotFoundError:
             rows.append(_row(f"package {name}", False, "missing: pip install -r requirements.txt"))
+    for name in ML_PACKAGES:
+        try:
+            rows.append(_row(f"ML package {name}", True, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            hint = ("optional: pip install git+https://github.com/openai/point-e" if name == "point-e"
+                    else "optional: make install-ml (local Shap-E / Point-E)")  # fmt: skip
+            rows.append(_row(f"ML package {name}", None, hint))
     return rows
 
 
@@ -117,7 +126,11 @@ def check_gpu() -> dict:
                 return _row("GPU", True, out.splitlines()[0])
         except (OSError, subprocess.TimeoutExpired):
             pass
-    return _row("GPU", None, "none (not needed by the built-in writer and procedural backend)")
+    return _row(
+        "GPU",
+        None,
+        "none: local ML backends (Shap-E, Point-E) would run on the CPU, slowly; nothing else needs one",
+    )
 
 
 def check_viewer_bundle() -> dict:

@@ -381,6 +381,25 @@ def reconstruct(
 
 
 @app.command()
+def worker(
+    queues: Annotated[
+        str, typer.Option("--queues", help="Comma-separated: cpu, gpu, remote.")
+    ] = "cpu,remote",
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Jobs at once in this worker.")] = 1,
+    loglevel: Annotated[str, typer.Option("--loglevel", help="Celery log level.")] = "warning",
+    name: Annotated[str | None, typer.Option("--name", help="Worker name, e.g. gpu1@%h.")] = None,
+) -> None:
+    """Run a Celery worker for JOB_RUNNER=celery (broker: CELERY_BROKER_URL)."""
+    from core.jobs.celery_app import QUEUES, run_worker
+
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = set(wanted) - set(QUEUES.values())
+    if not wanted or unknown:
+        raise _err(f"--queues takes {', '.join(sorted(set(QUEUES.values())))}; got {queues!r}", 2)
+    run_worker(wanted, concurrency, loglevel, name)
+
+
+@app.command()
 def backends() -> None:
     """List spec writers, generators and export formats, and whether each can run here."""
     from core.catalog import backend_report

@@ -121,6 +121,16 @@ class Settings(BaseSettings):
     point_e_guidance: float = Field(3.0, ge=0, le=100, description="Point-E base model guidance scale.")
     bake_vertex_colors: bool = Field(False, description="Bake vertex colours into a UV texture (xatlas).")
 
+    job_runner: str = Field("embedded", pattern="^(embedded|celery)$",
+                            description="Where jobs run: embedded (threads in the app) | celery (workers).")  # fmt: skip
+    celery_broker_url: str = Field("redis://localhost:6379/0", description="Celery broker (Redis).")
+    celery_result_backend: str | None = Field(
+        None, description="Celery result backend (default: the broker)."
+    )
+    celery_visibility_timeout_s: int = Field(
+        3600, ge=1, description="A job whose worker died is redelivered after this many seconds."
+    )
+
     _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
 
     @classmethod

@@ -3,7 +3,8 @@
 #   blender + python3-numpy  FBX and .blend export (Blender runs headless as a subprocess)
 #   libegl1, libgl1-mesa-dri off-screen rendering of thumbnails (VTK through EGL, no X server)
 #   nodejs + npm             <model-viewer> (served by the app) and the glTF-Validator (tests)
-#   chromium                 with --test only: the real-browser test (Playwright)
+#   chromium, redis-server   with --test only: the real-browser test (Playwright) and the
+#                            Celery worker tests (a Redis broker started on loopback)
 # Needs root (or passwordless sudo) and apt-get; otherwise it prints what to install and
 # carries on: the app still runs, and FBX/.blend export reports Blender as unavailable.
 set -u
@@ -15,6 +16,7 @@ ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || ls /usr/lib/*/dri/*_dri.so >/
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -9,15 +9,18 @@ import streamlit as st
 
 @st.cache_resource(show_spinner=False)
 def get_runner():
-    """The embedded background job runner (one per server process). At server start, jobs
-    left running by a dead process are marked interrupted; with RESUME_INTERRUPTED=auto they
-    are resumed at once, otherwise the Generate page offers them for resume."""
+    """The background job runner (one per server process): embedded threads, or Celery workers
+    with JOB_RUNNER=celery. At server start, jobs left running by a dead process are marked
+    interrupted; with RESUME_INTERRUPTED=auto they are resumed at once, otherwise the Generate
+    page offers them for resume. (Celery workers resume their own jobs by redelivery.)"""
     from core.config import get_settings
     from core.jobs.pipeline import Job
-    from core.jobs.runner import EmbeddedRunner, recover_interrupted
+    from core.jobs.runner import make_runner, recover_interrupted
 
-    runner = EmbeddedRunner(max_workers=2)
     settings = get_settings()
+    runner = make_runner(settings.asset_dir)
+    if settings.job_runner == "celery":
+        return runner
     interrupted = recover_interrupted(settings.asset_dir)
     if settings.resume_interrupted == "auto":
         for job_id in interrupted:

@@ -199,3 +199,99 @@ def recover_interrupted(asset_dir: Path) -> list[str]:
             lock.release()
         found.append(cp.job_id)
     return found
+
+
+class CeleryRunner(JobRunner):
+    """Jobs on Celery workers (``JOB_RUNNER=celery``); see :mod:`core.jobs.celery_app`.
+
+    The pages stay thin: ``submit`` queues the job on its resource class's queue, ``snapshot``
+    reads the progress workers write to Redis, ``cancel`` revokes a queued task and flags a
+    running one to stop between steps. The job's checkpoint (shared folder or S3) stays the
+    source of truth, so a snapshot survives Redis restarts and closed tabs.
+    """
+
+    def __init__(self, asset_dir: Path) -> None:
+        from core.jobs.celery_app import celery_app, redis_client
+
+        self.asset_dir = Path(asset_dir)
+        self.app = celery_app()
+        self.redis = redis_client()
+
+    def submit(self, job: Job) -> str:
+        from core.jobs.celery_app import cancel_key, queue_for, write_progress
+
+        snap = self.snapshot(job.job_id)
+        if snap is not None and snap.active:
+            return job.job_id  # already queued or running: re-attach
+        self.redis.delete(cancel_key(job.job_id))
+        queue = queue_for(job.cp.inputs.backend)
+        write_progress(self.redis, job.job_id, status="pending", asset_id=job.cp.asset_id, queue=queue,
+                       submitted_at=time.time(), fraction=0.0, message="queued", log=[], error=None)  # fmt: skip
+        result = self.app.send_task("workbench.run_job", args=[job.job_id, str(self.asset_dir)], queue=queue)
+        write_progress(self.redis, job.job_id, task_id=result.id)
+        return job.job_id
+
+    def snapshot(self, job_id: str) -> JobSnapshot | None:
+        from core.jobs.celery_app import read_progress
+
+        p = read_progress(self.redis, job_id)
+        if not p:
+            return None
+        if p.get("status") in ("pending", "running"):
+            # the checkpoint is the truth: a worker that finished while Redis was down could
+            # not record it there
+            try:
+                cp = Checkpoint.load(jobs_root(self.asset_dir) / job_id)
+                if cp.status in ("done", "failed", "cancelled"):
+                    p.update(
+                        status=cp.status,
+                        error=cp.error,
+                        fraction=1.0 if cp.status == "done" else p.get("fraction", 0),
+                    )
+            except WorkbenchError:
+                pass  # not on this machine (S3): Redis is all we have
+        return JobSnapshot(
+            job_id, p.get("asset_id", ""), p.get("status", "pending"), step=p.get("step", ""),
+            fraction=float(p.get("fraction", 0.0)), message=p.get("message", ""),
+            started_at=float(p.get("started_at") or p.get("submitted_at") or 0.0),
+            finished_at=p.get("finished_at"), log=list(p.get("log", [])), error=p.get("error"),
+        )  # fmt: skip
+
+    def worker_of(self, job_id: str) -> dict:
+        """``{"worker": "host:pid", "pid": ...}`` of the worker that last started the job."""
+        from core.jobs.celery_app import read_progress
+
+        p = read_progress(self.redis, job_id)
+        return {"worker": p.get("worker"), "pid": p.get("pid"), "deliveries": p.get("deliveries")}
+
+    def cancel(self, job_id: str) -> bool:
+        from core.jobs.celery_app import cancel_key, read_progress, write_progress
+
+        p = read_progress(self.redis, job_id)
+        if p.get("status") not in ("pending", "running"):
+            return False
+        self.redis.set(cancel_key(job_id), 1, ex=24 * 3600)
+        if p.get("task_id"):
+            self.app.control.revoke(p["task_id"])  # a queued task never starts; a running one sees the flag
+        if p.get("status") == "pending":
+            write_progress(self.redis, job_id, status="cancelled", finished_at=time.time())
+        return True
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobSnapshot | None:
+        """Block until the job is no longer active (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snap = self.snapshot(job_id)
+            if snap is not None and not snap.active:
+                return snap
+            time.sleep(0.1)
+        return self.snapshot(job_id)
+
+
+def make_runner(asset_dir: Path) -> JobRunner:
+    """The runner the ``JOB_RUNNER`` setting asks for."""
+    from core.config import get_settings
+
+    if get_settings().job_runner == "celery":
+        return CeleryRunner(asset_dir)
+    return EmbeddedRunner(max_workers=2)

@@ -1,0 +1,189 @@
+"""Jobs on Celery workers (``JOB_RUNNER=celery``), with Redis as broker and result backend.
+
+A job is one Celery task, ``workbench.run_job(job_id, asset_dir)``, that runs the same
+pipeline steps as the embedded runner. Its state lives in its JSON checkpoint (in the shared
+asset folder or S3), so any worker can resume any job, and redelivering a task never redoes a
+completed step or creates a second remote task. Progress goes to Redis (``wb:job:<id>``) as it
+happens; the checkpoint has it too, so a page can be closed and opened again.
+
+Delivery: ``acks_late`` with ``task_reject_on_worker_lost``: a task is acknowledged only when it
+ends, so if its worker dies the broker hands it to another worker after
+``CELERY_VISIBILITY_TIMEOUT_S``; one task at a time per worker process
+(``worker_prefetch_multiplier=1``) because jobs are long. One queue per resource class:
+``cpu`` (procedural), ``gpu`` (Shap-E, Point-E), ``remote`` (Meshy, Tripo polling), so GPU
+workers only take GPU jobs and polling a service never holds a GPU slot. Cancellation: the
+task is revoked (if not started yet) and a ``wb:cancel:<id>`` flag stops it between steps.
+
+Celery docs: https://docs.celeryq.dev/en/stable/userguide/configuration.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from functools import lru_cache
+
+from core.generators.base import CancelToken
+
+QUEUES = {"procedural": "cpu", "meshy": "remote", "tripo": "remote", "shap_e": "gpu", "point_e": "gpu"}
+PROGRESS_TTL_S = 7 * 24 * 3600
+
+
+def queue_for(backend: str) -> str:
+    """The queue of a job whose backend is ``backend`` (unknown names go to ``cpu``)."""
+    return QUEUES.get(backend, "cpu")
+
+
+def progress_key(job_id: str) -> str:
+    return f"wb:job:{job_id}"
+
+
+def cancel_key(job_id: str) -> str:
+    return f"wb:cancel:{job_id}"
+
+
+@lru_cache(maxsize=1)
+def celery_app():
+    """The Celery application, configured from the settings (created once per process)."""
+    from celery import Celery
+
+    from core.config import get_settings
+
+    s = get_settings()
+    app = Celery(
+        "workbench", broker=s.celery_broker_url, backend=s.celery_result_backend or s.celery_broker_url
+    )
+    # kombu sweeps for unacknowledged (dead worker's) tasks every `unacked_restore_interval`
+    # seconds, but by default acts only on every 10th sweep: act on every one, so a task is
+    # redelivered within about a fifth of the visibility timeout (at most 10 s) after it expires
+    transport = {
+        "visibility_timeout": s.celery_visibility_timeout_s,
+        "unacked_restore_interval": min(10, max(1, s.celery_visibility_timeout_s // 5)),
+        "unacked_restore_throttle": 1,
+    }
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="cpu",
+        task_track_started=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=PROGRESS_TTL_S,
+        broker_transport_options=transport,
+        result_backend_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # keep reconnecting when Redis restarts
+        worker_hijack_root_logger=False,
+    )
+    app.task(name="workbench.run_job", bind=True)(_run_job)
+    return app
+
+
+def redis_client():
+    import redis
+
+    from core.config import get_settings
+
+    return redis.Redis.from_url(get_settings().celery_broker_url, socket_timeout=10, socket_connect_timeout=5,
+                                retry_on_timeout=True)  # fmt: skip
+
+
+class RedisCancelToken(CancelToken):
+    """A cancel token that also turns on when ``wb:cancel:<job_id>`` is set in Redis (polled)."""
+
+    def __init__(self, client, job_id: str, poll_s: float = 0.5) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+
+        def watch() -> None:
+            while not self._stop.wait(poll_s):
+                try:
+                    if client.exists(cancel_key(job_id)):
+                        self.cancel()
+                        return
+                except Exception:  # Redis restarting: try again at the next poll
+                    continue
+
+        self._thread = threading.Thread(target=watch, name=f"cancel-{job_id}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def write_progress(client, job_id: str, **fields) -> None:
+    """Merge ``fields`` into the job's progress record in Redis (best effort: a Redis outage
+    must not fail a job whose checkpoint is the real state)."""
+    try:
+        key = progress_key(job_id)
+        client.hset(key, mapping={k: json.dumps(v) for k, v in fields.items()})
+        client.expire(key, PROGRESS_TTL_S)
+    except Exception:  # redis.ConnectionError and friends
+        pass
+
+
+def read_progress(client, job_id: str) -> dict:
+    raw = client.hgetall(progress_key(job_id))
+    return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+
+def _run_job(task, job_id: str, asset_dir: str) -> dict:
+    """The Celery task: open the job from its checkpoint and run (or resume) it."""
+    from pathlib import Path
+
+    from core.errors import JobCancelled, StorageError, WorkbenchError
+    from core.jobs.checkpoint import STEPS
+    from core.jobs.pipeline import Job
+
+    client = redis_client()
+    worker = {"worker": f"{socket.gethostname()}:{os.getpid()}", "pid": os.getpid()}
+    job = Job.open(job_id, Path(asset_dir))
+    token = RedisCancelToken(client, job_id)
+    started = time.time()
+    write_progress(client, job_id, status="running", started_at=started, asset_id=job.cp.asset_id,
+                   deliveries=int(task.request.delivery_info.get("redelivered", False)) + 1, **worker)  # fmt: skip
+    log: list[str] = []
+    last = 0.0
+    try:
+        for ev in job.run(token):
+            done = STEPS.index(ev.step) + (ev.fraction if ev.kind not in ("skip", "done") else 1.0)
+            if ev.kind in ("start", "done", "skip", "error", "cancelled"):
+                log.append(f"{ev.step}: {ev.kind} {ev.message}".strip())
+            now = time.time()
+            if now - last > 0.2 or ev.kind != "progress":
+                last = now
+                write_progress(client, job_id, step=ev.step, fraction=min(done / len(STEPS), 1.0),
+                               message=ev.message, log=log[-50:])  # fmt: skip
+        result = job.result()
+        write_progress(client, job_id, status="done", fraction=1.0, finished_at=time.time(), error=None)
+        return {"job_id": job_id, "status": "done", "asset_id": result["asset_id"]}
+    except JobCancelled:
+        write_progress(client, job_id, status="cancelled", finished_at=time.time())
+        return {"job_id": job_id, "status": "cancelled"}
+    except StorageError as e:
+        if "already running" in str(e):  # a duplicate delivery while the job is alive elsewhere
+            return {"job_id": job_id, "status": "duplicate"}
+        write_progress(client, job_id, status="failed", error=str(e), finished_at=time.time())
+        return {"job_id": job_id, "status": "failed", "error": str(e)}
+    except WorkbenchError as e:  # recorded in the checkpoint; resumable by submitting again
+        write_progress(client, job_id, status="failed", error=str(e), finished_at=time.time())
+        return {"job_id": job_id, "status": "failed", "error": str(e)}
+    finally:
+        token.close()
+
+
+def run_worker(
+    queues: list[str], concurrency: int = 1, loglevel: str = "warning", name: str | None = None
+) -> None:
+    """Start a Celery worker in this process consuming ``queues`` (blocks until stopped)."""
+    app = celery_app()
+    argv = ["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency), "--loglevel", loglevel,
+            "--without-gossip", "--without-mingle", "--prefetch-multiplier", "1"]  # fmt: skip
+    if name:
+        argv += ["--hostname", name]
+    app.worker_main(argv)

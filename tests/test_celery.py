@@ -92,14 +92,16 @@ class Workers:
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, n: int, queues: str = "cpu,remote") -> Workers:
+    def start(self, n: int, queues: str = "cpu,remote", folders: list[Path] | None = None) -> Workers:
+        """Start ``n`` workers; with ``folders``, each has its own ASSET_DIR (another machine)."""
         from core.jobs.celery_app import celery_app
 
         base = len(self.procs)
         for i in range(n):
+            env = dict(os.environ, **({"ASSET_DIR": str(folders[i])} if folders else {}))
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "core", "worker", "--queues", queues, "--name", f"w{base + i}@%h"],
-                cwd=REPO, env=dict(os.environ), start_new_session=True,
+                cwd=REPO, env=env, start_new_session=True,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))  # fmt: skip
         deadline = time.monotonic() + 90
@@ -215,3 +217,24 @@ def test_jobs_finish_when_redis_restarts_mid_run(celery_env, workers, tmp_path):
     celery_env.start()  # same port, same append-only file: the queue is back
     snaps = [runner.wait(j.job_id, timeout=180) for j in jobs]
     assert all(s.status == "done" for s in snaps), [(s.job_id, s.status, s.error) for s in snaps]
+
+
+def test_workers_on_other_machines_share_jobs_through_s3(s3_env, workers, tmp_path):
+    from core.jobs.runner import CeleryRunner
+    from core.storage import open_store
+
+    workers.start(2, folders=[tmp_path / "machine1", tmp_path / "machine2"])
+    app_dir = tmp_path / "web"
+    runner = CeleryRunner(app_dir)
+    png = __import__("io").BytesIO()
+    __import__("PIL.Image").Image.new("RGB", (64, 64), (200, 30, 30)).save(png, format="PNG")
+    jobs = [Job.create(f"oak barrel {i}", asset_dir=app_dir, formats=["glb"], reference_image=png.getvalue())
+            for i in range(4)]  # fmt: skip
+    for job in jobs:
+        runner.submit(job)
+    assert all(runner.wait(j.job_id, timeout=180).status == "done" for j in jobs)
+    store = open_store(root=app_dir)
+    for job in jobs:  # each asset is in the bucket with its reference image, made on a worker
+        assert "reference.png" in store.get_metadata(job.cp.asset_id)["files"]
+        assert not (app_dir / ".jobs" / job.job_id / "exports").exists()  # nothing made on the web server
+        assert Job.open(job.job_id, tmp_path / "elsewhere").result()["status"] == "done"

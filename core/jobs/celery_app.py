@@ -1,6 +1,6 @@
 """Jobs on Celery workers (``JOB_RUNNER=celery``), with Redis as broker and result backend.
 
-A job is one Celery task, ``workbench.run_job(job_id, asset_dir)``, that runs the same
+A job is one Celery task, ``workbench.run_job(job_id)``, that runs the same
 pipeline steps as the embedded runner. Its state lives in its JSON checkpoint (in the shared
 asset folder or S3), so any worker can resume any job, and redelivering a task never redoes a
 completed step or creates a second remote task. Progress goes to Redis (``wb:job:<id>``) as it
@@ -132,17 +132,20 @@ def read_progress(client, job_id: str) -> dict:
     return {k.decode(): json.loads(v) for k, v in raw.items()}
 
 
-def _run_job(task, job_id: str, asset_dir: str) -> dict:
-    """The Celery task: open the job from its checkpoint and run (or resume) it."""
+def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
+    """The Celery task: open the job from its checkpoint and run (or resume) it. The worker's
+    own ``ASSET_DIR`` is used unless ``asset_dir`` is given: on another machine the job comes
+    from the shared store (``ASSET_STORE=s3``)."""
     from pathlib import Path
 
+    from core.config import get_settings
     from core.errors import JobCancelled, StorageError, WorkbenchError
     from core.jobs.checkpoint import STEPS
     from core.jobs.pipeline import Job
 
     client = redis_client()
     worker = {"worker": f"{socket.gethostname()}:{os.getpid()}", "pid": os.getpid()}
-    job = Job.open(job_id, Path(asset_dir))
+    job = Job.open(job_id, Path(asset_dir) if asset_dir else get_settings().asset_dir)
     token = RedisCancelToken(client, job_id)
     started = time.time()
     write_progress(client, job_id, status="running", started_at=started, asset_id=job.cp.asset_id,

@@ -196,6 +196,16 @@ class Job:
                     folder.rmdir()
         return cls(folder, Checkpoint.load(folder), asset_dir)
 
+    def share(self) -> None:
+        """With a remote store, copy the checkpoint and the job's inputs (spec, reference
+        image) there, so a worker on another machine can open the job before any step ran."""
+        store = self._store
+        if store.name == "local":
+            return
+        for rel in ("checkpoint.json", "spec.json", self.cp.inputs.reference_image):
+            if rel and (self.folder / rel).is_file():
+                store.sync_job_file(self.job_id, rel, self.folder / rel)
+
     # --- running ----------------------------------------------------------------------------
     def run(self, cancel: CancelToken | None = None) -> Iterator[JobEvent]:
         """Run (or resume) the job, yielding :class:`JobEvent` s.

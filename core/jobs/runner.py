@@ -224,10 +224,11 @@ class CeleryRunner(JobRunner):
         if snap is not None and snap.active:
             return job.job_id  # already queued or running: re-attach
         self.redis.delete(cancel_key(job.job_id))
+        job.share()  # workers elsewhere open it from the store (ASSET_STORE=s3)
         queue = queue_for(job.cp.inputs.backend)
         write_progress(self.redis, job.job_id, status="pending", asset_id=job.cp.asset_id, queue=queue,
                        submitted_at=time.time(), fraction=0.0, message="queued", log=[], error=None)  # fmt: skip
-        result = self.app.send_task("workbench.run_job", args=[job.job_id, str(self.asset_dir)], queue=queue)
+        result = self.app.send_task("workbench.run_job", args=[job.job_id], queue=queue)
         write_progress(self.redis, job.job_id, task_id=result.id)
         return job.job_id
 

@@ -328,6 +328,13 @@ class S3Store(Store):
             return False
         self._download(key, Path(folder) / "checkpoint.json")
         cp = json.loads((Path(folder) / "checkpoint.json").read_text())
+        inputs = [i for i in (cp.get("inputs", {}).get("reference_image"), "spec.json") if i]
+        for rel in inputs:  # job inputs shared before the first step (Job.share)
+            if not (Path(folder) / rel).is_file():
+                try:
+                    self._download(job_key(self.prefix, job_id, rel), Path(folder) / rel)
+                except StorageError:
+                    continue
         for state in cp.get("steps", {}).values():
             for out in state.get("outputs", {}).values():
                 local = Path(folder) / out["path"]

@@ -23,6 +23,12 @@ def test_compose_has_the_app_and_minio_with_a_bucket():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     assert {"app", "minio", "createbucket"} <= set(compose["services"])
     assert compose["services"]["app"]["environment"]["ASSET_STORE"] == "s3"
+    # Celery workers share the app's settings and Redis, and scale with --scale worker=N
+    worker = compose["services"]["worker"]
+    assert worker["environment"] == compose["services"]["app"]["environment"]
+    assert worker["environment"]["JOB_RUNNER"] == "celery" and "redis" in worker["depends_on"]
+    assert worker["command"][:4] == ["python", "-m", "core", "worker"] and "ports" not in worker
+    assert "--appendonly" in compose["services"]["redis"]["command"]
     assert "mc mb" in compose["services"]["createbucket"]["entrypoint"]
 
 

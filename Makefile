@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/remote.py
 	$(BIN)/python bench/reconstruct.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage test-artifacts

@@ -12,8 +12,8 @@ from typing import ClassVar
 import numpy as np
 
 from core.errors import GenerationError
-from core.generators.base import Availability, Generator, Requirements
-from core.ml.device import ML_INSTALL, missing_packages
+from core.generators.base import Availability, CancelToken, GenerationContext, Generator, Requirements
+from core.ml.device import ML_INSTALL, DeviceChoice, missing_packages
 from core.spec.model import AssetSpec
 
 # Shap-E and Point-E models are +Z up; glTF is +Y up: (x, y, z) -> (x, z, -y)
@@ -44,6 +44,38 @@ class LocalMLGenerator(Generator):
     @classmethod
     def weights_availability(cls) -> Availability:
         return Availability(True)
+
+    def _setup(
+        self, cancel: CancelToken | None, context: GenerationContext | None
+    ) -> tuple[CancelToken, Path, Path | None, DeviceChoice]:
+        """``(cancel token, work folder, reference image or None, device)`` for one run.
+        Raises ``JobCancelled`` if already cancelled, ``BackendUnavailable`` without torch."""
+        import tempfile
+
+        from core.config import get_settings
+        from core.ml.device import choose_device
+
+        s = get_settings()
+        cancel = cancel or CancelToken()
+        cancel.raise_if_cancelled()
+        workdir = context.workdir if context else Path(tempfile.mkdtemp(prefix=f"wb-{self.name}-"))
+        image = context.reference_image if context else None
+        return cancel, workdir, image, choose_device(s.ml_device, s.ml_dtype)
+
+    def _run_model(self, work, cancel: CancelToken, oom_hint: str):
+        """``yield from`` this: run ``work(report)`` in a thread with per-step progress; a GPU
+        out-of-memory error becomes a ``GenerationError`` with ``oom_hint``."""
+        from core.ml.device import is_out_of_memory
+        from core.ml.runtime import run_with_progress
+
+        try:
+            return (yield from run_with_progress(work, cancel))
+        except RuntimeError as e:
+            if is_out_of_memory(e):
+                raise GenerationError(
+                    f"The GPU ran out of memory running {self.label} ({e.__class__.__name__}).", oom_hint
+                ) from e
+            raise
 
 
 def local_prompt(spec: AssetSpec) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -79,18 +78,10 @@ class PointEGenerator(LocalMLGenerator):
         JobCancelled
             Cancelled between diffusion steps.
         """
-        import tempfile
-
         from core.config import get_settings
-        from core.ml.device import choose_device, is_out_of_memory
-        from core.ml.runtime import run_with_progress
 
         s = get_settings()
-        cancel = cancel or CancelToken()
-        cancel.raise_if_cancelled()
-        workdir = context.workdir if context else Path(tempfile.mkdtemp(prefix="wb-point-e-"))
-        image_path = context.reference_image if context else None
-        dev = choose_device(s.ml_device, s.ml_dtype)
+        cancel, workdir, image_path, dev = self._setup(cancel, context)
         base_name = "base40M" if image_path else "base40M-textvec"
         cache = str(s.ml_cache_dir)
         yield Progress(0.01, f"Loading Point-E ({base_name} + upsample) on {dev.device}"
@@ -148,16 +139,9 @@ class PointEGenerator(LocalMLGenerator):
             g = model.geometries[0]
             return g.vertices, g.faces, np.asarray(g.visual.vertex_colors)[:, :3] / 255.0, len(pc.coords)
 
-        try:
-            verts, faces, rgb, n_points = yield from run_with_progress(work, cancel)
-        except RuntimeError as e:
-            if is_out_of_memory(e):
-                raise GenerationError(
-                    f"The GPU ran out of memory running Point-E ({e.__class__.__name__}).",
-                    "Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
-                    "ML_DEVICE=cpu; Resume retries the job.",
-                ) from e
-            raise
+        oom_hint = ("Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
+                    "ML_DEVICE=cpu; Resume retries the job.")  # fmt: skip
+        verts, faces, rgb, n_points = yield from self._run_model(work, cancel, oom_hint)
         path = colored_mesh_glb(verts, faces, rgb, workdir / "point_e.glb")
         info = {"model": base_name, "device": dev.device, "points": n_points, "mesher": s.point_e_mesher,
                 "prompt": prompt, "mode": "image" if image_path else "text"}  # fmt: skip

@@ -107,18 +107,10 @@ class ShapEGenerator(LocalMLGenerator):
         JobCancelled
             Cancelled between diffusion steps.
         """
-        import tempfile
-
         from core.config import get_settings
-        from core.ml.device import choose_device, is_out_of_memory
-        from core.ml.runtime import run_with_progress
 
         s = get_settings()
-        cancel = cancel or CancelToken()
-        cancel.raise_if_cancelled()
-        workdir = context.workdir if context else Path(tempfile.mkdtemp(prefix="wb-shap-e-"))
-        image_path = context.reference_image if context else None
-        dev = choose_device(s.ml_device, s.ml_dtype)
+        cancel, workdir, image_path, dev = self._setup(cancel, context)
         model = s.shap_e_image_model if image_path else s.shap_e_model
         yield Progress(
             0.01, f"Loading Shap-E ({model}) on {dev.device}" + (f" -- {dev.warning}" if dev.warning else "")
@@ -168,18 +160,12 @@ class ShapEGenerator(LocalMLGenerator):
                 )
             return mesh.verts.float().cpu().numpy(), mesh.faces.cpu().numpy(), rgb
 
+        oom_hint = ("Lower SHAP_E_GRID, keep ML_DTYPE=auto (fp16), close other GPU jobs, or set ML_DEVICE=cpu; "
+                    "Resume retries the job.")  # fmt: skip
         try:
-            verts, faces, rgb = yield from run_with_progress(work, cancel)
+            verts, faces, rgb = yield from self._run_model(work, cancel, oom_hint)
         except ValueError as e:  # diffusers' decoder fails with torch.cat([]) on an empty surface
             raise GenerationError("Shap-E produced an empty mesh.", "Try another seed or description.") from e
-        except RuntimeError as e:
-            if is_out_of_memory(e):
-                raise GenerationError(
-                    f"The GPU ran out of memory running Shap-E ({e.__class__.__name__}).",
-                    "Lower SHAP_E_GRID, keep ML_DTYPE=auto (fp16), close other GPU jobs, or set "
-                    "ML_DEVICE=cpu; Resume retries the job.",
-                ) from e
-            raise
         path = colored_mesh_glb(verts, faces, rgb, workdir / "shap_e.glb")
         info = {"model": model, "device": dev.device, "dtype": dev.dtype, "steps": steps, "prompt": prompt,
                 "mode": "image" if image_path else "text", "grid": s.shap_e_grid}  # fmt: skip

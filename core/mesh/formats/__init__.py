@@ -21,13 +21,12 @@ class FormatInfo:
     mime_type: str
     label: str
     needs_blender: bool = False
-    companions: tuple[str, ...] = ()  # extra files written next to the main one
 
 
 FORMATS: dict[str, FormatInfo] = {
     "glb": FormatInfo("glb", ".glb", "model/gltf-binary", "glTF binary (.glb)"),
     "gltf": FormatInfo("gltf", ".gltf", "model/gltf+json", "glTF JSON (.gltf)"),
-    "obj": FormatInfo("obj", ".obj", "model/obj", "Wavefront OBJ + MTL", companions=(".mtl",)),
+    "obj": FormatInfo("obj", ".obj", "model/obj", "Wavefront OBJ + MTL"),
     "stl": FormatInfo("stl", ".stl", "model/stl", "STL (geometry only)"),
     "ply": FormatInfo("ply", ".ply", "application/x-ply", "PLY with colours"),
     "fbx": FormatInfo("fbx", ".fbx", "application/octet-stream", "Autodesk FBX (via Blender)", True),

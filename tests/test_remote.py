@@ -292,8 +292,10 @@ def test_rate_limit_and_task_cap_hold_under_ten_concurrent_jobs(meshy, tmp_path,
     assert all(r and r["status"] == "done" for r in results)
     assert len(meshy.creates) == 10 and meshy.max_in_flight <= 2
     api = sorted(t for t, _, p in meshy.requests if p.startswith("/openapi"))
-    busiest = max(sum(1 for u in api if s <= u < s + 1.0) for s in api)
-    assert busiest <= 20 + 1, busiest  # pyrate-limiter's window, one request of slack for clock edges
+    # the limiter admits 20 per second when a request leaves; they reach the server up to ~0.1 s
+    # later on a loaded machine, so count arrivals over 0.9 s windows
+    busiest = max(sum(1 for u in api if s <= u < s + 0.9) for s in api)
+    assert busiest <= 20 + 1, busiest
 
 
 def test_api_keys_are_never_written_or_logged(meshy, tripo, tmp_path, caplog):

@@ -12,15 +12,27 @@ import numpy as np
 
 from core.errors import ConversionError
 from core.fsutil import atomic_write_bytes
+from core.mesh.color import hex_to_linear_rgba, hex_to_rgba
 from core.spec.model import PBRMaterial
 
 if TYPE_CHECKING:
     import trimesh
 
 
-def hex_to_rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
-    """``#rrggbb`` -> linear-free RGBA floats in [0, 1] (sRGB values, as glTF factors expect)."""
-    return (*(int(hex_color[i : i + 2], 16) / 255.0 for i in (1, 3, 5)), float(alpha))
+__all__ = ["AssetMesh", "gltf_factors", "hex_to_rgba"]
+
+
+def gltf_factors(mat: PBRMaterial) -> dict:
+    """The glTF 2.0 factors of a spec material: ``baseColorFactor`` (4,) and
+    ``emissiveFactor`` (3,), **linear** floats in [0, 1], from the spec's sRGB hex colours
+    (see :mod:`core.mesh.color`). Emissive strength above 1 is clamped to 1
+    (KHR_materials_emissive_strength is not written)."""
+    strength = min(mat.emissive_strength, 1.0)
+    emissive = hex_to_linear_rgba(mat.emissive)[:3]
+    return {
+        "baseColorFactor": list(hex_to_linear_rgba(mat.base_color, mat.opacity)),
+        "emissiveFactor": [c * strength for c in emissive],
+    }
 
 
 @dataclass
@@ -77,7 +89,9 @@ class AssetMesh:
         )
 
     def to_scene(self) -> trimesh.Scene:
-        """A ``trimesh.Scene`` with one mesh per material, each with a glTF PBR material."""
+        """A ``trimesh.Scene`` with one mesh per material, each with a glTF PBR material whose
+        factors are linear (:func:`gltf_factors`; trimesh keeps ``baseColorFactor`` as uint8, so
+        :func:`core.mesh.formats.gltf.scene_to_glb` writes the exact floats back)."""
         import trimesh
         from trimesh.visual.material import PBRMaterial as TriPBR
 
@@ -88,14 +102,13 @@ class AssetMesh:
                 continue
             sub = trimesh.Trimesh(self.vertices, self.faces[mask], process=False)
             sub.remove_unreferenced_vertices()
-            emissive = hex_to_rgba(mat.emissive)[:3]
-            strength = min(mat.emissive_strength, 1.0)
+            factors = gltf_factors(mat)
             pbr = TriPBR(
                 name=mat.name,
-                baseColorFactor=hex_to_rgba(mat.base_color, mat.opacity),
+                baseColorFactor=factors["baseColorFactor"],
                 metallicFactor=mat.metallic,
                 roughnessFactor=mat.roughness,
-                emissiveFactor=[c * strength for c in emissive],
+                emissiveFactor=factors["emissiveFactor"],
                 alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
                 doubleSided=False,
             )

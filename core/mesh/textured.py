@@ -194,9 +194,14 @@ def _vertex_colors(g):
         return visual.to_color()
     if isinstance(visual, trimesh.visual.ColorVisuals):
         return visual.copy()
+    from core.mesh.color import linear_to_srgb
+
     mat = getattr(visual, "material", None)
     factor = getattr(mat, "baseColorFactor", None)
-    rgba = np.asarray(factor if factor is not None else [200, 200, 200, 255], dtype=float)
-    if rgba.max() <= 1.0:
-        rgba = rgba * 255
+    if factor is None:
+        rgba = np.array([200, 200, 200, 255], dtype=float)
+    else:  # glTF factors are linear; vertex colours here are sRGB
+        rgba = np.asarray(factor, dtype=float).reshape(4)
+        rgba = rgba / 255.0 if rgba.max() > 1.0 else rgba
+        rgba = np.round(np.array([*linear_to_srgb(rgba[:3]), rgba[3]]) * 255)
     return trimesh.visual.ColorVisuals(vertex_colors=np.tile(rgba.astype(np.uint8), (len(g.vertices), 1)))

@@ -1,0 +1,129 @@
+"""Colour spaces: the spec's sRGB colours are written to glTF as linear factors (GLB, glTF,
+and through them FBX), to MTL as sRGB, and survive a re-import in trimesh and Blender."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+
+import numpy as np
+import pytest
+import trimesh
+from conftest import require_blender
+
+from core.generators import get_generator
+from core.mesh.color import (
+    hex_to_linear_rgba,
+    hex_to_srgb,
+    linear_to_hex,
+    linear_to_srgb,
+    srgb_to_linear,
+)
+from core.mesh.formats import export_all
+from core.spec.builtin import BuiltinSpecWriter
+
+
+def _glb_json(path) -> dict:
+    data = path.read_bytes()
+    (length,) = struct.unpack("<I", data[12:16])
+    return json.loads(data[20 : 20 + length])
+
+
+def _mesh(description: str):
+    spec = BuiltinSpecWriter().write(description).spec
+    return spec, list(get_generator("procedural").generate(spec))[-1].mesh
+
+
+def test_transfer_functions_match_the_srgb_standard():
+    # IEC 61966-2-1 reference points: the linear segment, the knee, mid-grey and white
+    assert srgb_to_linear(0.0) == 0.0 and srgb_to_linear(1.0) == pytest.approx(1.0)
+    assert srgb_to_linear(0.04045) == pytest.approx(0.04045 / 12.92)
+    assert srgb_to_linear(0.5) == pytest.approx(0.21404, abs=1e-5)
+    # the issue's brown wood: 0.545 in sRGB is about 0.26 in linear light
+    assert hex_to_linear_rgba("#8b5a2b") == pytest.approx((0.2582, 0.1022, 0.0242, 1.0), abs=1e-4)
+
+
+def test_every_8_bit_value_round_trips_through_linear():
+    levels = np.arange(256) / 255.0
+    assert np.allclose(linear_to_srgb(srgb_to_linear(levels)), levels, atol=1e-9)
+    for v in range(256):
+        hex_color = f"#{v:02x}{255 - v:02x}{(v * 7) % 256:02x}"
+        assert linear_to_hex(hex_to_linear_rgba(hex_color)[:3]) == hex_color
+
+
+def test_bad_hex_is_refused():
+    for bad in ("8b5a2b", "#8b5a2", "#zzzzzz", "", None):
+        with pytest.raises(ValueError):
+            hex_to_srgb(bad)
+
+
+def test_glb_and_gltf_factors_are_linear_and_exact(tmp_path):
+    spec, mesh = _mesh("wooden crate")
+    written = export_all(mesh, ["glb", "gltf"], tmp_path)
+    for doc in (_glb_json(written["glb"][0]), json.loads(written["gltf"][0].read_text())):
+        by_name = {m["name"]: m for m in doc["materials"]}
+        for mat in spec.materials:
+            factor = by_name[mat.name]["pbrMetallicRoughness"]["baseColorFactor"]
+            assert factor == pytest.approx(hex_to_linear_rgba(mat.base_color, mat.opacity), abs=1e-9)
+            # and not the sRGB value written as is (the bug: #8b5a2b -> 0.545)
+            assert factor[0] < hex_to_srgb(mat.base_color)[0] or hex_to_srgb(mat.base_color)[0] in (0, 1)
+
+
+def test_emissive_factor_is_linear(tmp_path):
+    spec, mesh = _mesh("magical healing potion")
+    glowing = [m for m in spec.materials if m.emissive != "#000000"]
+    assert glowing, "the potion's liquid glows"
+    doc = _glb_json(export_all(mesh, ["glb"], tmp_path)["glb"][0])
+    by_name = {m["name"]: m for m in doc["materials"]}
+    for mat in glowing:
+        expected = np.array(hex_to_linear_rgba(mat.emissive)[:3]) * min(mat.emissive_strength, 1.0)
+        assert by_name[mat.name]["emissiveFactor"] == pytest.approx(expected.tolist(), abs=1e-9)
+
+
+def test_trimesh_reimport_reads_linear_factors_and_obj_keeps_srgb(tmp_path):
+    spec, mesh = _mesh("wooden crate")
+    written = export_all(mesh, ["glb", "obj"], tmp_path)
+    scene = trimesh.load(written["glb"][0])
+    wood = spec.material("wood")
+    factors = {g.visual.material.name: g.visual.material.baseColorFactor for g in scene.geometry.values()}
+    assert np.allclose(factors["wood"][:3] / 255.0, hex_to_linear_rgba(wood.base_color)[:3], atol=1 / 255)
+    mtl = written["obj"][1].read_text().split("newmtl ")
+    block = next(b for b in mtl if b.startswith("wood"))
+    kd = [float(v) for v in next(ln for ln in block.splitlines() if ln.startswith("Kd")).split()[1:]]
+    assert kd == pytest.approx(hex_to_srgb(wood.base_color), abs=1e-6)
+
+
+_BLENDER_COLOURS = """
+import bpy, sys, numpy
+numpy.bool = getattr(numpy, 'bool', numpy.bool_)
+p = sys.argv[-1]
+bpy.ops.wm.read_factory_settings(use_empty=True)
+if p.endswith('.fbx'): bpy.ops.import_scene.fbx(filepath=p)
+else: bpy.ops.import_scene.gltf(filepath=p)
+for m in bpy.data.materials:
+    bsdf = m.node_tree.nodes.get('Principled BSDF') if m.use_nodes else None
+    if bsdf is not None:
+        print('COLOR', m.name, *list(bsdf.inputs['Base Color'].default_value)[:3])
+"""
+
+
+@pytest.mark.parametrize("fmt", ["glb", "fbx"])
+def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt):
+    """Blender's Base Color is linear; its colour picker shows the spec's sRGB hex again."""
+    blender = require_blender()
+    spec, mesh = _mesh("wooden crate")
+    path = export_all(mesh, ["glb", fmt], tmp_path)[fmt][0]
+    proc = subprocess.run(
+        [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr",
+         _BLENDER_COLOURS, "--", str(path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    colours = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("COLOR "):
+            _, name, *rgb = line.split()
+            colours[name.split(".")[0]] = [float(v) for v in rgb]
+    for mat in spec.materials:
+        assert linear_to_hex(colours[mat.name]) == mat.base_color

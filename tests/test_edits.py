@@ -58,6 +58,109 @@ def test_remove_and_add_parts():
     assert added.spec.dimensions.height > SWORD.dimensions.height
 
 
+CRATE = BuiltinSpecWriter().write("wooden crate").spec
+
+
+@pytest.mark.parametrize(
+    ("text", "axis", "factor"),
+    [
+        ("make it 50% taller", "height", 1.5),
+        ("make it 50 % taller", "height", 1.5),  # with a space, as the README spells it
+        ("make it 50 percent taller", "height", 1.5),
+        ("make it 200% taller", "height", 3.0),
+        ("make it 50% shorter", "height", 0.5),
+        ("make it 25 % smaller", "width", 0.75),
+        ("50% as tall", "height", 0.5),
+        ("10% as tall", "height", 0.1),
+        ("make it 50 %", "width", 0.5),  # of its size, every side
+        ("make it 150%", "depth", 1.5),
+        ("three times as tall", "height", 3.0),
+        ("make it 3x smaller", "height", 1 / 3),
+        ("twice as short", "height", 0.5),
+        ("a third as wide", "width", 1 / 3),
+        ("double the height", "height", 2.0),
+    ],
+)
+def test_percentages_and_multipliers_mean_what_they_say(text, axis, factor):
+    p = ED.propose(CRATE, text)
+    assert getattr(p.spec.dimensions, axis) == pytest.approx(
+        getattr(CRATE.dimensions, axis) * factor, rel=1e-3
+    )
+
+
+@pytest.mark.parametrize(("text", "height"), [("make it 10 cm taller", 0.1), ("make it 5 cm shorter", -0.05)])
+def test_lengths_add_metres(text, height):
+    p = ED.propose(CRATE, text)
+    assert p.spec.dimensions.height == pytest.approx(CRATE.dimensions.height + height, abs=1e-4)
+
+
+def test_an_absolute_length_sets_the_size():
+    assert ED.propose(CRATE, "make it 2 m tall").spec.dimensions.height == pytest.approx(2.0)
+    assert ED.propose(CRATE, "make it 80 cm wide").spec.dimensions.width == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make it 100% shorter",
+        "1000% smaller",
+        "make it 100 % narrower",
+        "make it 0% as tall",
+        "0 times as tall",
+    ],
+)
+def test_impossible_amounts_are_refused_with_the_reason(text):
+    with pytest.raises(SpecError, match=r"above zero|would leave nothing"):
+        ED.propose(CRATE, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "noun", "count"),
+    [("add two wheels", "wheel", 2), ("add 4 wheels", "wheel", 4), ("add three candles on top", "candle", 3),
+     ("add a pair of horns", "horn", 2), ("add four legs", "leg", 4), ("add a sphere on top", "sphere", 1)],
+)  # fmt: skip
+def test_counts_add_that_many_parts(text, noun, count):
+    p = ED.propose(CRATE, text)
+    added = [x for x in p.spec.parts if x.name.startswith(noun + "_")]
+    assert len(added) == count and len(p.spec.parts) == len(CRATE.parts) + count
+    assert len({x.position for x in added}) == count  # each in its own place
+
+
+def test_wheels_stand_on_the_ground_at_both_sides_with_axles_across():
+    from core.spec.geometry import parts_bbox
+
+    p = ED.propose(CRATE, "add two iron wheels")
+    wheels = [x for x in p.spec.parts if x.name.startswith("wheel_")]
+    lo, _ = parts_bbox([x.model_dump(mode="json") for x in p.spec.parts])
+    body_lo, body_hi = parts_bbox([x.model_dump(mode="json") for x in CRATE.parts])
+    centre_x = (body_lo[0] + body_hi[0]) / 2
+    assert {x.primitive.value for x in wheels} == {"cylinder"} and {x.material for x in wheels} == {"iron"}
+    assert sorted(w.position[0] > centre_x for w in wheels) == [False, True]  # one each side
+    assert all(w.rotation[2] == 90.0 for w in wheels)  # the axle runs along X, across the crate
+    assert min(w.position[1] - w.size[0] / 2 for w in wheels) == pytest.approx(lo[1], abs=1e-4)
+    assert p.spec.material("iron").metallic == 1.0
+
+
+def test_and_continues_a_list_of_parts_to_add():
+    p = ED.propose(CRATE, "add two wheels and a handle")
+    names = [x.name for x in p.spec.parts]
+    assert names.count("handle_1") == 1 and "wheel_2" in names
+
+
+def test_a_huge_instruction_is_refused_without_echoing_it():
+    with pytest.raises(SpecError) as e:
+        ED.propose(CRATE, "make it taller " * 10_000)
+    assert len(str(e.value)) < 300
+    with pytest.raises(SpecError) as e:
+        ED.propose(CRATE, "zzzz" * 200)
+    assert len(str(e.value)) < 400
+
+
+def test_add_an_unknown_thing_names_the_problem():
+    with pytest.raises(SpecError, match=r"cannot add propeller.*wheel"):
+        ED.propose(CRATE, "add a propeller")
+
+
 @pytest.mark.parametrize("text", ["", "fly to the moon", "longer wings", "remove everything"])
 def test_unknown_or_impossible_instructions_are_refused(text):
     with pytest.raises(SpecError):

@@ -7,10 +7,13 @@ Editors (registry by name, as the writers):
 
 - ``builtin`` (no model) understands, clause by clause (split at commas, "and", ";"):
   size words for the whole asset (*taller, shorter, wider, narrower, bigger, smaller, longer,
-  thinner, thicker*) or for a named part (*shorter handle*), with amounts (*slightly*, *much*,
-  *twice as*, *50 %*); a colour or material for a named part or material (*make the blade
-  gold*, *red cap*) or for the whole asset's main material; *remove the crest*; *add a sphere
-  [on top]*.
+  thinner, thicker*) or for a named part (*shorter handle*), with amounts that mean what they
+  say (*slightly*, *much*, *twice as*, *50 % taller* = x 1.5, *50 % as tall* = x 0.5,
+  *3 times smaller*, *10 cm taller*, *2 m tall*; see :mod:`core.spec.amounts`; a size of zero
+  or less is refused); a colour or material for a named part or material (*make the blade
+  gold*, *red cap*) or for the whole asset's main material; *remove the crest*; *add two
+  wheels*, *add four legs*, *add a gold orb on top* (counts, part nouns and places; see
+  :mod:`core.spec.add_parts`).
 - ``litellm`` asks the model for ``{"patch": [...]}`` with the spec and its JSON Schema.
 """
 
@@ -20,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.errors import SpecError
-from core.spec import vocab
+from core.spec import add_parts, amounts, vocab
 from core.spec.model import AssetSpec
 
 MAX_OPS = 200
@@ -115,20 +118,25 @@ def _fmt(v) -> str:
 
 
 # --- the built-in editor ------------------------------------------------------------------------
-_AXES = {  # word -> (axes scaled, factor)
-    "taller": ((1,), 1.25), "higher": ((1,), 1.25), "shorter": ((1,), 0.8), "lower": ((1,), 0.8),
-    "wider": ((0, 2), 1.25), "broader": ((0, 2), 1.25), "narrower": ((0, 2), 0.8),
-    "thinner": ((0, 2), 0.8), "thicker": ((0, 2), 1.25), "slimmer": ((0, 2), 0.85),
-    "bigger": ((0, 1, 2), 1.25), "larger": ((0, 1, 2), 1.25), "smaller": ((0, 1, 2), 0.8),
-    "longer": (None, 1.25),
-    # plain adjectives, for "twice as tall", "make it wide"
-    "tall": ((1,), 1.25), "wide": ((0, 2), 1.25), "big": ((0, 1, 2), 1.25), "large": ((0, 1, 2), 1.25),
-    "thick": ((0, 2), 1.25), "long": (None, 1.25), "high": ((1,), 1.25),
+# word -> (axes scaled (None: the longest), default factor, comparative?)
+_AXES = {
+    "taller": ((1,), 1.25, True), "higher": ((1,), 1.25, True), "shorter": ((1,), 0.8, True),
+    "lower": ((1,), 0.8, True), "wider": ((0, 2), 1.25, True), "broader": ((0, 2), 1.25, True),
+    "narrower": ((0, 2), 0.8, True), "thinner": ((0, 2), 0.8, True), "thicker": ((0, 2), 1.25, True),
+    "slimmer": ((0, 2), 0.85, True), "bigger": ((0, 1, 2), 1.25, True), "larger": ((0, 1, 2), 1.25, True),
+    "smaller": ((0, 1, 2), 0.8, True), "longer": (None, 1.25, True),
+    # plain adjectives and nouns, for "twice as tall", "make it 2 m wide", "double the height"
+    "tall": ((1,), 1.25, False), "high": ((1,), 1.25, False), "wide": ((0, 2), 1.25, False),
+    "big": ((0, 1, 2), 1.25, False), "large": ((0, 1, 2), 1.25, False), "thick": ((0, 2), 1.25, False),
+    "long": (None, 1.25, False), "short": ((1,), 0.8, False), "low": ((1,), 0.8, False),
+    "narrow": ((0, 2), 0.8, False), "thin": ((0, 2), 0.8, False), "small": ((0, 1, 2), 0.8, False),
+    "height": ((1,), None, False), "width": ((0,), None, False), "depth": ((2,), None, False),
+    "length": (None, None, False), "size": ((0, 1, 2), None, False),
 }  # fmt: skip
-_AMOUNT = [(re.compile(r"\b(twice|double)\b"), 2.0), (re.compile(r"\b(half)\b"), 0.5),
-           (re.compile(r"\b(much|lot|far|way)\b"), None), (re.compile(r"\b(slightly|bit|little)\b"), 0.4)]  # fmt: skip
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_AMOUNT = [(re.compile(r"\b(much|lot|far|way)\b"), None), (re.compile(r"\b(slightly|bit|little)\b"), 0.4)]
 _SPLIT = re.compile(r",|;|\band\b|\bthen\b")
+MAX_INSTRUCTION = 1000
+ADD_VERBS = {"add", "attach", "put", "place", "give", "mount", "fit", "stick"}
 # words naming a part by another name
 PART_SYNONYMS = {"handle": {"grip", "haft", "shaft", "hilt", "stick", "handle"}, "hilt": {"grip", "hilt"},
                  "edge": {"blade", "edge"}, "head": {"head", "blade"}, "top": {"cap", "top", "lid", "roof"},
@@ -136,28 +144,18 @@ PART_SYNONYMS = {"handle": {"grip", "haft", "shaft", "hilt", "stick", "handle"},
 FILLER = {"make", "it", "its", "the", "a", "an", "much", "slightly", "bit", "little", "more", "less", "please",
           "be", "to", "is", "should", "lot", "way", "far", "twice", "as", "double", "half", "whole", "asset",
           "everything", "all", "of", "very", "quite", "and", "too", "so", "look", "looking", "colour", "color",
-          "material", "in", "with", "on", "top", "above", "add", "remove", "delete", "drop", "without", "new"}  # fmt: skip
-
-
-def _factor(clause: str, base: float) -> float:
-    m = _PERCENT.search(clause)
-    if m:
-        pct = float(m.group(1)) / 100
-        return 1 + pct if base > 1 else max(1 - pct, 0.05)
-    for pattern, value in _AMOUNT:
-        if pattern.search(clause):
-            if value == 2.0:  # "twice as tall" / "twice as short"
-                return 2.0 if base > 1 else 0.5
-            if value == 0.5:  # "half as wide"
-                return 0.5
-            if value is None:  # much: double the step
-                return base**2
-            return 1 + (base - 1) * value
-    return base
+          "material", "in", "with", "on", "top", "above", "add", "remove", "delete", "drop", "without", "new",
+          "by", "times", "x", "than", "now", "each", "at", "this", "that", "thrice", "triple", "third",
+          "quarter", "pair", "couple", "set", "one", "original", "current"}  # fmt: skip
+_ALL = {"it", "asset", "whole", "everything", "all"}
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9%.-]+", text.lower())
+    return re.findall(r"[a-z0-9%.×-]+", text.lower())
+
+
+def _is_amount(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?(?:%|x)?", word)) or word in amounts.LENGTH_UNITS
 
 
 class BuiltinEditor:
@@ -166,24 +164,38 @@ class BuiltinEditor:
     def propose(self, spec: AssetSpec, instruction: str) -> EditProposal:
         """Turn ``instruction`` into a patch (see the module docstring for what it knows).
 
+        Amounts mean what they say (:mod:`core.spec.amounts`): *50 % taller* is x 1.5, *50 % as
+        tall* x 0.5, *3 times smaller* x 1/3, *10 cm taller* + 0.1 m, *2 m tall* = 2 m. Counts
+        too: *add two wheels* adds two (:mod:`core.spec.add_parts`).
+
         Raises
         ------
         SpecError
-            Empty instruction, or a clause it does not understand (the message lists what it
-            can do) -- nothing is changed then.
+            Empty or over-long instruction, a clause it does not understand (the message lists
+            what it can do), or an impossible result (a size of zero or less) -- nothing is
+            changed then.
         """
-        text = " ".join(str(instruction).split())
+        raw = str(instruction)
+        if len(raw) > MAX_INSTRUCTION:
+            raise SpecError(
+                f"The instruction is {len(raw):,} characters long; at most {MAX_INSTRUCTION:,} are read.",
+                "Ask for one change at a time, e.g. 'make it taller, gold blade'.",
+            )
+        text = amounts.normalise(raw)
         if not text:
             raise SpecError("The instruction is empty.", 'Try "make it taller" or "make the blade gold".')
         data = spec.model_dump(mode="json")
         self._last_parts: list[int] = []
-        for clause in [c.strip() for c in _SPLIT.split(text.lower()) if c.strip()]:
+        self._adding = False
+        for clause in [c.strip() for c in _SPLIT.split(text) if c.strip()]:
             if not self._clause(data, clause):
                 raise SpecError(
-                    f'I did not understand "{clause}".',
+                    f'I did not understand "{amounts.clip(clause)}".',
                     "The built-in editor knows: taller / shorter / wider / bigger / smaller / longer "
-                    '(for the asset or a named part), a colour or material for a part ("gold blade"), '
-                    '"remove the <part>", "add a <primitive> on top". Use the litellm editor for more.',
+                    '(for the asset or a named part, with amounts like "50% taller", "twice as tall", '
+                    '"10 cm shorter"), a colour or material for a part ("gold blade"), '
+                    '"remove the <part>", "add two wheels", "add a <shape> on top". '
+                    "Use the litellm editor for more.",
                 )
         import jsonpatch
 
@@ -192,29 +204,39 @@ class BuiltinEditor:
         refit_dimensions(spec.model_dump(mode="json"), data)
         patch = jsonpatch.make_patch(spec.model_dump(mode="json"), data).patch
         if not patch:
-            raise SpecError(f'"{text}" does not change the spec.')
+            raise SpecError(f'"{amounts.clip(text)}" does not change the spec.')
         new = apply_patch(spec, patch)
         return EditProposal(text, patch, new, describe_changes(spec, new), self.name)
 
     # each handler edits ``data`` in place and says whether it understood the clause
     def _clause(self, data: dict, clause: str) -> bool:
         words = _words(clause)
+        noun = add_parts.find_noun(words)
+        first = words[0] if words else ""
+        continues_add = self._adding and (first in amounts.NUMBER_WORDS or first.isdigit())
+        if noun is not None and (ADD_VERBS & set(words) or continues_add):
+            self._adding = True
+            return self._add(data, clause, words, noun)
+        self._adding = False
         parts = self._named_parts(data, words)
-        known = FILLER | set(_AXES) | set(vocab.MATERIAL_WORDS) | set(vocab.COLOR_WORDS) | vocab.GLOW_WORDS
-        strangers = [w for w in words if w not in known and not _PERCENT.match(w) and not w.isdigit()]
+        known = (FILLER | set(_AXES) | set(vocab.MATERIAL_WORDS) | set(vocab.COLOR_WORDS) | vocab.GLOW_WORDS
+                 | set(amounts.NUMBER_WORDS) | set(add_parts.PLACE_WORDS))  # fmt: skip
+        strangers = [w for w in words if w not in known and not _is_amount(w)]
+        if strangers and not parts and ADD_VERBS & set(words):
+            raise SpecError(
+                f'"{amounts.clip(clause)}": the built-in editor cannot add {amounts.clip(" ".join(strangers), 60)}.',
+                f"It adds: {', '.join(sorted(n for n in add_parts.PART_NOUNS))}; or use the litellm editor.",
+            )
         if strangers and not parts:
             # a noun that names no part of this asset: say so instead of editing the whole asset
-            if any(w in ("box", "cylinder", "cone", "sphere", "hemisphere", "capsule", "torus", "pyramid", "wedge")
-                   for w in strangers):  # fmt: skip
-                return self._add(data, clause, words, parts)
-            raise SpecError(f'"{clause}": this asset has no part called {", ".join(strangers)}.',
-                            f"Parts: {', '.join(p['name'] for p in data['parts'])}.")  # fmt: skip
-        if not parts and not {"it", "asset", "whole", "everything", "all"} & set(words):
+            raise SpecError(
+                f'"{amounts.clip(clause)}": this asset has no part called {amounts.clip(", ".join(strangers), 60)}.',
+                f"Parts: {amounts.clip(', '.join(p['name'] for p in data['parts']), 300)}.",
+            )
+        if not parts and not _ALL & set(words):
             parts = self._last_parts  # "the grip red and glowing": the same part again
         self._last_parts = parts
-        return any(
-            h(data, clause, words, parts) for h in (self._remove, self._add, self._resize, self._recolor)
-        )
+        return any(h(data, clause, words, parts) for h in (self._remove, self._resize, self._recolor))
 
     @staticmethod
     def _named_parts(data: dict, words: list[str]) -> list[int]:
@@ -232,44 +254,54 @@ class BuiltinEditor:
         if not {"remove", "delete", "drop", "without"} & set(words):
             return False
         if not parts:
-            raise SpecError(f'"{clause}": no part of this asset has that name.',
-                            f"Parts: {', '.join(p['name'] for p in data['parts'])}.")  # fmt: skip
+            raise SpecError(f'"{amounts.clip(clause)}": no part of this asset has that name.',
+                            f"Parts: {amounts.clip(', '.join(p['name'] for p in data['parts']), 300)}.")  # fmt: skip
         if len(parts) == len(data["parts"]):
             raise SpecError("Removing every part would leave nothing to build.")
         data["parts"] = [p for i, p in enumerate(data["parts"]) if i not in parts]
         return True
 
-    def _add(self, data, clause, words, parts) -> bool:
-        prim = next((w for w in words if w in ("box", "cylinder", "cone", "sphere", "hemisphere", "capsule",
-                                                "torus", "pyramid", "wedge")), None)  # fmt: skip
-        if "add" not in words or prim is None:
-            return False
-        w, h, d = (data["dimensions"][k] for k in ("width", "height", "depth"))
-        size = [round(min(w, d) * 0.3, 5)] * 3
-        names = {p["name"] for p in data["parts"]}
-        name = next(f"{prim}_{i}" for i in range(1, 1000) if f"{prim}_{i}" not in names)
-        top = max(p["position"][1] + p["size"][1] / 2 for p in data["parts"])
-        y = top + size[1] / 2 if {"top", "above"} & set(words) else h / 2
-        data["parts"].append({"name": name, "primitive": prim, "size": size, "position": [0.0, y, 0.0],
-                              "rotation": [0.0, 0.0, 0.0], "material": data["parts"][0]["material"]})  # fmt: skip
+    def _add(self, data, clause, words, noun: tuple[int, str]) -> bool:
+        index, name = noun
+        count = amounts.parse_count(words, index)
+        place = next(
+            (add_parts.PLACE_WORDS[w] for w in words[index + 1 :] if w in add_parts.PLACE_WORDS), None
+        )
+        new = add_parts.place_parts(data, name, count, place)
+        material = add_parts.material_for(data, name, words)
+        for part in new:
+            part["material"] = material
+        data["parts"].extend(new)
         return True  # the dimensions grow with the parts' bounds (refit_dimensions)
 
     def _resize(self, data, clause, words, parts) -> bool:
         key = next((w for w in words if w in _AXES), None)
         if key is None:
-            return False
-        axes, base = _AXES[key]
-        f = _factor(clause, base)
-        if parts and not {"it", "asset", "whole", "everything", "all"} & set(words):
+            # "make it 150%", "make it half", "triple it": every side
+            if not any(_is_amount(w) or w in ("half", "third", "quarter") for w in words) and not (
+                set(words) & set(amounts.MULTIPLIER_WORDS)
+            ):
+                return False
+            axes, base, comparative = (0, 1, 2), None, False
+        else:
+            axes, base, comparative = _AXES[key]
+        grows = (base > 1) if comparative or (base is not None and base < 1) else None
+        amount = amounts.parse_amount(clause, grows)
+        if amount is None:
+            if base is None:
+                return False  # "the height" alone says nothing
+            amount = amounts.Amount("factor", _default_factor(clause, base))
+        if parts and not _ALL & set(words):
             for i in parts:
                 p = data["parts"][i]
                 ax = axes or (max(range(3), key=lambda k: p["size"][k]),)
-                p["size"] = [round(v * f, 5) if k in ax else v for k, v in enumerate(p["size"])]
+                p["size"] = [round(amount.apply(v, f"{p['name']} size", clause), 5) if k in ax else v
+                             for k, v in enumerate(p["size"])]  # fmt: skip
             return True
         dims = ["width", "height", "depth"]
         ax = axes or (max(range(3), key=lambda k: data["dimensions"][dims[k]]),)
         for k in ax:
-            data["dimensions"][dims[k]] = round(data["dimensions"][dims[k]] * f, 5)
+            data["dimensions"][dims[k]] = round(amount.apply(data["dimensions"][dims[k]], dims[k], clause), 5)
         return True
 
     def _recolor(self, data, clause, words, parts) -> bool:
@@ -280,13 +312,8 @@ class BuiltinEditor:
             return False
         if parts:
             target = {data["parts"][i]["material"] for i in parts}
-        else:  # the material used by most faces' parts: the asset's main material
-            counts = {}
-            for p in data["parts"]:
-                counts[p["material"]] = (
-                    counts.get(p["material"], 0) + p["size"][0] * p["size"][1] * p["size"][2]
-                )
-            target = {max(counts, key=counts.get)}
+        else:
+            target = {add_parts.main_material(data)}
         for m in data["materials"]:
             if m["name"] not in target:
                 continue
@@ -299,6 +326,15 @@ class BuiltinEditor:
                 m["emissive_strength"] = max(m.get("emissive_strength", 1.0), 1.5)
             m.setdefault("emissive", "#000000")
         return True
+
+
+def _default_factor(clause: str, base: float) -> float:
+    """The factor of a size word without a number: *much* doubles the step, *slightly* takes
+    40 % of it, otherwise the word's own step (x 1.25 or x 0.8)."""
+    for pattern, value in _AMOUNT:
+        if pattern.search(clause):
+            return base**2 if value is None else 1 + (base - 1) * value
+    return base
 
 
 class LiteLLMEditor:
@@ -323,7 +359,12 @@ class LiteLLMEditor:
         from core.prompts import render
         from core.spec.llm import _schema_json
 
-        text = " ".join(str(instruction).split())[:1000]
+        text = " ".join(str(instruction).split())
+        if len(text) > MAX_INSTRUCTION:
+            raise SpecError(
+                f"The instruction is {len(text):,} characters long; at most {MAX_INSTRUCTION:,} are read.",
+                "Ask for one change at a time.",
+            )
         if not text:
             raise SpecError("The instruction is empty.")
         user = render("edit_user.j2", spec_json=json.dumps(spec.model_dump(mode="json")), instruction=text)

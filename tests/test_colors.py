@@ -127,3 +127,27 @@ def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt):
             colours[name.split(".")[0]] = [float(v) for v in rgb]
     for mat in spec.materials:
         assert linear_to_hex(colours[mat.name]) == mat.base_color
+
+
+def test_vertex_colours_are_linear_in_glb_and_srgb_again_when_read(tmp_path):
+    """glTF COLOR_0 is linear: a vertex-coloured model (Shap-E, Point-E, reconstruct) keeps
+    sRGB in memory and writes linear; reading the GLB back gives the sRGB colours again."""
+    from core.mesh.color import linear8_to_srgb8, srgb8_to_linear8
+    from core.mesh.textured import TexturedMesh
+
+    sphere = trimesh.creation.icosphere(2, radius=0.3)
+    brown = np.array([0x8B, 0x5A, 0x2B, 255], np.uint8)
+    sphere.visual = trimesh.visual.ColorVisuals(
+        sphere, vertex_colors=np.tile(brown, (len(sphere.vertices), 1))
+    )
+    path = TexturedMesh([sphere]).save_glb(tmp_path / "brown.glb")
+    raw = trimesh.load(path, force="mesh", process=False)  # trimesh reads COLOR_0 as stored
+    assert tuple(raw.visual.vertex_colors[0]) == (66, 26, 6, 255)  # 0.258, 0.102, 0.024 linear
+    again = TexturedMesh.load_glb(path)
+    back = again.geometries[0].visual.vertex_colors[0].astype(int)
+    assert np.abs(back - brown.astype(int)).max() <= 2  # 8-bit linear: a step in the darks
+    # 8-bit sRGB -> 8-bit linear -> sRGB is stable after the first pass (no drift per save)
+    levels = np.stack([np.arange(256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
+    once = linear8_to_srgb8(srgb8_to_linear8(levels))
+    assert np.array_equal(linear8_to_srgb8(srgb8_to_linear8(once)), once)
+    assert np.abs(once[128:, :3].astype(int) - levels[128:, :3]).max() <= 3  # mid-tones and up

@@ -9,7 +9,9 @@ appendix "Color space" (https://registry.khronos.org/glTF/specs/2.0/glTF-2.0.htm
              ((c + 0.055) / 1.055) ** 2.4    otherwise
 
 so the spec's brown ``#8b5a2b`` (sRGB 0.545, 0.353, 0.169) is written to a GLB as the linear
-factor (0.258, 0.102, 0.024).
+factor (0.258, 0.102, 0.024). Vertex colours (``COLOR_0``) are linear in glTF too: in memory
+they are sRGB (as PLY, thumbnails and textures expect) and converted when a GLB is written
+or read (:mod:`core.mesh.textured`).
 """
 
 from __future__ import annotations
@@ -71,11 +73,30 @@ def linear_to_hex(rgb) -> str:
     return "#" + "".join(f"{round(float(v) * 255):02x}" for v in s)
 
 
+def srgb8_to_linear8(rgba) -> np.ndarray:
+    """(N, 3 or 4) uint8 sRGB colours -> uint8 linear (alpha unchanged), for glTF ``COLOR_0``.
+
+    8-bit linear keeps about 8 distinct levels below sRGB 50: dark vertex colours band; bake
+    them into an sRGB texture (``BAKE_VERTEX_COLORS``) where that matters."""
+    out = np.array(rgba, dtype=np.uint8, copy=True)
+    out[:, :3] = np.round(srgb_to_linear(out[:, :3] / 255.0) * 255.0).astype(np.uint8)
+    return out
+
+
+def linear8_to_srgb8(rgba) -> np.ndarray:
+    """(N, 3 or 4) uint8 linear colours (glTF ``COLOR_0``) -> uint8 sRGB (alpha unchanged)."""
+    out = np.array(rgba, dtype=np.uint8, copy=True)
+    out[:, :3] = np.round(linear_to_srgb(out[:, :3] / 255.0) * 255.0).astype(np.uint8)
+    return out
+
+
 __all__ = [
     "hex_to_linear_rgba",
     "hex_to_rgba",
     "hex_to_srgb",
+    "linear8_to_srgb8",
     "linear_to_hex",
     "linear_to_srgb",
+    "srgb8_to_linear8",
     "srgb_to_linear",
 ]

@@ -79,12 +79,13 @@ class TexturedMesh:
         return any(_base_color_image(g) is not None for g in self.geometries)
 
     def to_scene(self) -> trimesh.Scene:
-        """A ``trimesh.Scene`` with one node per geometry, materials and textures kept."""
+        """A ``trimesh.Scene`` with one node per geometry, materials and textures kept, vertex
+        colours converted to linear for glTF ``COLOR_0`` (:mod:`core.mesh.color`)."""
         import trimesh
 
         scene = trimesh.Scene()
         for i, (g, name) in enumerate(zip(self.geometries, self.material_names, strict=True)):
-            scene.add_geometry(g.copy(), node_name=f"{name}_{i}", geom_name=f"{name}_{i}")
+            scene.add_geometry(_linear_colors(g.copy()), node_name=f"{name}_{i}", geom_name=f"{name}_{i}")
         return scene
 
     def to_trimesh(self) -> trimesh.Trimesh:
@@ -170,7 +171,7 @@ def read_glb(data: bytes, max_faces: int = MAX_FACES) -> TexturedMesh:
             continue
         g = geom.copy()
         g.apply_transform(transform)
-        geometries.append(g)
+        geometries.append(_srgb_colors(g))
     model = TexturedMesh(geometries)
     n_faces = sum(len(g.faces) for g in model.geometries)
     if n_faces > max_faces:
@@ -178,6 +179,28 @@ def read_glb(data: bytes, max_faces: int = MAX_FACES) -> TexturedMesh:
     if not np.isfinite(model.vertices).all():
         raise InvalidModelFile("The model has NaN or infinite vertex positions.")
     return model
+
+
+def _linear_colors(g):
+    """``g`` with its vertex colours (sRGB in memory) converted to linear for glTF."""
+    import trimesh
+
+    from core.mesh.color import srgb8_to_linear8
+
+    if getattr(g.visual, "kind", None) in ("vertex", "face"):
+        g.visual = trimesh.visual.ColorVisuals(g, vertex_colors=srgb8_to_linear8(g.visual.vertex_colors))
+    return g
+
+
+def _srgb_colors(g):
+    """``g`` read from glTF with its vertex colours (linear ``COLOR_0``) converted to sRGB."""
+    import trimesh
+
+    from core.mesh.color import linear8_to_srgb8
+
+    if getattr(g.visual, "kind", None) in ("vertex", "face"):
+        g.visual = trimesh.visual.ColorVisuals(g, vertex_colors=linear8_to_srgb8(g.visual.vertex_colors))
+    return g
 
 
 def _base_color_image(g):

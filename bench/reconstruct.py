@@ -6,6 +6,8 @@ of the bounding-box diagonal, and the median time of ``--runs`` runs.
     .venv/bin/python bench/reconstruct.py [--points 4096] [--runs 3]
 
 Targets (issue 6): <= 1 s per cloud on 2 CPU cores, Chamfer <= 1 % of the diagonal.
+A second table runs the bad clouds of issue 13 (sparse, needle, far clusters, absurd scales)
+and prints what comes back: a mesh of the cloud's size or a refusal with its reason.
 """
 
 from __future__ import annotations
@@ -43,6 +45,25 @@ def shapes() -> dict:
     return out
 
 
+def bad_clouds() -> dict:
+    """Issue 13's clouds, (N, 3) metres each."""
+    import numpy as np
+    import trimesh
+
+    def box(extents, n):
+        return trimesh.sample.sample_surface(trimesh.creation.box(extents), n, seed=0)[0]
+
+    sphere = trimesh.sample.sample_surface(trimesh.creation.icosphere(3, radius=0.5), 4096, seed=0)[0]
+    return {
+        "10 points on a 1 m cube": box((1, 1, 1), 10),
+        "4,096 points on a 1,000 x 1 x 1 m needle": box((1000, 1, 1), 4096),
+        "20,000 points on a 50 x 1 x 1 m rod": box((50, 1, 1), 20000),
+        "two 1 m spheres 1e6 m apart": np.vstack([sphere, sphere + np.array((1e6, 0, 0))]),
+        "1 m sphere x 1e300": sphere * 1e300,
+        "1 m sphere x 1e-300": sphere * 1e-300,
+    }
+
+
 def main() -> None:
     import numpy as np
     import trimesh
@@ -70,6 +91,18 @@ def main() -> None:
         got = trimesh.sample.sample_surface(g, 20000, seed=3)[0]
         pct = 100 * chamfer_distance(ref, got) / float(np.linalg.norm(mesh.extents))
         print(f"| {name} | {statistics.median(times):.2f} | {len(g.faces)} | {g.is_watertight} | {pct:.2f} |")
+    from core.errors import ConversionError
+
+    print("\n| bad cloud (issue 13) | cloud size (m) | result |")
+    print("|---|---|---|")
+    for name, pts in bad_clouds().items():
+        size = " x ".join(f"{v:.3g}" for v in np.ptp(pts, axis=0))
+        try:
+            g = reconstruct(pts).geometries[0]
+            got = f"mesh {' x '.join(f'{v:.3g}' for v in g.extents)} m, {len(g.faces)} triangles"
+        except ConversionError as e:
+            got = f"refused: {e.message}"
+        print(f"| {name} | {size} | {got} |")
 
 
 if __name__ == "__main__":

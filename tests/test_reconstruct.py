@@ -160,3 +160,270 @@ def test_cli_errors_are_one_line(tmp_path):
     assert proc.returncode == 1 and proc.stderr.startswith("error:")
     proc = _cli(_ply(tmp_path), "--out", tmp_path / "m.xyz")
     assert proc.returncode == 2 and "--out" in proc.stderr
+
+
+# --- issue 13: bad point clouds, files and options -----------------------------------------
+
+
+def _box_points(extents, n, seed=0):
+    return trimesh.sample.sample_surface(trimesh.creation.box(extents), n, seed=seed)[0]
+
+
+def _sphere_points(n=4096, radius=0.5):
+    return trimesh.sample.sample_surface(trimesh.creation.icosphere(3, radius=radius), n, seed=0)[0]
+
+
+def _write_ply(path, pts, colors=None, fmt="binary_little_endian"):
+    """A vertex-only PLY with float64 x/y/z and optional uchar red/green/blue."""
+    pts = np.asarray(pts, np.float64)
+    props = [("x", "f8"), ("y", "f8"), ("z", "f8")]
+    if colors is not None:
+        props += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
+    names = {"f8": "double", "u1": "uchar"}
+    header = ["ply", f"format {fmt} 1.0", f"element vertex {len(pts)}"]
+    header += [f"property {names[t]} {n}" for n, t in props] + ["end_header"]
+    head = ("\n".join(header) + "\n").encode()
+    if fmt == "ascii":
+        cols = np.zeros((len(pts), 0)) if colors is None else np.asarray(colors)
+        rows = [
+            " ".join([*(repr(float(v)) for v in p), *(str(int(c)) for c in q)])
+            for p, q in zip(pts, cols, strict=True)
+        ]
+        path.write_bytes(head + ("\n".join(rows) + "\n").encode())
+    else:
+        order = "<" if fmt == "binary_little_endian" else ">"
+        table = np.zeros(len(pts), [(n, order + t) for n, t in props])
+        for i, a in enumerate("xyz"):
+            table[a] = pts[:, i]
+        if colors is not None:
+            for i, a in enumerate(("red", "green", "blue")):
+                table[a] = np.asarray(colors)[:, i]
+        path.write_bytes(head + table.tobytes())
+    return path
+
+
+SCALES = [
+    (1e300, "10,000,000 m is accepted"),
+    (1e-300, "1 mm to 10 km"),
+    (1e5, "1 mm to 10 km"),
+    (1e-4, "1 mm to 10 km"),
+]
+
+
+@pytest.mark.parametrize("scale,words", SCALES)
+def test_absurd_scales_are_refused_with_the_plausible_range(scale, words):
+    with pytest.raises(ConversionError, match=words):
+        check_point_cloud(_sphere_points() * scale)
+
+
+def test_plausible_scales_come_back_at_the_same_scale():
+    for scale in (0.01, 1000.0):
+        pts = _sphere_points() * scale
+        (g,) = reconstruct(pts).geometries
+        assert np.allclose(g.extents, np.ptp(pts, axis=0), rtol=0.05)
+
+
+def test_a_small_cloud_far_from_the_origin_is_refused_not_garbled():
+    with pytest.raises(ConversionError, match="from the origin"):
+        check_point_cloud(_sphere_points() + 1e5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ten_points_on_a_cube_are_refused_as_too_sparse(seed):
+    with pytest.raises(ConversionError, match=r"too sparse.*Sample the object more densely"):
+        reconstruct(_box_points((1, 1, 1), 10, seed))
+
+
+@pytest.mark.parametrize(
+    "points",
+    [_box_points((1, 1, 1), 30), _box_points((1, 1, 1), 60, 1), trimesh.creation.icosphere(1).vertices],
+    ids=["cube30", "cube60", "ico42"],
+)
+def test_sparse_clouds_never_come_back_bigger_than_the_cloud(points):
+    lo, hi = points.min(0), points.max(0)
+    try:
+        (g,) = reconstruct(points).geometries
+    except ConversionError as e:
+        assert "Sample the object more densely" in str(e)
+        return
+    margin = 0.1 * (hi - lo).max()
+    assert (g.bounds[0] >= lo - margin).all() and (g.bounds[1] <= hi + margin).all()
+    assert len(g.faces) < 100_000
+
+
+def test_the_result_check_refuses_a_mesh_larger_than_the_cloud():
+    from core.mesh.reconstruct import _check_result
+
+    blob = trimesh.creation.icosphere(2, radius=3.5)
+    with pytest.raises(ConversionError, match="7 x 7 x 7 m for a 1 x 1 x 1 m point cloud"):
+        _check_result(blob, np.zeros(3) - 0.5, np.zeros(3) + 0.5, 0.1)
+    _check_result(trimesh.creation.icosphere(2, radius=0.55), np.zeros(3) - 0.5, np.zeros(3) + 0.5, 0.1)
+
+
+def test_a_sparse_needle_is_refused_and_a_dense_rod_keeps_its_size():
+    with pytest.raises(ConversionError, match="too sparse"):
+        reconstruct(_box_points((1000, 1, 1), 4096))
+    pts = _box_points((50, 1, 1), 20000)
+    (g,) = reconstruct(pts).geometries
+    assert g.is_watertight
+    assert g.extents[0] == pytest.approx(50, abs=1.0)
+    assert (g.extents[1:] < 1.5).all() and (g.extents[1:] > 0.9).all()  # was 54 m for 1 m
+
+
+def test_a_cloud_too_long_for_the_grid_is_refused(monkeypatch):
+    import core.mesh.reconstruct as rec
+
+    monkeypatch.setattr(rec, "MAX_CELLS", 2_000)
+    with pytest.raises(ConversionError, match="too long for how thin it is"):
+        reconstruct(_box_points((50, 1, 1), 20000))
+
+
+def test_far_apart_clusters_are_named_as_such_not_flat():
+    sph = _sphere_points()
+    with pytest.raises(ConversionError, match=r"2 separate clusters.*1,000,001 m.*1.73 m across") as err:
+        check_point_cloud(np.vstack([sph, sph + np.array((1e6, 0, 0))]))
+    assert "flat" not in str(err.value)
+    with pytest.raises(ConversionError, match="remove stray points"):
+        check_point_cloud(np.vstack([sph, [[100.0, 0, 0]]]))
+    # two objects close together are fine
+    (g,) = reconstruct(np.vstack([sph, sph + np.array((3.0, 0, 0))])).geometries
+    assert g.extents[0] == pytest.approx(4.0, abs=0.1)
+
+
+def test_a_line_is_called_a_line():
+    t = np.linspace(0, 1, 200)[:, None]
+    with pytest.raises(ConversionError, match="is a line"):
+        check_point_cloud(np.c_[t, 2 * t, 3 * t])
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "binary_little_endian", "binary_big_endian"])
+def test_ply_reader_reads_points_and_colours_exactly(tmp_path, fmt):
+    from core.mesh.reconstruct import read_ply_points
+
+    rng = np.random.default_rng(3)
+    pts, colors = rng.random((50, 3)), rng.integers(0, 256, (50, 3))
+    got, got_colors = read_ply_points(_write_ply(tmp_path / "p.ply", pts, colors, fmt))
+    assert np.array_equal(got, pts) and np.array_equal(got_colors, colors)
+    got, got_colors = read_ply_points(_write_ply(tmp_path / "q.ply", pts, None, fmt))
+    assert np.array_equal(got, pts) and got_colors is None
+
+
+def test_ply_reader_reads_trimesh_exports_with_faces(tmp_path):
+    from core.mesh.reconstruct import read_ply_points
+
+    mesh = trimesh.creation.icosphere(2)
+    for encoding in ("binary", "ascii"):
+        path = tmp_path / f"m_{encoding}.ply"
+        path.write_bytes(mesh.export(file_type="ply", encoding=encoding))
+        got, _ = read_ply_points(path)
+        assert np.allclose(got, mesh.vertices, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [90, 110])
+def test_an_ascii_header_that_lies_about_the_vertex_count_is_refused(tmp_path, rows):
+    from core.mesh.reconstruct import read_ply_points
+
+    path = _write_ply(tmp_path / "p.ply", np.random.default_rng(0).random((rows, 3)), fmt="ascii")
+    path.write_bytes(path.read_bytes().replace(f"element vertex {rows}".encode(), b"element vertex 100"))
+    with pytest.raises(ConversionError, match=f"declares 100 rows .* the body has {rows}"):
+        read_ply_points(path)
+
+
+@pytest.mark.parametrize("cut", [-8, 8])
+def test_a_binary_body_of_the_wrong_size_is_refused(tmp_path, cut):
+    from core.mesh.reconstruct import read_ply_points
+
+    path = _write_ply(tmp_path / "p.ply", np.random.default_rng(0).random((100, 3)))
+    data = path.read_bytes()
+    path.write_bytes(data[:cut] if cut < 0 else data + b"\0" * cut)
+    with pytest.raises(ConversionError, match="take 2,400 bytes but the body has"):
+        read_ply_points(path)
+
+
+def test_reader_refuses_missing_directories_devices_and_oversized_files(tmp_path):
+    from core.mesh.reconstruct import read_ply_points
+
+    with pytest.raises(ConversionError, match="no such file"):
+        read_ply_points(tmp_path / "missing.ply")
+    with pytest.raises(ConversionError, match="is a directory"):
+        read_ply_points(tmp_path)
+    with pytest.raises(ConversionError, match="not a regular file"):
+        read_ply_points("/dev/zero")
+    path = _write_ply(tmp_path / "p.ply", np.random.default_rng(0).random((100, 3)))
+    with pytest.raises(ConversionError, match="MiB accepted"):
+        read_ply_points(path, max_bytes=1000)
+
+
+def test_output_check_refuses_unwritable_places(tmp_path, monkeypatch):
+    from core.mesh.reconstruct_io import check_output_path
+
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(ConversionError, match="is a file, not a folder"):
+        check_output_path(tmp_path / "file.txt" / "sub" / "m.glb")
+    with pytest.raises(ConversionError, match="is a directory"):
+        check_output_path(tmp_path)
+    with pytest.raises(ConversionError, match="too long"):
+        check_output_path(tmp_path / ("a" * 5000 + ".glb"))
+    assert check_output_path(tmp_path / "new" / "deeper" / "m.glb").name == "m.glb"
+    assert not (tmp_path / "new").exists()  # nothing created by the check
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    with pytest.raises(ConversionError, match="does not accept new files"):
+        check_output_path(tmp_path / "m.glb")
+
+
+def _assert_one_line_error(proc, *words):
+    assert proc.returncode in (1, 2), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error:"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    for w in words:
+        assert w in proc.stderr, proc.stderr
+
+
+def test_cli_refuses_bad_clouds_in_one_line(tmp_path):
+    sph = _sphere_points()
+    cases = {
+        "huge": (sph * 1e300, "1 mm to 10 km"),
+        "tiny": (sph * 1e-300, "1 mm to 10 km"),
+        "cube10": (_box_points((1, 1, 1), 10), "too sparse"),
+        "needle": (_box_points((1000, 1, 1), 4096), "too sparse"),
+        "clusters": (np.vstack([sph, sph + np.array((1e6, 0, 0))]), "separate clusters"),
+    }
+    for name, (pts, words) in cases.items():
+        proc = _cli(_write_ply(tmp_path / f"{name}.ply", pts), "--out", tmp_path / f"{name}.glb")
+        _assert_one_line_error(proc, words)
+        assert not (tmp_path / f"{name}.glb").exists()
+
+
+def test_cli_refuses_a_lying_ascii_header(tmp_path):
+    path = _write_ply(tmp_path / "p.ply", _sphere_points(200), fmt="ascii")
+    path.write_bytes(path.read_bytes().replace(b"element vertex 200", b"element vertex 150"))
+    _assert_one_line_error(_cli(path, "--out", tmp_path / "m.glb"), "declares 150 rows", "has 200")
+
+
+def test_cli_names_missing_directory_and_device_inputs(tmp_path):
+    _assert_one_line_error(_cli(tmp_path / "nope.ply", "--out", tmp_path / "m.glb"), "nope.ply: no such file")
+    _assert_one_line_error(_cli(tmp_path, "--out", tmp_path / "m.glb"), "is a directory")
+    _assert_one_line_error(_cli("/dev/zero", "--out", tmp_path / "m.glb"), "not a regular file")
+
+
+def test_cli_checks_the_output_path_before_reading_or_reconstructing(tmp_path):
+    # the input is missing: an output error proves the output is checked first
+    (tmp_path / "file.txt").write_text("x")
+    missing = tmp_path / "nope.ply"
+    _assert_one_line_error(_cli(missing, "--out", tmp_path / "file.txt" / "m.glb"), "is a file, not a folder")
+    _assert_one_line_error(_cli(missing, "--out", "/proc/wb-test/m.glb"), "does not accept new files")
+    (tmp_path / "dir.glb").mkdir()
+    _assert_one_line_error(_cli(missing, "--out", tmp_path / "dir.glb"), "is a directory")
+
+
+@pytest.mark.parametrize(
+    "option,value", [("--faces", -10), ("--faces", 0), ("--faces", 10**9), ("--grid", 5)]
+)
+def test_cli_refuses_out_of_range_options(tmp_path, option, value):
+    proc = _cli(tmp_path / "nope.ply", "--out", tmp_path / "m.glb", option, value)
+    _assert_one_line_error(proc, option)
+    assert proc.returncode == 2

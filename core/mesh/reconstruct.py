@@ -17,11 +17,21 @@ with the signed distance of Kolluri's IMLS, "Provably good moving least squares"
 5. each vertex takes the colour of its nearest points.
 
 The result is at the point cloud's scale (metres in, metres out) and watertight, because the
-grid is padded so the surface never touches its boundary. Measured on 4,096-point clouds of a
-sphere, a torus, a box and procedural archetypes (``bench/reconstruct.py``): Chamfer distance
-0.3-0.9 % of the bounding-box diagonal. Known limit: at sharp corners the surface can bulge
-outward by up to the kernel width (about twice the point spacing) on a few vertices, and thin
-parts (a blade thinner than the point spacing) come back thicker.
+grid is padded so the surface never touches its boundary. Thin clouds get cells fine enough for
+four across their thinnest side and a kernel no wider than a third of it; a result reaching
+beyond the cloud's bounding box by more than the kernel allows is refused, never returned.
+
+Refused before any meshing (``ConversionError`` with the reason): coordinates beyond 10,000 km,
+a size outside 1 mm to 10 km, a cloud far from the origin for its size, separate clusters far
+apart (or stray points), flat or linear clouds, and clouds too sparse for their thinnest side
+(the 6th-nearest-neighbour distance must be under 80 % of the thickness: 10 points on a cube,
+or 4,096 points on a 1,000 x 1 x 1 m needle, cannot define a surface).
+
+Measured on 4,096-point clouds of a sphere, a torus, a box and procedural archetypes
+(``bench/reconstruct.py``): Chamfer distance 0.3-0.6 % of the bounding-box diagonal. Known
+limit: at sharp corners the surface can bulge outward by up to the kernel width (about twice the
+point spacing) on a few vertices, and parts thinner than the point spacing (a blade on a bigger
+object) come back thicker.
 """
 
 from __future__ import annotations
@@ -31,67 +41,178 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import ConversionError
+from core.mesh.reconstruct_io import read_ply_points
+
+__all__ = [
+    "PointCloud",
+    "chamfer_distance",
+    "check_point_cloud",
+    "estimate_normals",
+    "read_ply_points",
+    "reconstruct",
+]
 
 MIN_POINTS = 10
 MAX_POINTS = 200_000  # larger clouds are subsampled (documented clamp), not refused
 HARD_MAX_POINTS = 20_000_000  # beyond this the input is refused before any work
 GRID_MIN, GRID_MAX = 32, 160
+MIN_EXTENT_M, MAX_EXTENT_M = 1e-3, 1e4  # plausible object sizes: 1 mm to 10 km
+MAX_COORD_M = 1e7  # coordinates within 10,000 km of the origin
+MAX_OFFSET_RATIO = 1e4  # distance from the origin / size: float32 files keep 0.1 % of the size
+MIN_THICKNESS_NEIGHBOURHOODS = 1.25  # thinnest side / distance to the 6th nearest point
+MIN_CELLS_ACROSS = 4  # grid cells across the thinnest side (finer cells for thin clouds)
+MAX_CELLS = 6_000_000  # signed-distance grid cells (about 40 bytes each while meshing)
+MAX_FACES = 4_000_000
 
 
 @dataclass(frozen=True)
 class PointCloud:
-    """``points``: (N, 3) float32, metres; ``colors``: (N, 3) uint8 sRGB or None."""
+    """``points``: (N, 3) float64, metres; ``colors``: (N, 3) uint8 sRGB or None.
+
+    ``spacing`` is the median distance (m) from a point to its nearest neighbour and
+    ``thickness`` the cloud's extent (m) along its thinnest principal axis or bounding-box side.
+    """
 
     points: np.ndarray
     colors: np.ndarray | None = None
+    spacing: float = 0.0
+    thickness: float = 0.0
+
+
+def _m(value: float) -> str:
+    """A length for messages, e.g. ``1,000,000 m``, ``0.25 m``, ``3.1 mm``, ``1e-300 m``."""
+    if 1000 <= abs(value) < 1e12:
+        return f"{value:,.0f} m"
+    if 0.01 <= abs(value) < 1000 or value == 0:
+        return f"{value:.3g} m"
+    if 1e-6 <= abs(value) < 0.01:
+        return f"{value * 1000:.3g} mm"
+    return f"{value:.3g} m"
+
+
+def _check_clusters(pts: np.ndarray, dist: np.ndarray, nbr: np.ndarray) -> None:
+    """Refuse clouds whose points form groups far apart compared with their own size.
+
+    Points closer than four times the typical 8th-neighbour distance are linked; when the
+    largest linked group spans less than 15 % of the whole cloud's diagonal, the grid cannot
+    resolve any of them (and the cloud is usually two objects, or an object and stray points).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    radius = 4.0 * float(np.median(dist[:, -1]))
+    keep = dist[:, 1:] <= radius
+    rows = np.repeat(np.arange(len(pts)), nbr.shape[1] - 1).reshape(keep.shape)[keep]
+    graph = coo_matrix((np.ones(len(rows)), (rows, nbr[:, 1:][keep])), shape=(len(pts), len(pts)))
+    n_comp, labels = connected_components(graph, directed=False)
+    if n_comp == 1:
+        return
+    diag = float(np.linalg.norm(np.ptp(pts, axis=0)))
+    sizes = [float(np.linalg.norm(np.ptp(pts[labels == c], axis=0))) for c in range(n_comp)]
+    if max(sizes) < 0.15 * diag:
+        raise ConversionError(
+            f"The cloud has {n_comp} separate clusters of points spread over {_m(diag)}, while the "
+            f"largest is only {_m(max(sizes))} across: one grid cannot resolve them.",
+            "Reconstruct each object on its own, or remove stray points far from the object.",
+        )
 
 
 def check_point_cloud(points: np.ndarray, colors: np.ndarray | None = None) -> tuple[PointCloud, list[str]]:
     """Validate a point cloud, subsampling above :data:`MAX_POINTS` (with a note).
 
-    Returns the cleaned cloud and a list of notes for the user.
+    Parameters
+    ----------
+    points : (N, 3) array, metres
+    colors : (N, 3) or (N, 4) uint8, or float in [0, 1], optional
+
+    Returns the cleaned cloud (distinct points, with ``spacing`` and ``thickness``) and a list
+    of notes for the user.
 
     Raises
     ------
     ConversionError
-        Not (N, 3), NaN or infinite values, fewer than :data:`MIN_POINTS` distinct points,
-        more than :data:`HARD_MAX_POINTS`, colours of the wrong shape, or a degenerate
-        (collinear or planar) cloud with no volume to enclose.
+        Not (N, 3), NaN or infinite values, coordinates beyond :data:`MAX_COORD_M` or far from
+        the origin for the cloud's size, fewer than :data:`MIN_POINTS` distinct points, more than
+        :data:`HARD_MAX_POINTS`, colours of the wrong shape, a size outside 1 mm to 10 km,
+        separate clusters far apart, a degenerate (collinear or planar) cloud with no volume to
+        enclose, or one too sparse for its thinnest side.
     """
+    from scipy.spatial import cKDTree
+
     pts = np.asarray(points)
     if pts.ndim != 2 or pts.shape[1] != 3:
         raise ConversionError(f"Points must be an (N, 3) array, got shape {pts.shape}.")
     if len(pts) > HARD_MAX_POINTS:
         raise ConversionError(f"{len(pts):,} points is more than the {HARD_MAX_POINTS:,} accepted.")
+    if pts.dtype.kind not in "iuf":
+        raise ConversionError(f"Points must be numbers, got {pts.dtype}.")
     if not np.isfinite(pts).all():
         raise ConversionError("The point cloud has NaN or infinite coordinates.", "Remove those points.")
+    units = "Coordinates are read as metres; rescale the cloud (objects of 1 mm to 10 km are accepted)."
+    reach = float(np.abs(pts).max(initial=0.0))
+    if reach > MAX_COORD_M:
+        raise ConversionError(
+            f"The point cloud has coordinates up to {reach:.3g} m from the origin; at most "
+            f"{MAX_COORD_M:,.0f} m is accepted.",
+            units,
+        )
     cols = None
     if colors is not None:
         cols = np.asarray(colors)
-        if cols.shape[0] != len(pts) or cols.ndim != 2 or cols.shape[1] not in (3, 4):
+        if cols.ndim != 2 or cols.shape[0] != len(pts) or cols.shape[1] not in (3, 4):
             raise ConversionError(
                 f"Colours must be (N, 3) or (N, 4) for {len(pts)} points, got {cols.shape}."
             )
+        if cols.dtype.kind not in "iuf" or not np.isfinite(cols).all():
+            raise ConversionError("Colours must be finite numbers (0-255, or 0-1 as floats).")
         if cols.dtype.kind == "f":
             cols = np.clip(cols * (255 if cols.max(initial=0) <= 1.0 else 1), 0, 255)
-        cols = cols[:, :3].astype(np.uint8)
+        cols = np.clip(cols[:, :3], 0, 255).astype(np.uint8)
     pts, idx = np.unique(pts.astype(np.float64), axis=0, return_index=True)
     cols = cols[idx] if cols is not None else None
     notes = []
     if len(pts) < MIN_POINTS:
         raise ConversionError(f"Only {len(pts)} distinct points; at least {MIN_POINTS} are needed.")
+    size = float(np.ptp(pts, axis=0).max())
+    if size < MIN_EXTENT_M:
+        raise ConversionError(f"The point cloud is only {_m(size)} across.", units)
+    if reach > MAX_OFFSET_RATIO * size:
+        raise ConversionError(
+            f"The point cloud is {_m(size)} across but {_m(reach)} from the origin: mesh files "
+            "(32-bit floats) would lose its shape.",
+            "Move the points near the origin before reconstructing.",
+        )
     if len(pts) > MAX_POINTS:
         keep = np.random.default_rng(0).choice(len(pts), MAX_POINTS, replace=False)
         notes.append(f"{len(pts):,} points subsampled to {MAX_POINTS:,}.")
         pts, cols = pts[keep], (cols[keep] if cols is not None else None)
+    dist, nbr = cKDTree(pts).query(pts, k=min(9, len(pts)), workers=-1)
+    _check_clusters(pts, dist, nbr)
+    if size > MAX_EXTENT_M:
+        raise ConversionError(f"The point cloud spans {_m(size)}.", units)
     centred = pts - pts.mean(0)
-    sv = np.linalg.svd(centred[:: max(1, len(pts) // 20000)], compute_uv=False)
-    if sv[2] < 1e-3 * sv[0]:
+    _, sv, axes = np.linalg.svd(centred[:: max(1, len(pts) // 20000)], full_matrices=False)
+    if sv[1] < 1e-3 * sv[0]:
         raise ConversionError(
-            "The point cloud is flat or a line: there is no volume to enclose.",
+            f"The point cloud is a line ({_m(size)} long): there is no volume to enclose.",
             "Reconstruction needs points around a solid object.",
         )
-    return PointCloud(pts.astype(np.float32), cols), notes
+    if sv[2] < 1e-3 * sv[0]:
+        raise ConversionError(
+            "The point cloud is flat (all points in one plane): there is no volume to enclose.",
+            "Reconstruction needs points around a solid object.",
+        )
+    thickness = float(min(np.ptp(centred @ axes[2]), np.ptp(pts, axis=0).min()))
+    spacing = float(np.median(dist[:, 1]))
+    reach6 = float(np.median(dist[:, min(6, dist.shape[1] - 1)]))
+    if thickness < MIN_THICKNESS_NEIGHBOURHOODS * reach6:
+        wanted = int(len(pts) * (MIN_THICKNESS_NEIGHBOURHOODS * reach6 / thickness) ** 2) + 1
+        raise ConversionError(
+            f"The {len(pts):,} points are too sparse for a surface: each point's 6 nearest "
+            f"neighbours reach {_m(reach6)}, but the cloud is only {_m(thickness)} thick.",
+            f"Sample the object more densely (about {wanted:,} points or more).",
+        )
+    return PointCloud(pts, cols, spacing, thickness), notes
 
 
 def estimate_normals(points: np.ndarray, k: int = 12) -> np.ndarray:
@@ -141,7 +262,8 @@ def reconstruct(
         Per-point sRGB colours, carried to the mesh's vertex colours.
     grid : int, optional
         Marching-cubes cells along the longest side, clamped to [32, 160]; by default it
-        grows with the point count (64 for 4,096 points).
+        grows with the point count (64 for 4,096 points). Thin clouds get finer cells, so
+        that at least four fit across the thinnest side.
     k : int
         Neighbours for normals and the signed distance.
 
@@ -153,7 +275,10 @@ def reconstruct(
     Raises
     ------
     ConversionError
-        Invalid cloud (see :func:`check_point_cloud`) or no surface found.
+        Invalid cloud (see :func:`check_point_cloud`), a cloud too long for its thickness to
+        fit :data:`MAX_CELLS` grid cells, no surface found, or a surface that reaches beyond
+        the cloud's bounding box by more than twice the kernel width plus two cells (or a
+        tenth of its longest side, whichever is smaller).
     """
     import trimesh
     from scipy import ndimage
@@ -163,19 +288,35 @@ def reconstruct(
     from core.mesh.textured import TexturedMesh
 
     cloud, _ = check_point_cloud(points, colors)
-    pts = cloud.points.astype(np.float64)
+    pts = cloud.points
     normals = estimate_normals(pts, k)
     tree = cKDTree(pts)
-    spacing_pts = float(np.median(tree.query(pts, k=2)[0][:, 1]))
+    spacing_pts = cloud.spacing
     if grid is None:
         grid = int(np.clip(round(4 * len(pts) ** (1 / 3)), GRID_MIN, 96))
     grid = int(np.clip(grid, GRID_MIN, GRID_MAX))
-    lo, hi = pts.min(0), pts.max(0)
-    extent = float((hi - lo).max())
-    cell = extent / grid
-    h = max(2.0 * spacing_pts, cell)  # the signed distance's kernel width
+    cloud_lo, cloud_hi = pts.min(0), pts.max(0)
+    extent = float((cloud_hi - cloud_lo).max())
+    # thin clouds get finer cells (at least MIN_CELLS_ACROSS across the thinnest side, but not
+    # much finer than the point spacing, below which the kernel cannot resolve anything) and a
+    # kernel no wider than a third of the thickness, so they keep their size
+    cell = min(extent / grid, max(cloud.thickness / MIN_CELLS_ACROSS, 0.5 * spacing_pts))
+    h = max(min(2.0 * spacing_pts, max(cloud.thickness / 3, spacing_pts)), cell)  # kernel width
     pad = 2.5 * h + 2 * cell
-    lo, hi = lo - pad, hi + pad
+    cells = np.prod(np.ceil((cloud_hi - cloud_lo + 2 * pad) / cell) + 1)
+    if cells > MAX_CELLS:
+        cell *= 1.02 * (cells / MAX_CELLS) ** (1 / 3)
+        if cell > cloud.thickness / 2:
+            size = " x ".join(f"{v:,.3g}" for v in cloud_hi - cloud_lo)
+            raise ConversionError(
+                f"The point cloud ({size} m) is too long for how thin it is: a grid fine enough "
+                f"for its {_m(cloud.thickness)} thickness would need {cells:,.0f} cells, more than "
+                f"{MAX_CELLS:,}.",
+                "Reconstruct it in shorter pieces.",
+            )
+        h = max(h, cell)
+        pad = 2.5 * h + 2 * cell
+    lo, hi = cloud_lo - pad, cloud_hi + pad
     shape = np.maximum(np.ceil((hi - lo) / cell).astype(int) + 1, 2)
     # distance to the nearest point, per cell, from a Euclidean distance transform (exact to
     # about a cell: enough to tell the band near the points from the far field)
@@ -216,6 +357,9 @@ def reconstruct(
         mesh = trimesh.util.concatenate([p for p in parts if len(p.faces) >= 0.05 * biggest])
     if mesh.volume < 0:
         mesh.invert()
+    # corners bulge by up to the kernel width; more than that (or a tenth of the size) is a
+    # signed distance gone wrong
+    _check_result(mesh, cloud_lo, cloud_hi, min(2.0 * h + 2.0 * cell, 0.1 * extent))
     if cloud.colors is not None:
         _, idx = tree.query(mesh.vertices, k=min(4, len(pts)))
         rgb = cloud.colors[idx].astype(np.float64).mean(axis=1)
@@ -226,31 +370,29 @@ def reconstruct(
     return TexturedMesh([mesh])
 
 
+def _check_result(mesh, lo: np.ndarray, hi: np.ndarray, margin: float) -> None:
+    """Refuse a reconstruction larger than the cloud's bounding box ``lo``-``hi`` (metres) by
+    more than ``margin`` (m) on any side, or with more than :data:`MAX_FACES` triangles: the
+    signed distance went wrong and the mesh would be garbage."""
+    if len(mesh.faces) > MAX_FACES:
+        raise ConversionError(
+            f"Reconstruction produced {len(mesh.faces):,} triangles, more than {MAX_FACES:,}.",
+            "Use a smaller --grid.",
+        )
+    over = float(np.max(np.maximum(lo - mesh.bounds[0], mesh.bounds[1] - hi)))
+    if over > margin:
+        size = " x ".join(f"{v:,.3g}" for v in hi - lo)
+        got = " x ".join(f"{v:,.3g}" for v in mesh.extents)
+        raise ConversionError(
+            f"Reconstruction failed: the surface found is {got} m for a {size} m point cloud "
+            f"({_m(over)} beyond it, more than the {_m(margin)} allowed).",
+            "Sample the object more densely and evenly, or remove stray points.",
+        )
+
+
 def chamfer_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Symmetric mean nearest-neighbour distance between point sets ``a`` (N, 3) and ``b``
     (M, 3), in their units (Fan et al. 2017's Chamfer distance, L2, not squared)."""
     from scipy.spatial import cKDTree
 
     return float((cKDTree(b).query(a)[0].mean() + cKDTree(a).query(b)[0].mean()) / 2)
-
-
-def read_ply_points(path) -> tuple[np.ndarray, np.ndarray | None]:
-    """Points (N, 3) and colours (N, 3) uint8 or None from a .ply file (binary or ASCII;
-    faces, if any, are ignored). Raises ``ConversionError`` for unreadable files."""
-    from pathlib import Path
-
-    import trimesh
-
-    try:
-        geom = trimesh.load(Path(path), file_type="ply", process=False)
-    except Exception as e:  # trimesh raises many types for malformed files
-        raise ConversionError(f"Cannot read {path} as PLY: {type(e).__name__}: {e}") from e
-    pts = np.asarray(getattr(geom, "vertices", np.empty((0, 3))))
-    colors = None
-    vis = getattr(geom, "visual", None)
-    raw = getattr(vis, "vertex_colors", None) if vis is not None else None
-    if raw is None and hasattr(geom, "colors"):
-        raw = geom.colors
-    if raw is not None and len(raw) == len(pts) and len(pts):
-        colors = np.asarray(raw)[:, :3].astype(np.uint8)
-    return pts, colors

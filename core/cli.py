@@ -30,7 +30,7 @@ Backend = Annotated[str | None, typer.Option("--backend", help="3D generator bac
 Formats = Annotated[
     str | None, typer.Option("--formats", help="Comma-separated: glb,gltf,obj,stl,ply,fbx,blend.")
 ]
-Out = Annotated[Path | None, typer.Option("--out", help="Asset folder (default: ASSET_DIR).")]
+Out = Annotated[str | None, typer.Option("--out", help="Asset folder (default: ASSET_DIR).")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed for backends that sample.")]
 Style = Annotated[str | None, typer.Option("--style", help="Style override, e.g. low-poly.")]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per asset on stdout.")]
@@ -45,15 +45,35 @@ Fallback = Annotated[
 ]  # fmt: skip
 
 
+MAX_ERROR_CHARS = 600  # an error line; user input inside it is clipped shorter still
+MAX_BATCH_BYTES = 10 * 1024 * 1024
+MAX_BATCH_LINES = 10_000
+
+
+def _clip(text: object, limit: int = 80) -> str:
+    """User input to echo in a message: at most ``limit`` characters, the cut marked."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 def _err(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    """Print ``error: message`` (one line, clipped) on stderr; returns the Exit to raise."""
+    line = " ".join(str(message).split())
+    typer.echo(f"error: {_clip(line, MAX_ERROR_CHARS)}", err=True)
     return typer.Exit(code)
 
 
-def _asset_dir(out: Path | None) -> Path:
-    from core.config import get_settings
+def _asset_dir(out: str | None) -> Path:
+    """``--out`` (checked: not empty, not a file, not too long) or the ASSET_DIR setting."""
+    from core.config import check_asset_dir, get_settings
+    from core.errors import ConfigError
 
-    return Path(out) if out else get_settings().asset_dir
+    if out is None:
+        return get_settings().asset_dir
+    try:
+        return check_asset_dir(out, "--out")
+    except ConfigError as e:
+        raise _err(str(e), 2) from None
 
 
 def _defaults(writer: str | None, backend: str | None) -> tuple[str, str]:
@@ -96,11 +116,15 @@ def _run_jobs(jobs, as_json: bool) -> int:
                     progress.update(
                         task, completed=min(done, len(STEPS)), step=f"{ev.step}: {ev.message[:50]}"
                     )
+                result = job.result()
             except WorkbenchError as e:
                 failures += 1
                 progress.update(task, step="[red]failed")
-                console.print(f"[red]error[/red] {job.job_id} ({label}): {e}", markup=True, highlight=False)
-            result = job.result()
+                console.print(f"[red]error:[/red] {job.job_id} ({label}): {_clip(e, MAX_ERROR_CHARS)}",
+                              markup=True, highlight=False, soft_wrap=True)  # fmt: skip
+                result = job.result()
+                if result["status"] == "done":  # finished, yet unusable now: not a success
+                    result = {**result, "status": "failed", "error": str(e)}
             for w in result.get("warnings", []):
                 console.print(f"[yellow]warning[/yellow] {job.job_id}: {w}", highlight=False)
             if as_json:
@@ -122,22 +146,30 @@ def _run_jobs(jobs, as_json: bool) -> int:
 
 def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json, image=None,
                     fallback=None) -> None:  # fmt: skip
-    """Checkpoint one job per text (all before the first runs), then run them."""
+    """Checkpoint one job per text (all before the first runs), then run them. With a remote
+    store each job is shared as soon as it is created, so another machine's ``resume --all``
+    finds the whole queue even if this process dies before reaching it."""
+    from core.images import read_reference_image
     from core.jobs.pipeline import Job
+    from core.spec.builtin import clean_description
 
+    asset_dir = _asset_dir(out)
     writer, backend = _defaults(writer, backend)
     fmts = _formats(formats)
     fallbacks = None if fallback is None else [b.strip() for b in fallback.split(",") if b.strip()]
-    reference = None
-    if image is not None:
-        try:
-            reference = Path(image).read_bytes()
-        except OSError as e:
-            raise _err(f"cannot read --image {image}: {e}") from None
     try:
-        jobs = [Job.create(t, asset_dir=_asset_dir(out), writer=writer, model=model, backend=backend,
-                           fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference)
-                for t in texts]  # fmt: skip
+        reference = read_reference_image(image) if image is not None else None
+        for text in texts:  # every description is checked before any job folder is made
+            for w in clean_description(text)[1]:
+                typer.echo(
+                    f"warning: {_clip(text, 40)}: {w}" if len(texts) > 1 else f"warning: {w}", err=True
+                )
+        jobs = []
+        for text in texts:
+            job = Job.create(text, asset_dir=asset_dir, writer=writer, model=model, backend=backend,
+                             fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference)  # fmt: skip
+            job.share()
+            jobs.append(job)
     except WorkbenchError as e:
         raise _err(str(e)) from None
     if _run_jobs(jobs, as_json):
@@ -182,13 +214,25 @@ def batch(
     finished by ``resume --all``.
     """
 
+    from core.fsutil import read_bytes_limited
+
+    shown = _clip(file, 120)
     try:
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise _err(f"cannot read {file}: {e}") from None
+        data = read_bytes_limited(file, MAX_BATCH_BYTES)
+        if len(data) > MAX_BATCH_BYTES:
+            raise _err(
+                f"{shown} is larger than {MAX_BATCH_BYTES // 2**20} MiB; split it into smaller batches"
+            )
+        lines = data.decode("utf-8").splitlines()
+    except OSError as e:
+        raise _err(f"cannot read {shown}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise _err(f"cannot read {shown}: it is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
     lines = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
     if not lines:
-        raise _err(f"{file} has no descriptions")
+        raise _err(f"{shown} has no descriptions")
+    if len(lines) > MAX_BATCH_LINES:
+        raise _err(f"{shown} has {len(lines):,} descriptions; the limit is {MAX_BATCH_LINES:,} per batch")
     _create_and_run(lines, writer, model, backend, formats, out, seed, style, as_json, image, fallback)
 
 
@@ -199,24 +243,45 @@ def resume(
     out: Out = None,
     as_json: AsJson = False,
 ) -> None:
-    """Resume interrupted jobs; completed steps with intact outputs are not redone."""
-    from core.jobs.pipeline import Job, list_jobs
+    """Resume interrupted jobs; completed steps with intact outputs are not redone.
+
+    With --all, jobs whose checkpoint cannot be read are reported (and skipped); if nothing
+    else was left to resume, the exit status is 1."""
+    from core.jobs.pipeline import Job, scan_jobs
 
     asset_dir = _asset_dir(out)
     if not job_ids and not all_jobs:
         raise _err("give a JOB_ID or --all", 2)
+    unreadable: dict[str, str] = {}
     try:
         if all_jobs:
-            jobs = [Job.open(cp.job_id, asset_dir) for cp in list_jobs(asset_dir) if cp.status != "done"]
+            found, unreadable = scan_jobs(asset_dir)
+            jobs = []
+            for cp in found:
+                if cp.status == "done":
+                    continue
+                try:
+                    jobs.append(Job.open(cp.job_id, asset_dir))
+                except WorkbenchError as e:  # changed or vanished since it was listed
+                    unreadable[cp.job_id] = str(e)
         else:
             jobs = [Job.open(j, asset_dir) for j in job_ids or []]
     except WorkbenchError as e:
         raise _err(str(e)) from None
+    _report_unreadable(unreadable, "skipped")
     if not jobs:
+        if unreadable:
+            raise _err(f"nothing resumed: {len(unreadable)} job(s) could not be read (listed above)")
         typer.echo("nothing to resume", err=True)
         return
     if _run_jobs(jobs, as_json):
         raise typer.Exit(1)
+
+
+def _report_unreadable(unreadable: dict[str, str], what: str) -> None:
+    """One ``warning:`` line per job whose checkpoint cannot be read."""
+    for job_id, why in unreadable.items():
+        typer.echo(f"warning: {what} unreadable job {_clip(job_id, 80)}: {_clip(why, 300)}", err=True)
 
 
 @app.command()
@@ -233,14 +298,14 @@ def edit(
     (a new asset; the old one is kept)."""
     from core.jobs.pipeline import Job
     from core.spec.edits import get_editor
-    from core.spec.io import parse_spec
+    from core.spec.io import read_spec_file
     from core.storage import open_store
 
     asset_dir = _asset_dir(out)
     try:
         store = open_store(root=asset_dir)
         meta = store.get_metadata(asset_id)
-        spec = parse_spec(store.local_path(asset_id, "spec.json").read_text(encoding="utf-8"))
+        spec = read_spec_file(store.local_path(asset_id, "spec.json"))
         proposal = get_editor(editor, **({"model": model} if model else {})).propose(spec, instruction)
     except WorkbenchError as e:
         raise _err(str(e)) from None
@@ -254,9 +319,12 @@ def edit(
             typer.echo("(not applied: add --apply to generate the new version)", err=True)
         return
     fmts = [f.value for f in proposal.spec.technical.export_formats]
+    description, backend = meta.get("description"), meta.get("backend")
     try:
-        job = Job.create(meta.get("description", spec.short_description), asset_dir=asset_dir,
-                         spec=proposal.spec, backend=meta.get("backend", "procedural"), formats=fmts)  # fmt: skip
+        job = Job.create(description if isinstance(description, str) else spec.short_description,
+                         asset_dir=asset_dir, spec=proposal.spec,
+                         backend=backend if isinstance(backend, str) else "procedural", formats=fmts)  # fmt: skip
+        job.share()
     except WorkbenchError as e:
         raise _err(str(e)) from None
     if _run_jobs([job], as_json):
@@ -265,17 +333,19 @@ def edit(
 
 @app.command("list")
 def list_cmd(out: Out = None, as_json: AsJson = False) -> None:
-    """List the store's assets and every job with its status."""
-    from core.jobs.pipeline import list_jobs
+    """List the store's assets and every job with its status (jobs whose checkpoint cannot
+    be read are reported on stderr and skipped)."""
+    from core.jobs.pipeline import scan_jobs
     from core.storage import open_store
 
     asset_dir = _asset_dir(out)
     try:
         store = open_store(root=asset_dir)
         assets = store.list_assets()
-        jobs = list_jobs(asset_dir)
+        jobs, unreadable = scan_jobs(asset_dir)
     except WorkbenchError as e:
         raise _err(str(e)) from None
+    _report_unreadable(unreadable, "skipped")
     if as_json:
         for m in assets:
             sys.stdout.write(json.dumps({"type": "asset", "asset_id": m["asset_id"], "name": m.get("name"),
@@ -308,11 +378,12 @@ def spec(
     writer, _ = _defaults(writer, None)
     try:
         result = get_writer(writer, **({"model": model} if model else {})).write(text, style=style)
+        output = dump_spec(result.spec)
     except WorkbenchError as e:
         raise _err(str(e)) from None
     for w in result.warnings:
         typer.echo(f"warning: {w}", err=True)
-    typer.echo(dump_spec(result.spec))
+    typer.echo(output)
 
 
 @app.command()
@@ -344,21 +415,27 @@ def reconstruct(
 
     from core.mesh.formats import EXPORTERS, FORMATS, export_all
     from core.mesh.process import mesh_stats
-    from core.mesh.reconstruct import check_point_cloud, read_ply_points
+    from core.mesh.reconstruct import GRID_MAX, GRID_MIN, check_point_cloud, read_ply_points
     from core.mesh.reconstruct import reconstruct as run
+    from core.mesh.reconstruct_io import check_output_path
 
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise _err(f"--out must end in one of {', '.join('.' + f for f in FORMATS)}", 2)
+    if faces is not None and not 100 <= faces <= 5_000_000:
+        raise _err(f"--faces must be 100 to 5,000,000 triangles, got {faces}", 2)
+    if grid is not None and not GRID_MIN <= grid <= GRID_MAX:
+        raise _err(f"--grid must be {GRID_MIN} to {GRID_MAX} cells, got {grid}", 2)
     try:
+        check_output_path(out)  # before any work: a bad --out must not cost a reconstruction
         t0 = time.perf_counter()
         pts, colors = read_ply_points(points)
-        _, notes = check_point_cloud(pts, colors)
-        mesh = run(pts, colors, grid=grid)
+        cloud, notes = check_point_cloud(pts, colors)
+        mesh = run(cloud.points, cloud.colors, grid=grid)
         if faces:
             from core.mesh.process import simplify_textured
 
-            mesh = simplify_textured(mesh, max(100, faces))
+            mesh = simplify_textured(mesh, faces)
         if bake:
             from core.mesh.bake import bake_vertex_colors
 
@@ -367,6 +444,8 @@ def reconstruct(
         written = export_all(mesh, [fmt], out.parent, stem=out.stem)[fmt]
     except WorkbenchError as e:
         raise _err(str(e)) from None
+    except OSError as e:  # the folder changed between the check and the export
+        raise _err(f"cannot write {out}: {e.strerror or e}") from None
     report = {"input_points": len(pts), "colored": colors is not None, "notes": notes,
               "files": [str(p.resolve()) for p in written], "stats": mesh_stats(mesh),
               "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
@@ -395,7 +474,7 @@ def worker(
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = set(wanted) - set(QUEUES.values())
     if not wanted or unknown:
-        raise _err(f"--queues takes {', '.join(sorted(set(QUEUES.values())))}; got {queues!r}", 2)
+        raise _err(f"--queues takes {', '.join(sorted(set(QUEUES.values())))}; got {_clip(repr(queues))}", 2)
     run_worker(wanted, concurrency, loglevel, name)
 
 
@@ -434,6 +513,8 @@ def doctor(as_json: AsJson = False) -> None:
 
 
 def main() -> None:
+    """Entry point: settings are checked first (a bad one is a one-line error, exit 2); a
+    typed error no command caught is still one line (exit 1)."""
     from pydantic import ValidationError
 
     try:
@@ -445,6 +526,13 @@ def main() -> None:
     except ValidationError as e:
         from core.spec.io import format_validation_error
 
-        typer.echo(f"error: invalid settings: {format_validation_error(e)}", err=True)
+        typer.echo(f"error: invalid settings: {_clip(format_validation_error(e), MAX_ERROR_CHARS)}", err=True)
         raise SystemExit(2) from None
-    app()
+    except WorkbenchError as e:
+        typer.echo(f"error: {_clip(e, MAX_ERROR_CHARS)}", err=True)
+        raise SystemExit(2) from None
+    try:
+        app()
+    except WorkbenchError as e:
+        typer.echo(f"error: {_clip(e, MAX_ERROR_CHARS)}", err=True)
+        raise SystemExit(1) from None

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,7 +21,56 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.errors import ConfigError, SecretsFileError
+
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_PATH_CHARS = 4096  # PATH_MAX on Linux
+MAX_NAME_CHARS = 255  # NAME_MAX: one folder name
+
+
+def check_asset_dir(value: object, what: str = "ASSET_DIR") -> Path:
+    """``value`` as an asset folder path, or a ``ConfigError`` saying what to fix.
+
+    Refused: an empty path (it would write into the current folder), a path or folder name
+    longer than the system allows, a path that is a file or lies under a file, a symlink loop.
+    The folder need not exist yet; whether it can be created is found when it is.
+
+    Raises
+    ------
+    ConfigError
+        The path is unusable as an asset folder.
+    """
+    text = str(value) if isinstance(value, Path) else value
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{what} is empty.", f"Give a folder, e.g. {what}=assets.")
+    shown = text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
+    if "\x00" in text:
+        raise ConfigError(f"{what} '{shown}' contains a NUL character.", "Give a plain folder path.")
+    path = Path(text).expanduser()
+    if len(str(path)) > MAX_PATH_CHARS or any(len(p) > MAX_NAME_CHARS for p in path.parts):
+        raise ConfigError(
+            f"{what} is too long ({len(str(path))} characters; a path may have {MAX_PATH_CHARS}, "
+            f"each folder name {MAX_NAME_CHARS}).",
+            "Choose a shorter folder path.",
+        )
+    try:
+        path.resolve()
+        for parent in [path, *path.parents]:
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    where = "is" if parent == path else f"lies under {parent}, which is"
+                    raise ConfigError(
+                        f"{what} '{shown}' {where} not a folder.",
+                        "Give a folder path (it is created if missing).",
+                    )
+                break
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
+        raise ConfigError(
+            f"{what} '{shown}' cannot be used: {getattr(e, 'strerror', None) or e}.",
+            "Give a plain folder path.",
+        ) from None
+    return path
 
 
 def _split_csv(value: object) -> object:
@@ -133,6 +182,39 @@ class Settings(BaseSettings):
 
     _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
 
+    @field_validator("asset_dir", mode="before")
+    @classmethod
+    def _asset_dir(cls, value: object) -> Path:
+        try:
+            return check_asset_dir(value)
+        except ConfigError as e:
+            raise ValueError(str(e)) from None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            level = value.strip().upper()
+            if level not in LOG_LEVELS:
+                raise ValueError(f"'{value[:40]}' is not a log level; use one of {', '.join(LOG_LEVELS)}")
+            return level
+        return value
+
+    @field_validator("s3_endpoint_url", mode="before")
+    @classmethod
+    def _endpoint(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            from pydantic import AnyHttpUrl, TypeAdapter
+
+            try:
+                TypeAdapter(AnyHttpUrl).validate_python(value.strip())
+            except ValidationError:
+                raise ValueError(
+                    f"'{value[:80]}' is not an http(s) URL; use e.g. http://localhost:9000"
+                ) from None
+            return value.strip()
+        return None if isinstance(value, str) else value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -152,5 +234,24 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once. Call ``get_settings.cache_clear()`` to re-read."""
-    return Settings()
+    """The process-wide settings, read once. Call ``get_settings.cache_clear()`` to re-read.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A setting is out of range (format it with ``core.spec.io.format_validation_error``).
+    SecretsFileError
+        The secrets file cannot be read or is not TOML (a ``ConfigError`` and a ``ValueError``).
+    """
+    import tomllib
+
+    try:
+        return Settings()
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        secrets = os.environ.get("WORKBENCH_SECRETS_FILE", str(SECRETS_FILE))
+        # the parser's message names a line and column, never a value: no secret is echoed
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:200]
+        raise SecretsFileError(
+            f"The secrets file {secrets[-120:]} cannot be read as TOML: {why}.",
+            'Fix its syntax (key = "value" lines) or remove it.',
+        ) from None

@@ -28,6 +28,11 @@ class ConfigError(WorkbenchError):
     """A setting is missing or invalid."""
 
 
+class SecretsFileError(ConfigError, ValueError):
+    """The secrets file (``.streamlit/secrets.toml``) cannot be read or is not TOML. A
+    ``ValueError`` too, so code that catches invalid settings as ``ValueError`` catches it."""
+
+
 class SpecError(WorkbenchError):
     """A description or asset spec is invalid (empty description, out-of-range field, ...)."""
 
@@ -62,6 +67,10 @@ class StorageError(WorkbenchError):
 
 class CheckpointError(StorageError):
     """A job checkpoint is missing, corrupt or of an unknown schema version."""
+
+
+class AssetConflictError(WorkbenchError):
+    """A job would publish over an asset that another job made (a tampered checkpoint)."""
 
 
 class JobCancelled(WorkbenchError):

@@ -47,3 +47,45 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def read_bytes_limited(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``, so a caller can tell "too large" (length over
+    ``limit``) without reading a huge or endless file (``/dev/zero``) into memory.
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened or read (missing, a folder, no permission).
+    """
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
+def parse_json(data: str | bytes, max_bytes: int) -> Any:
+    """Parse untrusted JSON text with bounds: at most ``max_bytes``, UTF-8, nesting at most
+    200 levels deep (pydantic-core's ``jiter`` parser refuses deeper documents instead of
+    exhausting the stack as :func:`json.loads` does).
+
+    Raises
+    ------
+    ValueError
+        Too large, not UTF-8, too deeply nested or not JSON; the message says which.
+    """
+    from pydantic_core import from_json
+
+    if isinstance(data, str):
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate: bytes that were not UTF-8
+            raise ValueError(f"it is not UTF-8 text (character {e.start})") from e
+    if len(data) > max_bytes:
+        raise ValueError(f"it is larger than {max_bytes // 1024} KiB")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"it is not UTF-8 text (byte {data[e.start]:#04x} at offset {e.start})") from e
+    try:
+        return from_json(data)
+    except ValueError as e:
+        raise ValueError(f"it is not valid JSON ({e})") from e

@@ -70,3 +70,29 @@ def validate_reference_image(data: bytes, max_bytes: int = MAX_BYTES) -> Referen
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncated/corrupt data so
         raise SpecError(f"The image is corrupt: {e}") from e
     return ReferenceImage(out.getvalue(), width, height, fmt)
+
+
+def read_reference_image(path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of an image file, reading at most ``max_bytes + 1`` of it (a huge or endless
+    file such as ``/dev/zero`` is refused without filling memory); validate them with
+    :func:`validate_reference_image`.
+
+    Raises
+    ------
+    SpecError
+        The file cannot be read (missing, a folder, no permission) or is over ``max_bytes``.
+    """
+    from pathlib import Path
+
+    from core.fsutil import read_bytes_limited
+
+    shown = str(path) if len(str(path)) <= 120 else f"...{str(path)[-100:]}"
+    try:
+        data = read_bytes_limited(Path(path), max_bytes)
+    except OSError as e:
+        raise SpecError(f"Cannot read the image {shown}: {e.strerror or e}.") from None
+    if len(data) > max_bytes:
+        raise SpecError(
+            f"The image {shown} is larger than {max_bytes / 1e6:.0f} MB.", "Resize or compress it."
+        )
+    return data

@@ -14,13 +14,24 @@ _CONFIGURED = False
 
 
 def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
-    """Install one stderr handler on the ``core`` logger (idempotent)."""
+    """Install one stderr handler on the ``core`` logger (idempotent).
+
+    Raises
+    ------
+    ConfigError
+        ``fmt`` or ``level`` (or LOG_FORMAT / LOG_LEVEL) is not one the logger knows.
+    """
     global _CONFIGURED
     if _CONFIGURED:
         return
-    from core.config import get_settings
+    from core.config import LOG_LEVELS, get_settings
+    from core.errors import ConfigError
 
     s = get_settings()
+    if (fmt or s.log_format) not in ("text", "json"):
+        raise ConfigError(f"Unknown log format '{str(fmt)[:40]}'.", "Use text or json.")
+    if (level or s.log_level).upper() not in LOG_LEVELS:
+        raise ConfigError(f"Unknown log level '{str(level)[:40]}'.", f"Use one of {', '.join(LOG_LEVELS)}.")
     handler = logging.StreamHandler(sys.stderr)
     if (fmt or s.log_format) == "json":
         from pythonjsonlogger.json import JsonFormatter

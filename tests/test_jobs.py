@@ -177,3 +177,94 @@ def test_one_process_per_job(assets):
     with pytest.raises(StorageError, match="already running"):
         next(Job.open(job.job_id, assets).run())
     first.close()
+
+
+# --- checkpoints are untrusted input ---------------------------------------------------------
+def _done(assets) -> tuple[Job, dict]:
+    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    run_to_completion(job)
+    return job, json.loads((job.folder / "checkpoint.json").read_text())
+
+
+def _parse(job: Job, raw: dict) -> Checkpoint:
+    return Checkpoint.parse(json.dumps(raw).encode(), job.job_id, "test")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [(lambda r: r["steps"].pop("store"), "missing store"),
+     (lambda r: r["steps"].update(extra={}), "unknown extra"),
+     (lambda r: r.update(asset_id="barrel-12345678"), "does not belong to job"),
+     (lambda r: r["inputs"].update(description="chest"), "does not belong to job"),
+     (lambda r: r["inputs"].update(reference_image="/etc/hostname"), "reference_image"),
+     (lambda r: r["inputs"].update(reference_image="../x.png"), "reference_image"),
+     (lambda r: r["inputs"].update(model="m" * 10_000), "inputs.model"),
+     (lambda r: r["steps"]["export"]["outputs"].update(
+         {"../../etc/hostname": {"path": "../../etc/hostname", "sha256": "0" * 64, "size": 1}}), "job folder"),
+     (lambda r: r["steps"]["export"]["outputs"].update(
+         {"exports/a.glb": {"path": "exports/b.glb", "sha256": "0" * 64, "size": 1}}), "records the path"),
+     (lambda r: r["steps"]["export"]["outputs"].update(
+         {f"f{i}.bin": {"path": f"f{i}.bin", "sha256": "0" * 64, "size": 1} for i in range(100)}), "at most 64"),
+     (lambda r: r["steps"]["export"]["info"].update(files={"glb": "../../../etc/hostname"}), "export.info.files"),
+     (lambda r: r["steps"]["spec"].update(error="e" * 100_000), "steps.spec.error")],
+)  # fmt: skip
+def test_tampered_checkpoints_are_refused(assets, change, words):
+    job, raw = _done(assets)
+    assert _parse(job, raw).status == "done"
+    change(raw)
+    with pytest.raises(CheckpointError, match=words):
+        _parse(job, raw)
+
+
+def test_oversized_and_deeply_nested_checkpoints(assets):
+    job, raw = _done(assets)
+    with pytest.raises(CheckpointError, match="recursion limit"):
+        Checkpoint.parse(b"[" * 10_000 + b"]" * 10_000, job.job_id, "test")
+    raw["steps"]["spec"]["info"]["pad"] = "x" * (2 * 1024 * 1024)
+    (job.folder / "checkpoint.json").write_text(json.dumps(raw))
+    with pytest.raises(CheckpointError, match="larger than"):
+        Checkpoint.load(job.folder)
+    cps, bad = __import__("core.jobs.pipeline", fromlist=["scan_jobs"]).scan_jobs(assets)
+    assert cps == [] and list(bad) == [job.job_id] and "larger than" in bad[job.job_id]
+
+
+def test_a_symlinked_output_leading_out_is_refused(assets, tmp_path):
+    job, _ = _done(assets)
+    outside = tmp_path / "outside.glb"
+    target = job.folder / "exports" / "model.glb"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+    with pytest.raises(CheckpointError, match="outside its job folder"):
+        list(Job.open(job.job_id, assets).run())
+
+
+def test_long_errors_are_clipped_so_the_checkpoint_stays_readable(assets):
+    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job.cp.error = "e" * 100_000
+    job.cp.save(job.folder)
+    assert len(Checkpoint.load(job.folder).error) <= 4000
+
+
+def test_job_inputs_too_long_or_not_utf8_fail_before_anything_is_written(assets):
+    with pytest.raises(SpecError, match="model"):
+        Job.create("anvil", asset_dir=assets, model="m" * 10_000)
+    with pytest.raises(SpecError, match="UTF-8"):
+        Job.create("anvil \udcff", asset_dir=assets)
+    assert not (assets / ".jobs").exists() or list((assets / ".jobs").iterdir()) == []
+
+
+def test_an_unusable_asset_folder_is_a_storage_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StorageError, match="Cannot create a job folder"):
+        Job.create("anvil", asset_dir=tmp_path / "file")
+
+
+def test_a_deleted_asset_is_published_again_on_resume(assets):
+    import shutil
+
+    job, _ = _done(assets)
+    shutil.rmtree(assets / job.cp.asset_id)
+    events = list(Job.open(job.job_id, assets).run())
+    assert [e.step for e in events if e.kind == "done"] == ["store"]
+    assert (assets / job.cp.asset_id / "model.glb").is_file()

@@ -271,3 +271,80 @@ def test_the_zip_download_holds_every_stored_file_from_s3(s3_env, isolated_setti
     assert {
         f"{aid}/{n}" for n in ("model.glb", "model.stl", "spec.json", "metadata.json", "thumbnail.png")
     } <= set(names)
+
+
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO, env={**os.environ},
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+
+def test_a_batch_killed_early_is_finished_by_another_machine(s3_env, tmp_path):
+    """Every job of a batch reaches the bucket when it is created, so a machine with an empty
+    folder finishes the whole queue after the batch's machine died."""
+    import signal
+
+    prompts = ["oak barrel", "anvil", "pine tree", "iron lantern"]
+    batch = tmp_path / "prompts.txt"
+    batch.write_text("\n".join(prompts) + "\n")
+    machine_a, machine_b = tmp_path / "a", tmp_path / "b"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", "batch", str(batch), "--formats", "glb", "--out", str(machine_a), "--json"],
+        cwd=REPO, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    first = json.loads(proc.stdout.readline())  # the first asset is done: the machine dies
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert first["status"] == "done"
+    shutil.rmtree(machine_a)
+
+    resumed = _cli("resume", "--all", "--out", str(machine_b), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    finished = [json.loads(line) for line in resumed.stdout.splitlines()]
+    assert len(finished) == len(prompts) - 1 and all(r["status"] == "done" for r in finished)
+    store = open_store(root=machine_b)
+    assert len(store.list_assets()) == len(prompts)
+    check_bucket_consistent(store)
+
+
+def _put_job_checkpoint(store, job_id: str, body: bytes) -> None:
+    store.ensure_bucket()
+    store.client.put_object(
+        Bucket=store.bucket, Key=f"{store.prefix}/.jobs/{job_id}/checkpoint.json", Body=body
+    )
+
+
+def test_a_tampered_checkpoint_in_the_bucket_is_refused(s3_env, tmp_path):
+    """A checkpoint written into the shared bucket by anyone: its paths must stay inside the
+    job folder; a deeply nested one must not break listing."""
+    first = tmp_path / "first"
+    job = Job.create("anvil", asset_dir=first, formats=["glb"])
+    run_to_completion(job)
+    store = open_store(root=first)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret\n")
+    raw = json.loads((job.folder / "checkpoint.json").read_text())
+    bad_id = job.job_id[:8] + ("ffff" if job.job_id[8:] != "ffff" else "eeee")
+    raw["job_id"] = bad_id
+    rel = "../../../secret.txt"
+    raw["steps"]["export"]["outputs"][rel] = {"path": rel, "sha256": sha256_file(secret), "size": 11}
+    raw["steps"]["store"]["status"] = "pending"
+    raw["status"] = "interrupted"
+    _put_job_checkpoint(store, bad_id, json.dumps(raw).encode())
+    _put_job_checkpoint(store, "0123456789ab", b"[" * 10_000 + b"]" * 10_000)
+
+    fresh = tmp_path / "fresh"
+    listed = _cli("list", "--json", "--out", str(fresh))
+    assert listed.returncode == 0, listed.stderr
+    assert "Traceback" not in listed.stderr
+    assert f"unreadable job {bad_id}" in listed.stderr and "unreadable job 0123456789ab" in listed.stderr
+    rows = [json.loads(x) for x in listed.stdout.splitlines()]
+    assert [r["job_id"] for r in rows if r["type"] == "job"] == [job.job_id]
+
+    one = _cli("resume", bad_id, "--out", str(fresh))
+    assert one.returncode == 1 and "Traceback" not in one.stderr
+    assert "relative path inside the job folder" in one.stderr
+    assert not (jobs_root(fresh) / bad_id).exists()  # the refused checkpoint is not kept
+    every = _cli("resume", "--all", "--out", str(fresh))
+    assert every.returncode == 1 and "could not be read" in every.stderr
+    assert not any(p.name == "secret.txt" for p in fresh.rglob("*"))
+    assert not any("secret" in k for k in all_keys(store))

@@ -84,3 +84,49 @@ def test_assignment_is_validated():
     with pytest.raises(ValueError):
         spec.dimensions.height = -3
     assert isinstance(spec, AssetSpec)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "wood",
+                 "position": [0, float("nan"), 0]}]},
+     {"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "wood",
+                 "rotation": [float("inf"), 0, 0]}]},
+     {"gameplay": {"stats": {"damage": float("nan")}}},
+     {"gameplay": {"stats": {"damage": float("-inf")}}}],
+)  # fmt: skip
+def test_nan_and_infinity_are_refused_at_validation(override):
+    with pytest.raises(SpecError, match="finite number"):
+        parse_spec(minimal(**override))
+    text = json.dumps(minimal(**override))  # NaN / Infinity literals in spec.json too
+    with pytest.raises(SpecError, match="finite number"):
+        parse_spec(text)
+
+
+def test_nan_assignment_is_refused():
+    spec = parse_spec(minimal())
+    with pytest.raises(ValueError):
+        spec.parts[0].position = (0.0, float("nan"), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [("[" * 10_000 + "]" * 10_000, "recursion limit"), (b"\xff\xfe{}", "not UTF-8"),
+     ("x" * (2 * 1024 * 1024), "larger than"), ('{"name": "\ud800"}', "JSON")],
+)  # fmt: skip
+def test_unparseable_spec_text_is_a_spec_error(data, words):
+    with pytest.raises(SpecError, match=words):
+        parse_spec(data)
+
+
+def test_read_spec_file_names_the_file(tmp_path):
+    from core.spec.io import read_spec_file
+
+    path = tmp_path / "spec.json"
+    path.write_bytes(b"\xff")
+    with pytest.raises(SpecError, match=r"spec\.json.*not UTF-8"):
+        read_spec_file(path)
+    with pytest.raises(SpecError, match="Cannot read"):
+        read_spec_file(tmp_path / "missing.json")
+    path.write_text(dump_spec(parse_spec(minimal())))
+    assert read_spec_file(path).name == "Test Crate"

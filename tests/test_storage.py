@@ -57,6 +57,17 @@ class StoreContract:
         with pytest.raises(StorageError):
             store.put_asset(bad, make_files(tmp_path / "src", "ok"))
 
+    @pytest.mark.parametrize("body", [b"[1, 2, 3]", b"[" * 10_000 + b"]" * 10_000, b"\xff{}", b"{ broken"])
+    def test_broken_metadata_is_a_storage_error_and_skipped_by_listing(self, store, tmp_path, body):
+        store.put_asset("good-0001", make_files(tmp_path / "g", "good-0001"))
+        files = make_files(tmp_path / "b", "bad-0001")
+        files["metadata.json"].write_bytes(body)
+        store.put_asset("bad-0001", files)
+        with pytest.raises(StorageError, match=r"metadata\.json of 'bad-0001'"):
+            store.get_metadata("bad-0001")
+        assert [m["asset_id"] for m in store.list_assets()] == ["good-0001"]
+        assert store.has_asset("good-0001") and not store.has_asset("gone-0001")
+
     def test_listing_many_assets_newest_first(self, store, tmp_path):
         for i in range(30):
             files = make_files(tmp_path / f"s{i}", f"asset-{i:03d}", size=256)
@@ -164,6 +175,12 @@ def test_keys_are_built_and_checked_in_one_place():
     for bad in ("../x", "a/../b", "/etc/passwd", "a/b/c"):
         with pytest.raises(StorageError):
             job_key("assets", "0123456789ab", bad)
+    for bad_id in ("abc\n", "0123456789ab\n"):  # `$` alone would let a trailing newline through
+        with pytest.raises(StorageError):
+            object_key("assets", bad_id, "model.glb")
+    with pytest.raises(StorageError) as err:
+        object_key("assets", "x" * 100_000, "model.glb")
+    assert len(str(err.value)) < 300  # the bad value is not echoed whole
 
 
 def test_s3_listing_uses_the_shared_index_and_never_trusts_a_stale_entry(s3_env, tmp_path):

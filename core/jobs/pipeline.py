@@ -25,7 +25,7 @@ from core.errors import (
     WorkbenchError,
 )
 from core.generators.base import CancelToken, GenerationResult, Progress
-from core.jobs.checkpoint import STEPS, Checkpoint, JobInputs, now
+from core.jobs.checkpoint import MAX_CHECKPOINT_BYTES, STEPS, Checkpoint, JobInputs, job_file, now
 from core.storage.keys import asset_id_for, check_id, new_job_id
 
 JOBS_DIR = ".jobs"
@@ -55,29 +55,59 @@ def jobs_root(asset_dir: Path) -> Path:
     return Path(asset_dir) / JOBS_DIR
 
 
-def list_jobs(asset_dir: Path, include_store: bool = True) -> list[Checkpoint]:
-    """Every readable job checkpoint under ``asset_dir`` and, with a remote store, in the
-    store too (the local copy wins); corrupt ones are skipped."""
+def scan_jobs(asset_dir: Path, include_store: bool = True) -> tuple[list[Checkpoint], dict[str, str]]:
+    """Every job checkpoint under ``asset_dir`` and, with a remote store, in the store too
+    (the local copy wins): ``(readable checkpoints, oldest first; {job id: why unreadable}})``.
+    A corrupt, oversized, too deeply nested or tampered checkpoint is reported, never fatal.
+
+    Raises
+    ------
+    StorageError
+        The jobs folder or the store cannot be listed.
+    """
     found: dict[str, Checkpoint] = {}
+    bad: dict[str, str] = {}
     root = jobs_root(asset_dir)
-    if root.is_dir():
-        for d in sorted(root.iterdir()):
-            try:
-                cp = Checkpoint.load(d)
-            except WorkbenchError:
-                continue
-            found[cp.job_id] = cp
+    try:
+        folders = sorted(d for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
+    except OSError as e:
+        raise StorageError(f"Cannot list the jobs in {root}: {e.strerror or e}.") from None
+    for d in folders:
+        if d.name.startswith("."):
+            continue
+        try:
+            cp = Checkpoint.load(d)
+        except WorkbenchError as e:
+            bad[d.name[:80]] = str(e)
+            continue
+        found[cp.job_id] = cp
     if include_store:
         from core.storage import open_store
 
         store = open_store(root=asset_dir)
-        for raw in store.list_job_checkpoints():
-            try:
-                cp = Checkpoint.model_validate(raw)
-            except ValueError:
+        for job_id, data in store.list_job_checkpoints(MAX_CHECKPOINT_BYTES):
+            if job_id in found:
                 continue
-            found.setdefault(cp.job_id, cp)
-    return sorted(found.values(), key=lambda c: c.created_at)
+            try:
+                cp = Checkpoint.parse(data, job_id, f"of job {job_id} in {store.location()}")
+            except WorkbenchError as e:
+                bad.setdefault(job_id, str(e))
+                continue
+            found[cp.job_id] = cp
+    for job_id in found:
+        bad.pop(job_id, None)
+    return sorted(found.values(), key=lambda c: c.created_at), bad
+
+
+def list_jobs(asset_dir: Path, include_store: bool = True) -> list[Checkpoint]:
+    """Every readable job checkpoint (see :func:`scan_jobs`); unreadable ones are skipped.
+
+    Raises
+    ------
+    StorageError
+        The jobs folder or the store cannot be listed.
+    """
+    return scan_jobs(asset_dir, include_store)[0]
 
 
 class Job:
@@ -122,8 +152,14 @@ class Job:
         Raises
         ------
         SpecError, UnknownBackendError
-            Empty description, unknown writer/backend/format, out-of-range seed.
+            Empty description or one that is not UTF-8, unknown writer/backend/format,
+            out-of-range seed, a name too long.
+        StorageError
+            The job folder cannot be created or written under ``asset_dir`` (a file, a
+            read-only or missing device, a path too long); nothing is left behind.
         """
+        from pydantic import ValidationError
+
         from core.config import get_settings
         from core.fsutil import atomic_write_bytes, atomic_write_text
         from core.generators import GENERATORS
@@ -155,44 +191,82 @@ class Job:
             raise SpecError(f"Seed {seed} is out of range.", "Use 0 to 4294967295.")
         reference = validate_reference_image(reference_image) if reference_image is not None else None
         job_id = new_job_id()
-        cp = Checkpoint(
-            job_id=job_id,
-            asset_id=asset_id_for(text, job_id),
-            inputs=JobInputs(
-                description=text, writer="user" if spec is not None else writer, model=model,
-                backend=backend, fallbacks=fallbacks, formats=formats, seed=seed, style=style,
-                reference_image="reference.png" if reference else None, store=store_name,
-                costs=dict(costs or {}),
-            ),
-        )  # fmt: skip
+        try:
+            cp = Checkpoint(
+                job_id=job_id,
+                asset_id=asset_id_for(text, job_id),
+                inputs=JobInputs(
+                    description=text, writer="user" if spec is not None else writer, model=model,
+                    backend=backend, fallbacks=fallbacks, formats=formats, seed=seed, style=style,
+                    reference_image="reference.png" if reference else None, store=store_name,
+                    costs=dict(costs or {}),
+                ),
+            )  # fmt: skip
+            cp.model_dump_json()  # text that cannot be written as UTF-8 fails here, not half-way
+        except (ValidationError, ValueError) as e:
+            from core.spec.io import format_validation_error
+
+            why = format_validation_error(e) if isinstance(e, ValidationError) else str(e)
+            raise SpecError(f"Invalid job inputs: {why[:300]}") from None
         folder = jobs_root(asset_dir) / job_id
-        folder.mkdir(parents=True, exist_ok=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+        except (OSError, RuntimeError) as e:
+            raise _folder_error(asset_dir, e) from None
         job = cls(folder, cp, asset_dir)
-        if reference is not None:
-            atomic_write_bytes(folder / "reference.png", reference.png)
-        if spec is not None:
-            atomic_write_text(folder / "spec.json", dump_spec(spec))
-            st = cp.steps["spec"]
-            st.status, st.started_at, st.finished_at, st.duration_s = "done", now(), now(), 0.0
-            st.outputs = {"spec.json": Checkpoint.describe_output(folder, "spec.json")}
-            st.info = {"writer": "user", "archetype": spec.archetype, "warnings": []}
-        cp.save(folder)
+        try:
+            if reference is not None:
+                atomic_write_bytes(folder / "reference.png", reference.png)
+            if spec is not None:
+                atomic_write_text(folder / "spec.json", dump_spec(spec))
+                st = cp.steps["spec"]
+                st.status, st.started_at, st.finished_at, st.duration_s = "done", now(), now(), 0.0
+                st.outputs = {"spec.json": Checkpoint.describe_output(folder, "spec.json")}
+                st.info = {"writer": "user", "archetype": spec.archetype, "warnings": []}
+            cp.save(folder)
+        except OSError as e:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+            raise _folder_error(asset_dir, e) from None
         return job
 
     @classmethod
     def open(cls, job_id: str, asset_dir: Path) -> Job:
         """Reopen job ``job_id`` from ``asset_dir``; with a remote store (``ASSET_STORE=s3``)
         a job missing locally is pulled from the store first (checkpoint + completed outputs),
-        so it resumes on any machine. Raises ``CheckpointError`` if unusable."""
+        so it resumes on any machine.
+
+        Raises
+        ------
+        CheckpointError
+            No such job, or its checkpoint is unusable (corrupt, too large, tampered).
+        StorageError
+            An invalid job id, or the job folder cannot be created or fetched.
+        """
         check_id(job_id, "job id")
         folder = jobs_root(asset_dir) / job_id
-        if not (folder / "checkpoint.json").is_file():
+        try:
+            present = (folder / "checkpoint.json").is_file()
+        except OSError as e:
+            raise _folder_error(asset_dir, e) from None
+        if not present:
             from core.storage import open_store
 
             store = open_store(root=asset_dir)
             if store.name != "local":
-                folder.mkdir(parents=True, exist_ok=True)
-                if not store.fetch_job(job_id, folder):
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except (OSError, RuntimeError) as e:
+                    raise _folder_error(asset_dir, e) from None
+                try:
+                    found = store.fetch_job(job_id, folder)
+                except WorkbenchError:
+                    import shutil
+
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+                if not found:
                     folder.rmdir()
         return cls(folder, Checkpoint.load(folder), asset_dir)
 
@@ -237,6 +311,8 @@ class Job:
     def _run(self, cancel: CancelToken) -> Iterator[JobEvent]:
         cp, t_job = self.cp, time.perf_counter()
         first = next((s for s in STEPS if not cp.step_outputs_valid(self.folder, s)), None)
+        if first is None and not self._asset_published():
+            first = "store"  # done here, but the asset is gone from the store: publish again
         if first is None:  # every step done and every output intact
             if cp.status != "done":
                 cp.status = "done"
@@ -302,6 +378,14 @@ class Job:
             yield JobEvent(self.job_id, step, "done", 1.0, f"{step} done", state.duration_s)
         yield JobEvent(self.job_id, "store", "finished", 1.0, "done", time.perf_counter() - t_job)
 
+    def _asset_published(self) -> bool:
+        """Whether the store still holds this job's asset (an unreachable store counts as
+        yes: nothing is republished on a guess)."""
+        try:
+            return self._store.has_asset(self.cp.asset_id)
+        except StorageError:
+            return True
+
     def _sync(self, step: str) -> None:
         """Copy the step's outputs and the checkpoint to a remote store so the job can resume
         on another machine. Best effort: a store that is down now only means those steps
@@ -318,6 +402,9 @@ class Job:
             self.cp.save(self.folder)
 
     def _fail(self, state, message: str) -> None:
+        from core.jobs.checkpoint import MAX_ERROR_CHARS, clip
+
+        message = clip(message, MAX_ERROR_CHARS)
         state.status, state.error = "failed", message
         self.cp.status, self.cp.error = "failed", message
         self.cp.save(self.folder)
@@ -333,9 +420,9 @@ class Job:
 
     # --- steps ------------------------------------------------------------------------------
     def _load_spec(self):
-        from core.spec.io import parse_spec
+        from core.spec.io import read_spec_file
 
-        return parse_spec((self.folder / "spec.json").read_text(encoding="utf-8"))
+        return read_spec_file(job_file(self.folder, "spec.json"))
 
     def _step_spec(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
         from core.fsutil import atomic_write_text
@@ -403,7 +490,7 @@ class Job:
         ref = self.cp.inputs.reference_image
         ctx = GenerationContext(
             workdir=self.folder, state=state, save_state=lambda: self.cp.save(self.folder),
-            reference_image=self.folder / ref if ref and gen.accepts_image else None,
+            reference_image=job_file(self.folder, ref) if ref and gen.accepts_image else None,
         )  # fmt: skip
         result = None
         for item in gen.generate(spec, seed=self.cp.inputs.seed, cancel=cancel, context=ctx):
@@ -420,7 +507,7 @@ class Job:
 
         spec = self._load_spec()
         raw = next(iter(self.cp.steps["generate"].outputs))
-        mesh, fit = fit_model(load_model(self.folder / raw), spec.dimensions.as_tuple())
+        mesh, fit = fit_model(load_model(job_file(self.folder, raw)), spec.dimensions.as_tuple())
         yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
         lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
         from core.config import get_settings
@@ -449,14 +536,14 @@ class Job:
         from core.mesh.process import load_model
 
         lod_files = list(self.cp.steps["process"].outputs)
-        mesh = load_model(self.folder / lod_files[0])
+        mesh = load_model(job_file(self.folder, lod_files[0]))
         out_dir = self.folder / "exports"
         yield Progress(0.1, f"Exporting {', '.join(self.cp.inputs.formats)}", "export")
         written = export_all(mesh, self.cp.inputs.formats, out_dir)
         outputs = [str(p.relative_to(self.folder)) for paths in written.values() for p in paths]
         for i in range(1, len(lod_files)):
             cancel.raise_if_cancelled()
-            src, dest = self.folder / lod_files[i], out_dir / f"model_lod{i}.glb"
+            src, dest = job_file(self.folder, lod_files[i]), out_dir / f"model_lod{i}.glb"
             if src.suffix == ".glb":  # a textured LOD is already a GLB: copy, do not re-encode
                 atomic_write_bytes(dest, src.read_bytes())
             else:
@@ -471,7 +558,7 @@ class Job:
         from core.render import render_thumbnail
 
         yield Progress(0.2, "Rendering thumbnail", "thumbnail")
-        mesh = load_model(self.folder / next(iter(self.cp.steps["process"].outputs)))
+        mesh = load_model(job_file(self.folder, next(iter(self.cp.steps["process"].outputs))))
         render_thumbnail(mesh, self.folder / "thumbnail.png", get_settings().thumbnail_size)
         return StepResult(["thumbnail.png"], {})
 
@@ -491,11 +578,13 @@ class Job:
         spec = self._load_spec()
         gen_info = cp.steps["generate"].info
         export_outputs = cp.steps["export"].outputs
-        files = {"spec.json": self.folder / "spec.json", "thumbnail.png": self.folder / "thumbnail.png"}
+        self._check_owner()
+        files = {"spec.json": job_file(self.folder, "spec.json"),
+                 "thumbnail.png": job_file(self.folder, "thumbnail.png")}  # fmt: skip
         if cp.inputs.reference_image:
-            files["reference.png"] = self.folder / cp.inputs.reference_image
+            files["reference.png"] = job_file(self.folder, cp.inputs.reference_image)
         for rel in export_outputs:
-            files[Path(rel).name] = self.folder / rel
+            files[Path(rel).name] = job_file(self.folder, rel)
         manifest = {}
         for name, path in files.items():
             o = Checkpoint.describe_output(self.folder, str(path.relative_to(self.folder)))
@@ -535,6 +624,23 @@ class Job:
         return StepResult(["metadata.json"], {"location": self._store.location(),
                                              "files": sorted(stored)})  # fmt: skip
 
+    def _check_owner(self) -> None:
+        """Refuse to publish over an asset another job made (a tampered checkpoint naming
+        someone else's asset id must not replace it)."""
+        try:
+            meta = self._store.get_metadata(self.cp.asset_id)
+        except StorageError:
+            return  # not there yet (or the store is down: the upload then fails on its own)
+        owner = meta.get("job_id") if isinstance(meta, dict) else None
+        if owner is not None and owner != self.cp.job_id:
+            from core.errors import AssetConflictError
+
+            raise AssetConflictError(
+                f"Asset '{self.cp.asset_id}' belongs to job {str(owner)[:80]}, not to job {self.job_id}; "
+                "it is not replaced.",
+                "Delete this job's folder; its checkpoint names an asset it did not make.",
+            )
+
     # --- results ----------------------------------------------------------------------------
     def result(self) -> dict:
         """Summary for the CLI's ``--json`` and the UI: ids, status, files (format -> absolute
@@ -555,8 +661,12 @@ class Job:
                 if store.name != "local" and intact:
                     files[fmt] = str(local.resolve())
                 else:
-                    files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name, export.outputs[rel].sha256
-                                                      if rel in export.outputs else None))  # fmt: skip
+                    try:
+                        files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name,
+                                                          export.outputs[rel].sha256
+                                                          if rel in export.outputs else None))  # fmt: skip
+                    except StorageError:
+                        continue  # the asset was deleted meanwhile: resume publishes it again
         return {
             "asset_id": cp.asset_id,
             "job_id": cp.job_id,
@@ -604,4 +714,15 @@ def run_to_completion(job: Job, cancel: CancelToken | None = None) -> dict:
     return job.result()
 
 
-__all__ = ["Job", "JobEvent", "jobs_root", "list_jobs", "run_to_completion"]
+def _folder_error(asset_dir: Path, error: BaseException) -> StorageError:
+    """A one-line StorageError for an asset folder that cannot hold job folders."""
+    where = str(asset_dir)
+    where = where if len(where) <= 120 else f"{where[:60]}...{where[-40:]} ({len(where)} characters)"
+    why = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return StorageError(
+        f"Cannot create a job folder in the asset folder '{where}': {why}.",
+        "Choose a writable folder with --out or ASSET_DIR.",
+    )
+
+
+__all__ = ["Job", "JobEvent", "jobs_root", "list_jobs", "run_to_completion", "scan_jobs"]

@@ -52,10 +52,18 @@ def clean_description(text: str) -> tuple[str, list[str]]:
     Raises
     ------
     SpecError
-        If nothing printable is left.
+        If it is not text, not valid UTF-8 (undecodable bytes arrive as lone surrogates),
+        or nothing printable is left.
     """
     if not isinstance(text, str):
         raise SpecError("The description must be text.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # lone surrogates: bytes that were not UTF-8 (argv, files)
+        raise SpecError(
+            f"The description is not valid UTF-8 text (an undecodable byte at character {e.start + 1}).",
+            "Type it again as UTF-8 text, or fix the file's encoding.",
+        ) from None
     warnings: list[str] = []
     chars = [
         " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c

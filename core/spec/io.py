@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from core.errors import SpecError
 from core.spec.model import AssetSpec
+
+MAX_SPEC_BYTES = 1024 * 1024  # 256 parts with long names is about 100 KiB
 
 
 def format_validation_error(error: ValidationError, limit: int = 8) -> str:
@@ -27,19 +29,21 @@ def format_validation_error(error: ValidationError, limit: int = 8) -> str:
 def parse_spec(data: str | bytes | dict[str, Any]) -> AssetSpec:
     """Validate ``data`` (JSON text or a dict) into an :class:`AssetSpec`.
 
+    Text is bounded before it is parsed: at most 1 MiB, UTF-8, nested at most 200 levels.
+
     Raises
     ------
     SpecError
-        Not JSON, not an object, or a field out of its allowed range; the message names the field.
+        Too large, not UTF-8, nested too deeply, not JSON, not an object, or a field out of
+        its allowed range (NaN and infinity included); the message names the field.
     """
     if isinstance(data, (str, bytes)):
+        from core.fsutil import parse_json
+
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as e:
-            raise SpecError(
-                f"The spec is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).",
-                "Fix the JSON syntax and try again.",
-            ) from e
+            data = parse_json(data, MAX_SPEC_BYTES)
+        except ValueError as e:
+            raise SpecError(f"The spec cannot be read: {e}.", "Fix the JSON and try again.") from None
     if not isinstance(data, dict):
         raise SpecError(
             f"The spec must be a JSON object, got {type(data).__name__}.",
@@ -49,6 +53,28 @@ def parse_spec(data: str | bytes | dict[str, Any]) -> AssetSpec:
         return AssetSpec.model_validate(data)
     except ValidationError as e:
         raise SpecError(f"Invalid spec: {format_validation_error(e)}") from e
+    except RecursionError:  # a dict built in code, nested deeper than the stack allows
+        raise SpecError("Invalid spec: it is nested too deeply.") from None
+
+
+def read_spec_file(path: Path) -> AssetSpec:
+    """Read and validate a ``spec.json`` file, reading at most 1 MiB of it.
+
+    Raises
+    ------
+    SpecError
+        The file cannot be read, or its content is refused by :func:`parse_spec`.
+    """
+    from core.fsutil import read_bytes_limited
+
+    try:
+        data = read_bytes_limited(Path(path), MAX_SPEC_BYTES)
+    except OSError as e:
+        raise SpecError(f"Cannot read the spec {str(path)[-120:]}: {e.strerror or e}.") from None
+    try:
+        return parse_spec(data)
+    except SpecError as e:
+        raise SpecError(f"{Path(path).name}: {e}") from None
 
 
 def dump_spec(spec: AssetSpec) -> str:

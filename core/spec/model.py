@@ -81,7 +81,11 @@ class ExportFormat(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+    # allow_inf_nan=False: NaN or infinity in any number (position, rotation, stats) is refused
+    # here, not later by the mesh code
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, use_enum_values=False, allow_inf_nan=False
+    )
 
 
 Metres = Annotated[float, Field(gt=0, le=MAX_DIMENSION_M)]

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import StorageError
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -36,7 +38,22 @@ class Store(ABC):
 
     @abstractmethod
     def get_metadata(self, asset_id: str) -> dict:
-        """metadata.json of ``asset_id``; raises ``StorageError`` if absent."""
+        """metadata.json of ``asset_id``; raises ``StorageError`` if absent, unreadable or
+        not a JSON object."""
+
+    def has_asset(self, asset_id: str) -> bool:
+        """Whether ``asset_id`` is published (its metadata.json is there).
+
+        Raises
+        ------
+        StorageError
+            The store cannot be reached (a missing asset is ``False``, not an error).
+        """
+        try:
+            self.get_metadata(asset_id)
+        except StorageError:
+            return False
+        return True
 
     @abstractmethod
     def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
@@ -60,11 +77,37 @@ class Store(ABC):
         """Bring a job's checkpoint and outputs into ``folder``; True if the job exists."""
         return (Path(folder) / "checkpoint.json").is_file()
 
-    def list_job_checkpoints(self) -> list[dict]:
-        """Raw checkpoint JSON of every job the store holds (the local store: none beyond
-        the local job folders, which the pipeline lists itself)."""
+    def list_job_checkpoints(self, max_bytes: int) -> list[tuple[str, bytes]]:
+        """``(job id, raw checkpoint.json bytes)`` of every job the store holds, at most
+        ``max_bytes + 1`` bytes each (so an oversized one shows as too long, never read
+        whole); the caller validates them. The local store: none beyond the local job
+        folders, which the pipeline lists itself."""
         return []
 
     def presigned_url(self, asset_id: str, name: str, expires_s: int | None = None) -> str | None:
         """A shareable, time-limited link to one file, where the store can make one."""
         return None
+
+
+MAX_METADATA_BYTES = 1024 * 1024  # a real metadata.json is a few KiB
+
+
+def parse_metadata(data: bytes, where: str) -> dict:
+    """Validate raw ``metadata.json`` bytes: bounded, UTF-8, JSON, an object.
+
+    Raises
+    ------
+    StorageError
+        Too large, not JSON (or nested too deep) or not a JSON object; ``where`` names it.
+    """
+    from core.fsutil import parse_json
+
+    try:
+        meta = parse_json(data, MAX_METADATA_BYTES)
+    except ValueError as e:
+        raise StorageError(f"metadata.json of {where} is unreadable: {e}.",
+                           "Delete the asset and generate it again.") from None  # fmt: skip
+    if not isinstance(meta, dict):
+        raise StorageError(f"metadata.json of {where} is not a JSON object.",
+                           "Delete the asset and generate it again.")  # fmt: skip
+    return meta

@@ -31,6 +31,11 @@ def asset_id_for(description: str, job_id: str) -> str:
     return f"{slugify(description)}-{job_id[:8]}"
 
 
+def _shown(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
 def check_id(value: str, what: str = "id") -> str:
     """Return ``value`` if it is a safe asset/job id (no slashes, no ``..``); else raise.
 
@@ -39,9 +44,9 @@ def check_id(value: str, what: str = "id") -> str:
     StorageError
         The id has characters outside ``a-z 0-9 -`` or is too long.
     """
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise StorageError(
-            f"Invalid {what} '{value}'.",
+            f"Invalid {what} '{_shown(value)}'.",
             f"Use lower-case letters, digits and dashes, at most {MAX_ID_LEN} characters.",
         )
     return value
@@ -49,8 +54,8 @@ def check_id(value: str, what: str = "id") -> str:
 
 def check_name(value: str) -> str:
     """Return ``value`` if it is a safe file name inside an asset folder; else raise."""
-    if not isinstance(value, str) or not _NAME.match(value) or ".." in value:
-        raise StorageError(f"Invalid file name '{value}' in an asset.")
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value:
+        raise StorageError(f"Invalid file name '{_shown(value)}' in an asset.")
     return value
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from core.errors import StorageError
-from core.fsutil import sha256_file
-from core.storage.base import Store, StoredFile
+from core.fsutil import read_bytes_limited, sha256_file
+from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, parse_metadata
 from core.storage.keys import check_id, check_name
 
 
@@ -20,7 +19,12 @@ class LocalStore(Store):
     name = "local"
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root).resolve()
+        """Raises ``StorageError`` if ``root`` cannot be resolved (a symlink loop)."""
+        try:
+            self.root = Path(root).resolve()
+        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
+            raise StorageError(f"The asset folder {str(root)[:120]} is unusable: {e}.",
+                               "Choose another folder with --out or ASSET_DIR.") from None  # fmt: skip
 
     def location(self) -> str:
         return str(self.root)
@@ -32,8 +36,13 @@ class LocalStore(Store):
         """Copy ``files`` into a temp folder, then swap it in with ``os.replace`` so readers
         see the old asset or the new one, never a half-written folder."""
         final = self.asset_dir(asset_id)
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".staging-{asset_id}-", dir=self.root))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".staging-{asset_id}-", dir=self.root))
+        except OSError as e:
+            raise StorageError(
+                f"Could not store asset {asset_id} in {self.root}: {e.strerror or e}."
+            ) from None
         stored = {}
         try:
             for name, src in files.items():
@@ -63,26 +72,52 @@ class LocalStore(Store):
         return StoredFile(name, target.stat().st_size, sha256_file(target), str(target))
 
     def get_metadata(self, asset_id: str) -> dict:
+        """metadata.json of ``asset_id``.
+
+        Raises
+        ------
+        StorageError
+            Invalid id, no such asset, or a metadata.json that is unreadable, too large,
+            not JSON or not an object.
+        """
         path = self.asset_dir(asset_id) / "metadata.json"
         try:
-            return json.loads(path.read_text())
-        except FileNotFoundError:
+            data = read_bytes_limited(path, MAX_METADATA_BYTES)
+        except (FileNotFoundError, NotADirectoryError):
             raise StorageError(f"Asset '{asset_id}' is not in {self.root}.") from None
-        except (OSError, json.JSONDecodeError) as e:
-            raise StorageError(f"metadata.json of '{asset_id}' is unreadable: {e}") from e
+        except OSError as e:
+            raise StorageError(f"metadata.json of '{asset_id}' is unreadable: {e.strerror or e}.") from None
+        return parse_metadata(data, f"'{asset_id}'")
 
     def list_assets(self) -> list[dict]:
-        if not self.root.exists():
-            return []
+        """Metadata of every readable asset, newest first; broken asset folders (unreadable,
+        not JSON, not an object) are skipped, not fatal to the gallery.
+
+        Raises
+        ------
+        StorageError
+            The asset folder itself cannot be listed.
+        """
+        try:
+            if not self.root.is_dir():
+                return []
+            folders = list(self.root.iterdir())
+        except OSError as e:
+            raise StorageError(f"Cannot list the assets in {self.root}: {e.strerror or e}.") from None
         out = []
-        for d in self.root.iterdir():
-            if d.name.startswith(".") or not (d / "metadata.json").is_file():
+        for d in folders:
+            if d.name.startswith("."):
                 continue
             try:
-                out.append(json.loads((d / "metadata.json").read_text()))
-            except (OSError, json.JSONDecodeError):
+                meta = self.get_metadata(d.name)
+            except StorageError:
                 continue  # a broken asset folder is skipped, not fatal to the gallery
+            if isinstance(meta.get("created_at", ""), str):
+                out.append(meta)
         return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
+
+    def has_asset(self, asset_id: str) -> bool:
+        return (self.asset_dir(asset_id) / "metadata.json").is_file()
 
     def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
         path = self.asset_dir(asset_id) / check_name(name)

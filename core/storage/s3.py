@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.errors import StorageError
 from core.fsutil import sha256_file
-from core.storage.base import Store, StoredFile
+from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, parse_metadata
 from core.storage.keys import check_id, check_name, index_key, job_key, object_key
 
 CONTENT_TYPES = {".json": "application/json", ".png": "image/png", ".mtl": "model/mtl",
@@ -65,9 +65,16 @@ class S3Store(Store):
             retries={"max_attempts": 5, "mode": "standard"},
             connect_timeout=5, read_timeout=60, signature_version="s3v4",
         )  # fmt: skip
-        return boto3.client(
-            "s3", endpoint_url=self.settings.s3_endpoint_url, region_name=self.settings.s3_region, config=cfg
-        )
+        try:
+            return boto3.client(
+                "s3",
+                endpoint_url=self.settings.s3_endpoint_url,
+                region_name=self.settings.s3_region,
+                config=cfg,
+            )
+        except ValueError as e:  # botocore: invalid endpoint or region
+            raise StorageError(f"Cannot use the S3 settings: {e}.",
+                               "Check S3_ENDPOINT_URL (e.g. http://localhost:9000) and S3_REGION.") from None  # fmt: skip
 
     # --- errors and retries --------------------------------------------------------------------
     def _call(self, what: str, fn, *args, **kwargs):
@@ -224,13 +231,15 @@ class S3Store(Store):
                     bodies[o["Key"]] = meta
 
             def fetch(o: dict):
+                if o.get("Size", 0) > MAX_METADATA_BYTES:
+                    return o, None
                 body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
                     "Body"
-                ].read()
+                ].read(MAX_METADATA_BYTES + 1)
                 try:
-                    return o, json.loads(body)
-                except json.JSONDecodeError:
-                    return o, None
+                    return o, parse_metadata(body, o["Key"])
+                except StorageError:
+                    return o, None  # a broken entry is skipped, not fatal to the gallery
 
             with ThreadPoolExecutor(max_workers=32) as pool:
                 for o, meta in pool.map(fetch, missing):
@@ -244,6 +253,8 @@ class S3Store(Store):
             cache.set(listing_key, out, expire=self.LISTING_TTL_S)
         return out
 
+    MAX_SHARED_INDEX_BYTES = 256 * 1024 * 1024
+
     def _shared_index_key(self) -> str:
         return f"{self.prefix}/.index.json"
 
@@ -254,11 +265,18 @@ class S3Store(Store):
         from botocore.exceptions import ClientError
 
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._shared_index_key())["Body"].read()
-            data = json.loads(body)
-            return data if isinstance(data, dict) else {}
-        except (ClientError, json.JSONDecodeError):
+            from core.fsutil import parse_json
+
+            body = self.client.get_object(Bucket=self.bucket, Key=self._shared_index_key())["Body"].read(
+                self.MAX_SHARED_INDEX_BYTES + 1
+            )
+            data = parse_json(body, self.MAX_SHARED_INDEX_BYTES)
+        except (ClientError, ValueError):
             return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items()
+                if isinstance(v, dict) and isinstance(v.get("meta"), dict) and isinstance(v.get("etag"), str)}  # fmt: skip
 
     def _write_shared_index(self, entries: dict) -> None:
         import contextlib
@@ -270,12 +288,41 @@ class S3Store(Store):
                                    Body=json.dumps(entries, separators=(",", ":")).encode())  # fmt: skip
 
     def get_metadata(self, asset_id: str) -> dict:
+        """metadata.json of ``asset_id``.
+
+        Raises
+        ------
+        StorageError
+            Invalid id, no such asset (or the store is unreachable), or a metadata.json that
+            is too large, not JSON or not an object.
+        """
         key = object_key(self.prefix, asset_id, "metadata.json")
         try:
-            body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=key)["Body"].read()
+            obj = self._call("read", self.client.get_object, Bucket=self.bucket, Key=key)
         except StorageError as e:
             raise StorageError(f"Asset '{asset_id}' is not in {self.location()}.") from e
-        return json.loads(body)
+        return parse_metadata(obj["Body"].read(MAX_METADATA_BYTES + 1), f"'{asset_id}'")
+
+    def has_asset(self, asset_id: str) -> bool:
+        """Whether ``asset_id``'s metadata.json is in the bucket (one HEAD).
+
+        Raises
+        ------
+        StorageError
+            The bucket cannot be reached or refuses the request.
+        """
+        from botocore.exceptions import ClientError
+
+        key = object_key(self.prefix, asset_id, "metadata.json")
+        try:
+            self._call("check", self.client.head_object, Bucket=self.bucket, Key=key)
+        except StorageError as e:
+            cause = e.__cause__
+            if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in (
+                "404", "NoSuchKey", "NotFound"):  # fmt: skip
+                return False
+            raise
+        return True
 
     def local_path(self, asset_id: str, name: str, sha256: str | None = None) -> Path:
         """Download ``name`` of ``asset_id`` into the local cache, stored by content hash.
@@ -318,42 +365,71 @@ class S3Store(Store):
 
     def fetch_job(self, job_id: str, folder: Path) -> bool:
         """Pull a job's checkpoint and every output it lists into ``folder``; False if the
-        store has no such job."""
+        store has no such job. The checkpoint is validated before any file it names is
+        fetched (bounded size, paths inside the job folder, the job's own asset id).
+
+        Raises
+        ------
+        CheckpointError
+            The stored checkpoint is too large, corrupt or tampered with (it is not kept).
+        StorageError
+            The store cannot be reached.
+        """
         from botocore.exceptions import ClientError
+
+        from core.errors import CheckpointError
+        from core.jobs.checkpoint import MAX_CHECKPOINT_BYTES, Checkpoint, job_file
 
         key = job_key(self.prefix, job_id, "checkpoint.json")
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError:
             return False
-        self._download(key, Path(folder) / "checkpoint.json")
-        cp = json.loads((Path(folder) / "checkpoint.json").read_text())
-        inputs = [i for i in (cp.get("inputs", {}).get("reference_image"), "spec.json") if i]
+        if head.get("ContentLength", 0) > MAX_CHECKPOINT_BYTES:
+            raise CheckpointError(
+                f"The checkpoint of job {job_id} in {self.location()} is larger than "
+                f"{MAX_CHECKPOINT_BYTES // 1024} KiB.", "Delete the job from the bucket.")  # fmt: skip
+        target = Path(folder) / "checkpoint.json"
+        self._download(key, target)
+        try:
+            cp = Checkpoint.load(folder)
+        except CheckpointError:
+            target.unlink(missing_ok=True)
+            raise
+        inputs = [i for i in (cp.inputs.reference_image, "spec.json") if i]
         for rel in inputs:  # job inputs shared before the first step (Job.share)
-            if not (Path(folder) / rel).is_file():
+            local = job_file(folder, rel)
+            if not local.is_file():
                 try:
-                    self._download(job_key(self.prefix, job_id, rel), Path(folder) / rel)
+                    self._download(job_key(self.prefix, job_id, rel), local)
                 except StorageError:
                     continue
-        for state in cp.get("steps", {}).values():
-            for out in state.get("outputs", {}).values():
-                local = Path(folder) / out["path"]
-                if not local.is_file() or sha256_file(local) != out["sha256"]:
+        for state in cp.steps.values():
+            for out in state.outputs.values():
+                local = job_file(folder, out.path)
+                if not local.is_file() or sha256_file(local) != out.sha256:
                     try:
-                        self._download(job_key(self.prefix, job_id, out["path"]), local)
+                        self._download(job_key(self.prefix, job_id, out.path), local)
                     except StorageError:
                         continue  # missing in the store: that step reruns on resume
         return True
 
-    def list_job_checkpoints(self) -> list[dict]:
+    def list_job_checkpoints(self, max_bytes: int) -> list[tuple[str, bytes]]:
+        """``(job id, first max_bytes + 1 bytes of its checkpoint.json)`` for every job in
+        the bucket (a ranged GET: an oversized object is never read whole).
+
+        Raises
+        ------
+        StorageError
+            The bucket cannot be listed or read.
+        """
         out = []
+        depth = self.prefix.count("/") + 3
         for o in self._list(f"{self.prefix}/.jobs/"):
-            if o["Key"].endswith("/checkpoint.json") and o["Key"].count("/") == self.prefix.count("/") + 3:
-                body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"])[
-                    "Body"
-                ].read()
-                try:
-                    out.append(json.loads(body))
-                except json.JSONDecodeError:
-                    continue
+            if not (o["Key"].endswith("/checkpoint.json") and o["Key"].count("/") == depth):
+                continue
+            job_id = o["Key"].split("/")[-2]
+            body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"],
+                              Range=f"bytes=0-{max_bytes}")["Body"].read(max_bytes + 1)  # fmt: skip
+            out.append((job_id, body))
         return out

@@ -5,6 +5,7 @@ import streamlit as st
 from core.errors import WorkbenchError
 from core.mesh.formats import FORMATS
 from core.spec.archetypes import ARCHETYPES
+from core.spec.builtin import MAX_DESCRIPTION_CHARS, clean_description
 from ui.sidebar import writer_options
 from ui.state import init_state, push_spec
 
@@ -28,8 +29,16 @@ picked = st.selectbox("…or start from an asset type", ["—", *kinds], key="de
 if picked != "—" and not st.session_state["describe.text"].strip():
     st.session_state["describe.text"] = picked
 
-st.text_area("Description", key="describe.text", max_chars=1000, height=90,
+# no max_chars: the browser would drop a longer paste whole; the text is cut below instead,
+# with the same warning as the CLI
+st.text_area("Description", key="describe.text", height=90,
              placeholder="e.g. dwarven battle axe with a bronze head")  # fmt: skip
+if len(st.session_state["describe.text"]) > MAX_DESCRIPTION_CHARS:
+    try:
+        for warning in clean_description(st.session_state["describe.text"])[1]:
+            st.warning(warning, icon=":material/content_cut:")
+    except WorkbenchError:
+        pass  # only blanks: "Write spec" says the description is empty
 
 st.segmented_control("Style", STYLES, key="describe.style")
 st.multiselect("Export formats", list(FORMATS), key="describe.formats",
@@ -64,20 +73,19 @@ if st.button("Write spec", type="primary", key="describe.submit"):
     style = (
         None if st.session_state["describe.style"] in (None, "auto") else st.session_state["describe.style"]
     )
-    with st.status(f"Writing the spec with {writers[writer]}…", expanded=True) as status:
-        try:
-            result = get_writer(writer).write(st.session_state["describe.text"], style=style)
-        except WorkbenchError as e:
-            status.update(label="Could not write the spec", state="error")
-            st.error(str(e))
-            st.stop()
-        spec = result.spec.model_copy(deep=True)
-        spec.technical.export_formats = st.session_state["describe.formats"] or ["glb"]
-        if not st.session_state["describe.polycount_auto"]:
-            spec.technical.target_polycount = st.session_state["describe.polycount"]
-        push_spec(spec)
-        st.session_state["spec.archetype"] = result.archetype
-        st.session_state["spec.warnings"] = result.warnings
-        st.session_state["spec.description"] = st.session_state["describe.text"]
-        status.update(label=f"Spec ready: {spec.name} ({result.archetype})", state="complete")
+    try:
+        text, cut_warnings = clean_description(st.session_state["describe.text"])
+        with st.spinner(f"Writing the spec with {writers[writer]}…"):
+            result = get_writer(writer).write(text, style=style)
+    except WorkbenchError as e:
+        st.error(f"Could not write the spec: {e}", icon=":material/error:")  # visible, not in a closed box
+        st.stop()
+    spec = result.spec.model_copy(deep=True)
+    spec.technical.export_formats = st.session_state["describe.formats"] or ["glb"]
+    if not st.session_state["describe.polycount_auto"]:
+        spec.technical.target_polycount = st.session_state["describe.polycount"]
+    push_spec(spec)
+    st.session_state["spec.archetype"] = result.archetype
+    st.session_state["spec.warnings"] = cut_warnings + [w for w in result.warnings if w not in cut_warnings]
+    st.session_state["spec.description"] = text
     st.switch_page("pages/2_review.py")

@@ -11,6 +11,7 @@ from ui.review_widgets import (
     materials_form,
     overview_form,
     parts_editor,
+    sync_forms,
 )
 from ui.state import can_redo, can_undo, init_state, push_spec, redo, require_spec, undo
 
@@ -26,6 +27,7 @@ def preview_png(spec_json: str) -> bytes:
 init_state()
 st.title("Review spec")
 spec = require_spec()
+sync_forms(spec)  # every form shows this revision of the spec (after undo, chat edits, ...)
 st.caption("Step 2 of 4 · edit anything; every applied edit can be undone.")
 
 for warning in st.session_state["spec.warnings"]:
@@ -57,23 +59,35 @@ if errors and "json" not in errors:
     st.error("Not applied: " + "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:6]))
 
 left, right = st.columns([3, 2])
+candidates = []
 with left:
     st.subheader(spec.name)  # st.subheader renders text, never HTML
     edit_chat(spec)
-    tabs = st.tabs(["Overview", "Parts", "Materials", "Gameplay", "JSON"])
-    candidates = []
+    tabs = st.tabs(["Overview", "Materials", "Gameplay", "JSON"])
     with tabs[0]:
         candidates.append(overview_form(spec))
     with tabs[1]:
-        candidates.append(parts_editor(spec))
-    with tabs[2]:
         candidates.append(materials_form(spec))
-    with tabs[3]:
+    with tabs[2]:
         candidates.append(gameplay_form(spec))
-    with tabs[4]:
+    with tabs[3]:
         candidates.append(json_editor(spec))
         if "json" in st.session_state["review.errors"]:
             st.error(f"Not valid JSON: {st.session_state['review.errors']['json']}")
+with right:
+    st.markdown("**Preview** (procedural)")
+    try:
+        st.image(preview_png(spec.model_dump_json()), width="stretch")
+    except WorkbenchError as e:
+        st.error(f"Preview failed: {e}")
+    d = spec.dimensions
+    st.caption(f"{spec.category.value} · {spec.style.value} · archetype `{spec.archetype}` · "
+               f"{d.width:.3f} × {d.height:.3f} × {d.depth:.3f} m · {len(spec.parts)} parts · "
+               f"edit {st.session_state['spec.index'] + 1}/{len(st.session_state['spec.history'])}")  # fmt: skip
+
+# the parts table at full width: size, position, rotation and material without scrolling sideways
+st.markdown("**Parts**")
+candidates.append(parts_editor(spec))
 
 edited = next((c for c in candidates if c is not None), None)
 if isinstance(edited, str):  # the JSON tab's text did not parse; its message is in review.errors
@@ -88,14 +102,3 @@ if isinstance(edited, dict):
     if new is not None:
         push_spec(new)
     st.rerun()  # redraw: the new spec, or each message next to its field
-
-with right:
-    st.markdown("**Preview** (procedural)")
-    try:
-        st.image(preview_png(spec.model_dump_json()), width="stretch")
-    except WorkbenchError as e:
-        st.error(f"Preview failed: {e}")
-    d = spec.dimensions
-    st.caption(f"{spec.category.value} · {spec.style.value} · archetype `{spec.archetype}` · "
-               f"{d.width:.3f} × {d.height:.3f} × {d.depth:.3f} m · {len(spec.parts)} parts · "
-               f"edit {st.session_state['spec.index'] + 1}/{len(st.session_state['spec.history'])}")  # fmt: skip

@@ -14,6 +14,13 @@ from ui.runtime import get_store, list_assets_cached
 from ui.state import init_state, push_spec
 
 PAGE_SIZE = 24
+
+
+def short_id(asset_id: str) -> str:
+    """The job part of an asset id (``elvish-sword-3f9a2c1d`` -> ``3f9a2c1d``)."""
+    return asset_id.rsplit("-", 1)[-1]
+
+
 init_state()
 st.title("Gallery")
 store, asset_dir = get_store(), get_settings().asset_dir
@@ -77,8 +84,9 @@ for i, meta in enumerate(shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]):
         thumb_sha = meta.get("files", {}).get("thumbnail.png", {}).get("sha256")
         st.image(str(store.local_path(meta["asset_id"], "thumbnail.png", thumb_sha)), width="stretch")
         st.text(meta["name"])  # plain text: names are never rendered as HTML or markdown
-        st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris · "
-                   f"{meta['created_at'][:10]}")  # fmt: skip
+        # time and short id too: two assets of the same name (versions) must look different
+        st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris  \n"
+                   f"{meta['created_at'][:16].replace('T', ' ')} UTC · `{short_id(meta['asset_id'])}`")  # fmt: skip
         if st.button("View", key=f"gallery.open.{meta['asset_id']}", width="stretch"):
             st.session_state["gallery.open"] = meta["asset_id"]
             st.rerun()

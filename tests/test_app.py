@@ -34,6 +34,13 @@ def current(at: AppTest) -> dict:
     return at.session_state["spec.history"][at.session_state["spec.index"]]
 
 
+def rev_key(at: AppTest, prefix: str) -> str:
+    """The key of a widget keyed by the spec revision (the parts table, the JSON text)."""
+    from ui.state import revision_token
+
+    return f"{prefix}.{revision_token(at.session_state['spec.index'], current(at))}"
+
+
 def wait_for_job(at: AppTest, timeout: float = 60) -> AppTest:
     """Rerun the Generate page until its background job is no longer running."""
     deadline = time.monotonic() + timeout
@@ -75,7 +82,7 @@ def test_the_whole_wizard(isolated_settings):
     assert current(at)["dimensions"]["height"] != pytest.approx(0.4)
     at.button(key="review.redo").click().run()
     assert current(at)["dimensions"]["height"] == pytest.approx(0.4)
-    at.session_state["review.parts.1"] = {"edited_rows": {3: {"material": "glass"}}, "added_rows": [],
+    at.session_state[rev_key(at, "review.parts")] = {"edited_rows": {3: {"material": "glass"}}, "added_rows": [],
                                           "deleted_rows": []}  # fmt: skip
     at.button(key="review.update_preview").click().run()
     assert not at.exception and current(at)["parts"][3]["material"] == "glass"
@@ -116,10 +123,10 @@ def test_invalid_dimension_is_shown_next_to_the_field_and_not_applied():
 
 def test_invalid_json_edit_keeps_the_spec():
     at = app("2_review.py", "oak barrel")
-    at.text_area(key="review.json.0").set_value('{"name": ')
+    at.text_area(key=rev_key(at, "review.json")).set_value('{"name": ')
     at.button(key="review.apply_json").click().run()
     assert not at.exception and any("Not valid JSON" in e.value for e in at.error)
-    at.text_area(key="review.json.0").set_value('{"name": "<script>alert(1)</script>"}')
+    at.text_area(key=rev_key(at, "review.json")).set_value('{"name": "<script>alert(1)</script>"}')
     at.button(key="review.apply_json").click().run()
     assert not at.exception and any("Not applied" in e.value for e in at.error)
     assert len(at.session_state["spec.history"]) == 1
@@ -138,7 +145,7 @@ def test_parts_table_edit_updates_the_spec():
     at = app("2_review.py", "oak barrel")
     before = current(at)["parts"][0]
     # what the browser sends after a cell edit: the data editor's edit delta
-    at.session_state["review.parts.0"] = {
+    at.session_state[rev_key(at, "review.parts")] = {
         "edited_rows": {0: {"size_y": 1.2, "name": "tall staves"}}, "added_rows": [], "deleted_rows": [],
     }  # fmt: skip
     at.button(key="review.update_preview").click().run()
@@ -150,7 +157,7 @@ def test_parts_table_edit_updates_the_spec():
 
 def test_non_numeric_or_empty_part_cells_are_rejected():
     at = app("2_review.py", "oak barrel")
-    at.session_state["review.parts.0"] = {
+    at.session_state[rev_key(at, "review.parts")] = {
         "edited_rows": {0: {"size_x": None}}, "added_rows": [{"name": "x"}], "deleted_rows": [],
     }  # fmt: skip
     at.button(key="review.update_preview").click().run()

@@ -95,7 +95,7 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
         height.press("Enter")
         page.get_by_role("button", name="Apply", exact=True).click()
         expect(page.get_by_text("0.120 × 0.300 × 0.120 m", exact=False)).to_be_visible()
-        page.get_by_role("tab", name="Parts").click()
+        expect(page.get_by_text("Parts", exact=True)).to_be_visible()  # the table, full width below
         page.screenshot(path=str(ARTIFACTS / "2_review.png"), full_page=True)
         page.get_by_role("button", name="Continue to Generate →").click()
 
@@ -189,3 +189,88 @@ def test_a_textured_cloud_model_in_a_real_browser(meshy, app_url, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "5_generate_meshy.png"), full_page=True)
         browser.close()
     assert len(meshy.creates) == 2
+
+
+def _median_object_colour(png: Path) -> tuple[float, float, float]:
+    """Median colour of the pixels that are not background. Both the thumbnail and the viewer
+    draw a vertical gradient behind the model, so each row's background is taken from its
+    outer columns."""
+    import numpy as np
+    from PIL import Image
+
+    img = np.asarray(Image.open(png).convert("RGB"), dtype=np.float64)
+    edge = np.concatenate([img[:, :6], img[:, -6:]], axis=1)
+    background = np.median(edge, axis=1, keepdims=True)  # one colour per row
+    mask = np.linalg.norm(img - background, axis=2) > 40
+    assert mask.mean() > 0.03, f"no model found in {png.name}"
+    return tuple(float(v) for v in np.median(img[mask], axis=0))
+
+
+def test_engine_view_colours_and_layout_at_1280x720(app_url, isolated_settings):
+    """A newcomer's pass at 1280 × 720: a long paste is kept (and cut with a warning), the parts
+    table shows every column, the finished 3D view is on screen without scrolling, and
+    <model-viewer> shows the colours the thumbnail shows (glTF wants linear colour factors)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        page.goto(app_url)
+        long_text = ("wooden barrel, " * 110)[:1500]  # one brown wood: a clear colour to compare
+        box = page.get_by_label("Description")
+        box.fill(long_text)  # what a paste does
+        box.press("Control+Enter")
+        assert len(box.input_value()) == 1500  # nothing dropped by the browser
+        expect(page.get_by_text("only the first", exact=False).first).to_be_visible()
+        page.get_by_role("button", name="Write spec").click()
+
+        expect(page.get_by_role("heading", name="Review spec")).to_be_visible()
+        grid = page.locator("[data-testid='stDataFrame']").last  # the parts table (stats: a tab)
+        expect(grid).to_be_visible()
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "6_review_1280x720.png"), full_page=True)
+        scroll = grid.locator(".dvn-scroller").first.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert scroll[0] <= scroll[1] + 1, f"the parts table scrolls sideways: {scroll}"  # every column shows
+        page.get_by_role("button", name="Continue to Generate →").click()
+
+        expect(page.get_by_role("heading", name="Generate")).to_be_visible()
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.get_by_text("Done in")).to_be_visible(timeout=120_000)
+        frame_el = page.locator("iframe[title^='3D view']").first
+        expect(frame_el).to_be_attached(timeout=60_000)
+        mv = page.frame_locator("iframe[title^='3D view']").first.locator("model-viewer")
+        mv.evaluate("el => { el.autoRotate = false; el.shadowIntensity = 0; }")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('iframe')].some(f => { try {"
+            " const mv = f.contentDocument && f.contentDocument.querySelector('model-viewer');"
+            " return mv && mv.loaded && mv.modelIsVisible; } catch (e) { return false; } })",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # let the renderer settle on the still model
+        page.evaluate("() => window.scrollTo(0, 0)")
+        view = frame_el.bounding_box()
+        page.screenshot(path=str(ARTIFACTS / "7_generate_1280x720.png"))  # the first screen only
+        assert view["y"] >= 0 and view["y"] + view["height"] * 0.75 <= 720, view  # above the fold
+
+        shot = ARTIFACTS / "8_model_viewer.png"
+        mv.screenshot(path=str(shot))
+        browser.close()
+
+    thumbnail = next((isolated_settings / "assets").glob("*/thumbnail.png"))
+    viewer_rgb, thumb_rgb = _median_object_colour(shot), _median_object_colour(thumbnail)
+    # the two renderers light the model differently (brightness), but the colour itself (its
+    # chromaticity and saturation) must agree; a base colour written as sRGB instead of linear
+    # shows washed out: #8b5a2b brown as peach, r/(r+g+b) 0.41 instead of 0.51, saturation 0.4
+    chroma = [[c / sum(rgb) for c in rgb] for rgb in (viewer_rgb, thumb_rgb)]
+    saturation = [(max(rgb) - min(rgb)) / max(rgb) for rgb in (viewer_rgb, thumb_rgb)]
+    message = f"<model-viewer> median {viewer_rgb} vs thumbnail {thumb_rgb}"
+    assert max(abs(a - b) for a, b in zip(*chroma, strict=True)) <= 0.04, message
+    assert abs(saturation[0] - saturation[1]) <= 0.12, message
+    assert 0.5 <= sum(viewer_rgb) / sum(thumb_rgb) <= 1.8, message

@@ -1,4 +1,5 @@
-"""Generate-page sections: concept images and the list of interrupted jobs."""
+"""Generate-page sections: starting a job, whether a result is out of date, concept images and
+the list of interrupted jobs."""
 
 from __future__ import annotations
 
@@ -40,15 +41,66 @@ def concept_picker(spec) -> None:
                            "with the asset for image-to-3D backends.")  # fmt: skip
 
 
-def interrupted_jobs(runner, asset_dir) -> None:
-    """Jobs that stopped before finishing (server restart, cancel), each with Resume."""
-    with st.expander("Interrupted jobs"):
-        from core.jobs.pipeline import Job, list_jobs
+def start_job() -> None:
+    """Generate button callback: submit a job for the current spec with the page's settings.
+    Runs before the page is drawn, so the page shows the new job's progress at once."""
+    from core.config import get_settings
+    from core.jobs.pipeline import Job
+    from ui.runtime import get_runner
+    from ui.state import current_spec
 
-        waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if cp.status in ("interrupted", "cancelled")
-                   and not (runner.snapshot(cp.job_id) and runner.snapshot(cp.job_id).active)]  # fmt: skip
-        if not waiting:
-            st.caption("None: every job finished.")
+    ss = st.session_state
+    spec = current_spec()
+    if spec is None:
+        return
+    try:
+        job = Job.create(
+            ss["spec.description"] or spec.short_description, asset_dir=get_settings().asset_dir, spec=spec,
+            backend=ss["generate.backend"], seed=int(ss["generate.seed"]),
+            fallbacks=[b for b in ss["generate.fallbacks"] or [] if b != ss["generate.backend"]],
+            formats=[f.value for f in spec.technical.export_formats],
+            reference_image=ss["describe.reference"],
+            costs={"concept_images_usd": ss["generate.concept_cost"]} if ss.get("generate.concept_cost") else None,
+        )  # fmt: skip
+        ss["generate.job_id"] = get_runner().submit(job)
+        ss["generate.error"] = None
+    except WorkbenchError as e:
+        ss["generate.error"] = str(e)
+
+
+def spec_changes_since(job, spec) -> list[str]:
+    """The top-level spec fields that differ between the spec ``job`` was made from and
+    ``spec`` (the current revision); empty when the result is current (or the job's spec
+    cannot be read, so nothing can be claimed)."""
+    from core.spec.io import parse_spec
+
+    try:
+        made_from = parse_spec((job.folder / "spec.json").read_text(encoding="utf-8")).model_dump(mode="json")
+    except (OSError, UnicodeDecodeError, WorkbenchError, ValueError):
+        return []
+    now = spec.model_dump(mode="json")
+    changed = [k.replace("_", " ") for k in now if now.get(k) != made_from.get(k)]
+    old, new = made_from.get("dimensions") or {}, now["dimensions"]
+    dims = [f"{a} {old[a]:.3f} → {new[a]:.3f} m" for a in ("width", "height", "depth")
+            if isinstance(old.get(a), (int, float)) and old[a] != new[a]]  # fmt: skip
+    if dims:
+        changed[changed.index("dimensions")] = "dimensions (" + ", ".join(dims) + ")"
+    return changed
+
+
+def interrupted_jobs(runner, asset_dir) -> None:
+    """Jobs that stopped before finishing (server restart, cancel), each with Resume; nothing
+    at all when there are none."""
+    from core.jobs.pipeline import Job, list_jobs
+
+    def waiting_for_resume(cp) -> bool:
+        snap = runner.snapshot(cp.job_id)
+        return cp.status in ("interrupted", "cancelled") and not (snap and snap.active)
+
+    waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if waiting_for_resume(cp)]
+    if not waiting:
+        return
+    with st.expander(f"Interrupted jobs ({len(waiting)})"):
         for cp in waiting[:20]:
             c1, c2 = st.columns([4, 1])
             done = sum(s.status == "done" for s in cp.steps.values())

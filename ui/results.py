@@ -33,8 +33,6 @@ def _zip_cached(asset_id: str, job_id: str | None) -> bytes:
 
 def show_result(result: dict, key: str) -> None:
     """Draw a stored asset: 3D viewers, stats, a download per format and a zip of all."""
-    from ui.viewers import model_viewer, pyvista_viewer
-
     files = {fmt: Path(p) for fmt, p in result["files"].items()}
     if not files:
         st.error("This asset has no files.")
@@ -43,6 +41,7 @@ def show_result(result: dict, key: str) -> None:
 
     store = get_store()
     stats = result["stats"]
+    viewer(result, files, key)  # first, so the model is on screen without scrolling
     m = st.columns(4)
     m[0].metric("Triangles", f"{stats['faces']:,}")
     m[1].metric("Vertices", f"{stats['vertices']:,}")
@@ -53,22 +52,6 @@ def show_result(result: dict, key: str) -> None:
                f"materials: {', '.join(stats.get('materials', []))}"
                + (" · PBR textures" if stats.get("textured") else ""))  # fmt: skip
     provenance(result)
-
-    glb = files.get("glb")
-    tab_engine, tab_vtk = st.tabs(["Game-engine view (GLB)", "Interactive (PyVista)"])
-    with tab_engine:
-        if glb:
-            model_viewer(glb, alt=result.get("asset_id", "model"))
-        else:
-            st.info("Export GLB to see the engine view.")
-    with tab_vtk:
-        job_folder = _job_folder(result)
-        lod0 = next((p for p in (job_folder / "lod0.npz", job_folder / "lod0.glb") if p.is_file()), None) \
-            if job_folder else None  # fmt: skip
-        if lod0 is not None:
-            pyvista_viewer(lod0, key=f"{key}.pyvista.{result['asset_id']}")
-        else:
-            st.image(str(store.local_path(result["asset_id"], "thumbnail.png")))
 
     st.markdown("**Downloads**")
     cols = st.columns(min(len(files) + 1, 5))
@@ -87,6 +70,36 @@ def show_result(result: dict, key: str) -> None:
         file_name=f"{result['asset_id']}.zip",
         mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
     )  # fmt: skip
+
+
+VIEWS = {"engine": "Game-engine view (GLB)", "pyvista": "Interactive (PyVista)"}
+
+
+def viewer(result: dict, files: dict[str, Path], key: str) -> None:
+    """One 3D view at a time, chosen with a segmented control (``{key}.viewer``). Only the
+    chosen one is built: the PyVista scene export takes seconds and is made only when asked
+    for (then cached per mesh file)."""
+    from ui.viewers import model_viewer, pyvista_viewer, warm_up_pyvista
+
+    view = st.segmented_control("3D view", list(VIEWS), format_func=VIEWS.get, key=f"{key}.viewer",
+                                required=True, label_visibility="collapsed")  # fmt: skip
+    if view == "pyvista":
+        job_folder = _job_folder(result)
+        lod0 = next((p for p in (job_folder / "lod0.npz", job_folder / "lod0.glb") if p.is_file()), None) \
+            if job_folder else None  # fmt: skip
+        if lod0 is not None:
+            with st.spinner("Building the interactive view…"):
+                pyvista_viewer(lod0)
+        else:
+            from ui.runtime import get_store
+
+            st.caption("The job folder with the mesh is gone; this is the thumbnail.")
+            st.image(str(get_store().local_path(result["asset_id"], "thumbnail.png")))
+    elif files.get("glb"):
+        model_viewer(files["glb"], alt=result.get("asset_id", "model"))
+        warm_up_pyvista()  # so the interactive view, if asked for, is ready in about a second
+    else:
+        st.info("Export GLB to see the engine view.")
 
 
 def provenance(result: dict) -> None:

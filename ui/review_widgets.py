@@ -1,18 +1,144 @@
 """Editors for the Review page. Each returns an edited copy of the spec as a dict (JSON-able);
-the page validates it and pushes it onto the edit history."""
+the page validates it and pushes it onto the edit history.
+
+The forms always show the current revision of the spec: :func:`sync_forms` refills their
+widgets (through session state, keys stay stable) whenever the revision changes (an applied
+edit, a chat edit, undo / redo, a regenerated spec). Apply then changes only the fields whose
+widget value differs from what the form showed, so renaming never writes back an old height.
+Tables and the JSON text cannot be refilled; they are keyed by the revision instead.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
 from core.spec.model import AssetSpec, Category, Primitive, Rarity, Style
+from ui.state import spec_revision
 
 PART_COLUMNS = ["name", "primitive", "size_x", "size_y", "size_z", "pos_x", "pos_y", "pos_z",
                 "rot_x", "rot_y", "rot_z", "material"]  # fmt: skip
+AXES = ("width", "height", "depth")
+DIM_TOLERANCE = 0.5e-4  # the dimension fields show 4 decimals: a retyped 0.5750 is no change
+
+
+def _same(value):
+    return value
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One form widget: its session-state key, where its value lives in the spec dict, and how
+    the value is shown in the widget (``show``) and read back from it (``read``)."""
+
+    key: str
+    path: tuple
+    show: Callable = _same
+    read: Callable = _same
+    tolerance: float = 0.0
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(items)
+
+
+def _from_lines(text: str) -> list[str]:
+    return [e.strip() for e in text.splitlines() if e.strip()]
+
+
+def _commas(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+def _from_commas(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _lower(text: str) -> str:
+    return str(text).lower()
+
+
+def overview_fields(data: dict) -> list[FormField]:
+    return [
+        FormField("review.name", ("name",)),
+        FormField("review.category", ("category",)),
+        FormField("review.style", ("style",)),
+        FormField("review.short", ("short_description",)),
+        *(FormField(f"review.dim.{a}", ("dimensions", a), float, float, DIM_TOLERANCE) for a in AXES),
+        FormField("review.polycount", ("technical", "target_polycount"), int, int),
+        FormField("review.lods", ("technical", "lod_count"), int, int),
+    ]
+
+
+def material_fields(data: dict) -> list[FormField]:
+    fields = []
+    for i, _ in enumerate(data["materials"]):
+        fields += [
+            FormField(f"review.mat.{i}.color", ("materials", i, "base_color"), _lower),
+            FormField(f"review.mat.{i}.metallic", ("materials", i, "metallic"), float, float),
+            FormField(f"review.mat.{i}.rough", ("materials", i, "roughness"), float, float),
+            FormField(f"review.mat.{i}.emissive", ("materials", i, "emissive"), _lower),
+            FormField(f"review.mat.{i}.opacity", ("materials", i, "opacity"), float, float),
+        ]
+    return fields
+
+
+def gameplay_fields(data: dict) -> list[FormField]:
+    return [
+        FormField("review.rarity", ("gameplay", "rarity")),
+        FormField("review.effects", ("gameplay", "effects"), _lines, _from_lines),
+        FormField("review.lore", ("gameplay", "lore")),
+        FormField("review.tags", ("tags",), _commas, _from_commas),
+    ]
+
+
+def _get(data, path: tuple):
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _put(data, path: tuple, value) -> None:
+    for step in path[:-1]:
+        data = data[step]
+    data[path[-1]] = value
+
+
+def sync_forms(spec: AssetSpec) -> None:
+    """Fill every form widget with the current revision of ``spec`` when the revision changed
+    since the forms were last filled (or a widget's state is gone, e.g. after visiting another
+    page). Call before any form is drawn; unapplied typing survives reruns of one revision."""
+    data = spec.model_dump(mode="json")
+    rev = spec_revision()
+    changed = st.session_state["review.form_rev"] != rev
+    shown = st.session_state["review.form_shown"]
+    for f in overview_fields(data) + material_fields(data) + gameplay_fields(data):
+        if changed or f.key not in st.session_state:
+            value = f.show(_get(data, f.path))
+            st.session_state[f.key] = value
+            shown[f.key] = value
+    st.session_state["review.form_rev"] = rev
+
+
+def _differs(new, old, tolerance: float) -> bool:
+    if tolerance and isinstance(new, (int, float)) and isinstance(old, (int, float)):
+        return not abs(new - old) <= tolerance  # NaN differs
+    return new != old
+
+
+def apply_changed(data: dict, fields: list[FormField]) -> dict:
+    """``data`` (the current spec as a dict) with only the fields the user changed in the
+    form: each widget's value is compared with what the form showed."""
+    shown = st.session_state["review.form_shown"]
+    for f in fields:
+        if f.key in st.session_state and _differs(st.session_state[f.key], shown.get(f.key), f.tolerance):
+            _put(data, f.path, f.read(st.session_state[f.key]))
+    return data
 
 
 def field_error(loc: str) -> None:
@@ -27,34 +153,27 @@ def overview_form(spec: AssetSpec) -> dict | None:
     data = spec.model_dump(mode="json")
     with st.form("review.overview"):
         c1, c2, c3 = st.columns(3)
-        name = c1.text_input("Name", spec.name, max_chars=80, key="review.name")
+        c1.text_input("Name", max_chars=80, key="review.name")
         field_error("name")
-        category = c2.selectbox("Category", [c.value for c in Category],
-                                index=[c.value for c in Category].index(spec.category.value), key="review.category")  # fmt: skip
-        style = c3.selectbox("Style", [s.value for s in Style],
-                             index=[s.value for s in Style].index(spec.style.value), key="review.style")  # fmt: skip
-        short = st.text_input("Short description", spec.short_description, max_chars=300, key="review.short")
+        c2.selectbox("Category", [c.value for c in Category], key="review.category")
+        c3.selectbox("Style", [s.value for s in Style], key="review.style")
+        st.text_input("Short description", max_chars=300, key="review.short")
         field_error("short_description")
-        d1, d2, d3 = st.columns(3)
-        dims = {}
-        for col, axis, label in ((d1, "width", "Width X (m)"), (d2, "height", "Height Y, up (m)"),
-                                 (d3, "depth", "Depth Z (m)")):  # fmt: skip
+        labels = {"width": "Width X (m)", "height": "Height Y, up (m)", "depth": "Depth Z (m)"}
+        for col, axis in zip(st.columns(3), AXES, strict=True):
             with col:
-                dims[axis] = st.number_input(label, value=float(getattr(spec.dimensions, axis)), min_value=None,
-                                             step=0.01, format="%.4f", key=f"review.dim.{axis}")  # fmt: skip
+                st.number_input(
+                    labels[axis], min_value=None, step=0.01, format="%.4f", key=f"review.dim.{axis}"
+                )
                 field_error(f"dimensions.{axis}")
         t1, t2 = st.columns(2)
-        poly = t1.number_input("Target polycount", value=spec.technical.target_polycount, step=100,
-                               key="review.polycount")  # fmt: skip
+        t1.number_input("Target polycount", step=100, key="review.polycount")
         field_error("technical.target_polycount")
-        lods = t2.number_input("LOD count", value=spec.technical.lod_count, step=1, key="review.lods")
+        t2.number_input("LOD count", step=1, key="review.lods")
         field_error("technical.lod_count")
         if not st.form_submit_button("Apply", type="primary"):
             return None
-    data.update(name=name, category=category, style=style, short_description=short)
-    data["dimensions"] = dims
-    data["technical"].update(target_polycount=int(poly), lod_count=int(lods))
-    return data
+    return apply_changed(data, overview_fields(data))
 
 
 def materials_form(spec: AssetSpec) -> dict | None:
@@ -63,45 +182,36 @@ def materials_form(spec: AssetSpec) -> dict | None:
         for i, m in enumerate(data["materials"]):
             st.markdown(f"**{m['name']}**")
             c = st.columns([1, 2, 2, 1, 2])
-            m["base_color"] = c[0].color_picker("Base colour", m["base_color"], key=f"review.mat.{i}.color")
-            m["metallic"] = c[1].slider(
-                "Metallic", 0.0, 1.0, float(m["metallic"]), key=f"review.mat.{i}.metallic"
-            )
-            m["roughness"] = c[2].slider(
-                "Roughness", 0.0, 1.0, float(m["roughness"]), key=f"review.mat.{i}.rough"
-            )
-            m["emissive"] = c[3].color_picker("Emissive", m["emissive"], key=f"review.mat.{i}.emissive")
-            m["opacity"] = c[4].slider(
-                "Opacity", 0.0, 1.0, float(m["opacity"]), key=f"review.mat.{i}.opacity"
-            )
+            c[0].color_picker("Base colour", key=f"review.mat.{i}.color")
+            c[1].slider("Metallic", 0.0, 1.0, key=f"review.mat.{i}.metallic")
+            c[2].slider("Roughness", 0.0, 1.0, key=f"review.mat.{i}.rough")
+            c[3].color_picker("Emissive", key=f"review.mat.{i}.emissive")
+            c[4].slider("Opacity", 0.0, 1.0, key=f"review.mat.{i}.opacity")
             field_error(f"materials.{i}")
         if not st.form_submit_button("Apply materials", type="primary"):
             return None
-    return data
+    return apply_changed(data, material_fields(data))
 
 
 def gameplay_form(spec: AssetSpec) -> dict | None:
     data = spec.model_dump(mode="json")
     g = data["gameplay"]
     with st.form("review.gameplay"):
-        rarity = st.selectbox("Rarity", [r.value for r in Rarity],
-                              index=[r.value for r in Rarity].index(g["rarity"]), key="review.rarity")  # fmt: skip
+        st.selectbox("Rarity", [r.value for r in Rarity], key="review.rarity")
         stats = st.data_editor([{"stat": k, "value": v} for k, v in g["stats"].items()], num_rows="dynamic",
-                               key="review.stats", width="stretch",
+                               key=f"review.stats.{spec_revision()}", width="stretch",
                                column_config={"value": st.column_config.NumberColumn("value")})  # fmt: skip
         field_error("gameplay.stats")
-        effects = st.text_area("Effects (one per line)", "\n".join(g["effects"]), key="review.effects")
-        lore = st.text_area("Lore", g["lore"], max_chars=2000, key="review.lore")
-        tags = st.text_input("Tags (comma separated)", ", ".join(data["tags"]), key="review.tags")
+        st.text_area("Effects (one per line)", key="review.effects")
+        st.text_area("Lore", max_chars=2000, key="review.lore")
+        st.text_input("Tags (comma separated)", key="review.tags")
         field_error("tags")
         if not st.form_submit_button("Apply gameplay", type="primary"):
             return None
-    g["rarity"] = rarity
-    g["stats"] = {str(r["stat"]).strip(): r["value"] for r in _rows(stats) if r.get("stat")}
-    g["effects"] = [e.strip() for e in effects.splitlines() if e.strip()]
-    g["lore"] = lore
-    data["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
-    return data
+    new_stats = {str(r["stat"]).strip(): r["value"] for r in _rows(stats) if r.get("stat")}
+    if new_stats != g["stats"]:
+        g["stats"] = new_stats
+    return apply_changed(data, gameplay_fields(data))
 
 
 def _rows(edited) -> list[dict]:
@@ -120,20 +230,42 @@ def _num(value):
     return f if math.isfinite(f) else None
 
 
+def parts_key() -> str:
+    """The parts table's key: one per spec revision, so the table never shows an old one."""
+    return f"review.parts.{spec_revision()}"
+
+
 def parts_editor(spec: AssetSpec) -> dict | None:
-    """The parts as an ``st.data_editor`` table; returns the edited spec on "Update preview"."""
+    """The parts as an ``st.data_editor`` table; returns the edited spec on "Update preview".
+
+    Drawn at full width with narrow number columns, so size, position, rotation and material
+    are all visible without scrolling sideways."""
     rows = [{"name": p.name, "primitive": p.primitive.value,
              "size_x": p.size[0], "size_y": p.size[1], "size_z": p.size[2],
              "pos_x": p.position[0], "pos_y": p.position[1], "pos_z": p.position[2],
              "rot_x": p.rotation[0], "rot_y": p.rotation[1], "rot_z": p.rotation[2],
              "material": p.material} for p in spec.parts]  # fmt: skip
-    num = {c: st.column_config.NumberColumn(c, format="%.4f") for c in PART_COLUMNS[2:11]}
+    # compact headers (sx = size along x, ...; the tooltip says it in full) and narrow number
+    # columns: every column fits a 1280-pixel window with the sidebar open
+    kinds = {"size": ("s", "Size (m)", "%.3f", 58), "pos": ("p", "Position (m)", "%.3f", 58),
+             "rot": ("r", "Rotation (degrees)", "%.1f", 54)}  # fmt: skip
+    num = {}
+    for c in PART_COLUMNS[2:11]:
+        short, what, fmt, width = kinds[c[:-2]]
+        num[c] = st.column_config.NumberColumn(
+            short + c[-1],
+            format=fmt,
+            width=width,
+            help=f"{what} along {c[-1].upper()}",
+        )
     edited = st.data_editor(
-        rows, num_rows="dynamic", width="stretch", key=f"review.parts.{st.session_state['spec.index']}",
-        column_order=PART_COLUMNS,
+        rows, num_rows="dynamic", width="stretch", key=parts_key(), column_order=PART_COLUMNS,
         column_config={
-            "primitive": st.column_config.SelectboxColumn("primitive", options=[p.value for p in Primitive], required=True),
-            "material": st.column_config.SelectboxColumn("material", options=[m.name for m in spec.materials], required=True),
+            "name": st.column_config.TextColumn("name", width=104),
+            "primitive": st.column_config.SelectboxColumn("primitive", options=[p.value for p in Primitive],
+                                                          required=True, width=80),
+            "material": st.column_config.SelectboxColumn("material", options=[m.name for m in spec.materials],
+                                                         required=True, width=84),
             **num,
         },
     )  # fmt: skip
@@ -152,10 +284,14 @@ def parts_editor(spec: AssetSpec) -> dict | None:
     return data
 
 
+def json_key() -> str:
+    return f"review.json.{spec_revision()}"
+
+
 def json_editor(spec: AssetSpec) -> dict | str | None:
     """Raw JSON for power users; returns the parsed dict, or the text if it is not JSON."""
     text = st.text_area("Spec JSON", json.dumps(spec.model_dump(mode="json"), indent=2), height=420,
-                        key=f"review.json.{st.session_state['spec.index']}")  # fmt: skip
+                        key=json_key())  # fmt: skip
     if not st.button("Apply JSON", key="review.apply_json"):
         return None
     try:
@@ -165,12 +301,27 @@ def json_editor(spec: AssetSpec) -> dict | str | None:
         return copy.copy(text)
 
 
+def _apply_proposal() -> None:
+    """Apply button callback: push the proposed spec and empty the change box (a widget's
+    key can only be set before the widget is drawn, hence a callback)."""
+    from core.spec.io import parse_spec
+    from ui.state import push_spec
+
+    proposal = st.session_state.get("review.proposal")
+    if proposal:
+        push_spec(parse_spec(proposal["spec"]))
+    st.session_state["review.proposal"] = None
+    st.session_state["review.chat"] = ""
+
+
+def _reject_proposal() -> None:
+    st.session_state["review.proposal"] = None
+
+
 def edit_chat(spec: AssetSpec) -> None:
     """Ask for a change in words; see the diff; apply (joins undo history) or reject."""
     from core.errors import WorkbenchError
     from core.spec.edits import get_editor
-    from core.spec.io import parse_spec
-    from ui.state import push_spec
 
     st.markdown("**Ask for a change**")
     c1, c2, c3 = st.columns([4, 2, 2])
@@ -199,10 +350,7 @@ def edit_chat(spec: AssetSpec) -> None:
         st.caption(f"Proposed for “{proposal['instruction']}”:")
         st.text("\n".join(proposal["changes"]))
         a, r = st.columns(2)
-        if a.button("Apply", type="primary", key="review.proposal.apply", width="stretch"):
-            push_spec(parse_spec(proposal["spec"]))
-            st.session_state["review.proposal"] = None
-            st.rerun()
-        if r.button("Reject", key="review.proposal.reject", width="stretch"):
-            st.session_state["review.proposal"] = None
-            st.rerun()
+        a.button(
+            "Apply", type="primary", key="review.proposal.apply", width="stretch", on_click=_apply_proposal
+        )
+        r.button("Reject", key="review.proposal.reject", width="stretch", on_click=_reject_proposal)

@@ -22,13 +22,20 @@ DEFAULTS: dict[str, object] = {
     "spec.description": "",
     "review.errors": {},
     "review.proposal": None,
+    "review.chat": "",  # the "ask for a change" box; emptied when its proposal is applied
+    "review.editor": "builtin",
+    "review.form_rev": None,  # the spec revision the forms were last filled from
+    "review.form_shown": {},  # widget key -> the value the form showed (what Apply compares with)
     "generate.backend": "procedural",
     "generate.seed": 0,
     "generate.job_id": None,
+    "generate.error": None,  # why the last Generate click could not start a job
     "generate.fallbacks": None,  # None: the GENERATOR_FALLBACKS setting
     "credits.session": {},  # backend -> credits spent by jobs finished in this session
     "credits.jobs": [],  # job ids already counted
+    "generate.viewer": "engine",  # "engine" (<model-viewer>) or "pyvista", built only when chosen
     "gallery.open": None,
+    "gallery.viewer": "engine",
     "gallery.page": 1,
 }
 
@@ -54,6 +61,22 @@ def init_state() -> None:
 def current_spec_dict() -> dict | None:
     hist, idx = st.session_state["spec.history"], st.session_state["spec.index"]
     return hist[idx] if 0 <= idx < len(hist) else None
+
+
+def revision_token(index: int, data: dict | None) -> str:
+    """A short token for a spec revision: its place in the history plus a hash of its content,
+    so an undo followed by a different edit (same place, other spec) is a new revision too."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{index}-{digest}"
+
+
+def spec_revision() -> str:
+    """The current revision's token. Widgets that cannot be refilled from session state (the
+    parts and stats tables, the JSON text) are keyed by it, so they always show this revision."""
+    return revision_token(st.session_state["spec.index"], current_spec_dict())
 
 
 def current_spec():

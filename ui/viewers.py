@@ -1,11 +1,13 @@
-"""3D viewers: PyVista through stpyvista (interactive, vtk.js) and the GLB as a game engine
-shows it (Google's <model-viewer>, served by this app from static/, so it works offline)."""
+"""3D viewers: the PyVista scene (interactive, trame / vtk.js) and the GLB as a game engine
+shows it (Google's <model-viewer>, served by this app from static/, so it works offline). Both
+are shown with ``st.iframe``, the supported replacement of ``st.components.v1.html``."""
 
 from __future__ import annotations
 
 import base64
 import html
 import multiprocessing as mp
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +15,37 @@ import streamlit as st
 STATIC_BUNDLE = Path(__file__).resolve().parent.parent / "static" / "vendor" / "model-viewer.min.js"
 BUNDLE_URL = "/app/static/vendor/model-viewer.min.js"
 EXPORT_TIMEOUT_S = 60.0
+SCENE_SIZE = (700, 440)
+
+
+_warm_lock = threading.Lock()
+_warm_started = False
+_warm_done = threading.Event()
+
+
+def _warm() -> None:
+    try:
+        import pyvista as pv
+
+        import core.mesh.process
+        import core.render  # noqa: F401
+
+        pv.Plotter(off_screen=True, window_size=(64, 64)).close()  # loads VTK's render libraries
+    except Exception:  # the export itself reports what is wrong
+        pass
+    finally:
+        _warm_done.set()
+
+
+def warm_up_pyvista() -> None:
+    """Load PyVista / VTK in this server process in the background, once: the scene export
+    runs in a forked child, which then starts warm (about 1 s instead of 4-7 s)."""
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=_warm, name="pyvista-warm-up", daemon=True).start()
 
 
 def _export_scene_html(npz_path: str, queue) -> None:  # runs in a child process
@@ -22,7 +55,7 @@ def _export_scene_html(npz_path: str, queue) -> None:  # runs in a child process
         from core.mesh.process import load_model
         from core.render import to_pyvista
 
-        plotter = pv.Plotter(off_screen=True, window_size=(700, 520))
+        plotter = pv.Plotter(off_screen=True, window_size=SCENE_SIZE)
         plotter.add_mesh(to_pyvista(load_model(Path(npz_path))), scalars="rgba", rgb=True)
         plotter.set_background("#2b2f36", top="#4a505a")
         plotter.camera_position = "xy"
@@ -41,7 +74,9 @@ def scene_html(npz_path: str, sha256: str) -> str:
     RuntimeError
         The export failed or did not finish within :data:`EXPORT_TIMEOUT_S`.
     """
-    ctx = mp.get_context("fork")  # as stpyvista does; the child only runs VTK
+    warm_up_pyvista()
+    _warm_done.wait(timeout=EXPORT_TIMEOUT_S)  # never fork while the warm-up holds import locks
+    ctx = mp.get_context("fork")  # the child only runs VTK
     queue = ctx.Queue(maxsize=1)
     proc = ctx.Process(target=_export_scene_html, args=(npz_path, queue), daemon=True)
     proc.start()
@@ -58,13 +93,14 @@ def scene_html(npz_path: str, sha256: str) -> str:
     return payload
 
 
-def pyvista_viewer(npz_path: Path, key: str) -> None:
-    """Interactive PyVista view (stpyvista, trame/vtk.js) of a pipeline mesh file (``lod0.npz``
-    or, for textured models, ``lod0.glb`` shown with its texture colours per vertex).
+def pyvista_viewer(npz_path: Path) -> None:
+    """Interactive PyVista view (trame / vtk.js, the scene stpyvista would show) of a pipeline
+    mesh file (``lod0.npz`` or, for textured models, ``lod0.glb`` shown with its texture
+    colours per vertex).
 
-    stpyvista exports the plotter in a child process and waits forever if that process
-    raises; the export therefore runs first in our own guarded child process (timeout,
-    readable error) and stpyvista is handed a plotter that returns that finished scene.
+    The scene is exported once per mesh file in a guarded child process (timeout, readable
+    error; cached) and shown with ``st.iframe``: no plotter is built in the server and nothing
+    is forked on later reruns, so the view appears at once after the first time.
     """
     from core.fsutil import sha256_file
 
@@ -73,31 +109,23 @@ def pyvista_viewer(npz_path: Path, key: str) -> None:
     except RuntimeError as e:
         st.error(f"The interactive 3D view could not be built: {e}. The downloads still work.")
         return
-    import pyvista as pv
-    from stpyvista import stpyvista
-
-    class _Prepared(pv.Plotter):
-        def export_html(self, filename=None):  # what stpyvista's trame backend calls
-            import io
-
-            return io.StringIO(page)
-
-    plotter = _Prepared(off_screen=True, window_size=(700, 520))
-    stpyvista(plotter, key=key)
-    plotter.close()
+    st.iframe(page, height=SCENE_SIZE[1], alt="Interactive 3D view (PyVista, vtk.js)")
 
 
-def model_viewer(glb_path: Path, height: int = 480, alt: str = "3D model") -> None:
+def model_viewer(glb_path: Path, height: int = 440, alt: str = "3D model") -> None:
     """The GLB with its PBR materials in <model-viewer> (orbit, zoom, auto-rotate)."""
     if not STATIC_BUNDLE.is_file():
         st.warning("The <model-viewer> bundle is not installed: run `make run` (npm ci).")
         return
     data = base64.b64encode(Path(glb_path).read_bytes()).decode()
-    st.components.v1.html(
+    # st.iframe: the supported replacement of the deprecated st.components.v1.html
+    st.iframe(
         f"""<script type="module" src="{BUNDLE_URL}"></script>
+<style>html, body {{ margin: 0; overflow: hidden; }}</style>
 <model-viewer src="data:model/gltf-binary;base64,{data}" alt="{html.escape(alt)}"
   camera-controls auto-rotate shadow-intensity="1" exposure="1.0" tone-mapping="neutral"
-  style="width:100%;height:{height - 10}px;background:linear-gradient(#4a505a,#2b2f36);">
+  style="width:100%;height:{height}px;background:linear-gradient(#4a505a,#2b2f36);">
 </model-viewer>""",
         height=height,
+        alt=f"3D view of {alt}",
     )

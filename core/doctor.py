@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 PACKAGES = ["streamlit", "pydantic", "trimesh", "manifold3d", "fast-simplification", "pyvista", "vtk",
-            "litellm", "boto3", "stpyvista", "diskcache", "typer", "httpx", "pyrate-limiter", "scikit-image",
+            "litellm", "boto3", "trame-pyvista", "diskcache", "typer", "httpx", "pyrate-limiter", "scikit-image",
             "xatlas"]  # fmt: skip
 ML_PACKAGES = ["torch", "diffusers", "transformers", "point-e"]  # optional: requirements-ml.txt
 KEY_VARS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_KEY", "LLM_API_BASE"]

@@ -47,6 +47,13 @@ def check_asset_dir(value: object, what: str = "ASSET_DIR") -> Path:
     shown = text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
     if "\x00" in text:
         raise ConfigError(f"{what} '{shown}' contains a NUL character.", "Give a plain folder path.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{what} '{shown.encode('utf-8', 'backslashreplace').decode()}' is not valid UTF-8.",
+            "Give a folder path in UTF-8.",
+        ) from None
     path = Path(text).expanduser()
     if len(str(path)) > MAX_PATH_CHARS or any(len(p) > MAX_NAME_CHARS for p in path.parts):
         raise ConfigError(
@@ -247,10 +254,15 @@ def get_settings() -> Settings:
 
     try:
         return Settings()
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError, MemoryError) as e:
         secrets = os.environ.get("WORKBENCH_SECRETS_FILE", str(SECRETS_FILE))
         # the parser's message names a line and column, never a value: no secret is echoed
-        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:200]
+        if isinstance(e, RecursionError | MemoryError):
+            why = "it is nested too deeply or too large"
+        elif isinstance(e, OSError) and e.strerror:
+            why = e.strerror
+        else:
+            why = str(e).splitlines()[0][:200]
         raise SecretsFileError(
             f"The secrets file {secrets[-120:]} cannot be read as TOML: {why}.",
             'Fix its syntax (key = "value" lines) or remove it.',

@@ -300,6 +300,13 @@ def check_output_path(out) -> Path:
     text = os.fspath(out)
     if not text.strip():
         raise ConversionError("The output path is empty.", "Give a file name such as mesh.glb.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text[:80].encode("utf-8", "backslashreplace").decode()
+        raise ConversionError(
+            f"Cannot write {shown}: the path is not valid UTF-8.", "Use a UTF-8 path."
+        ) from None
     if len(text) > MAX_PATH_CHARS or any(len(part.encode()) > 255 for part in Path(text).parts):
         raise ConversionError(
             f"Cannot write {text[:80]}...: the path is too long.",

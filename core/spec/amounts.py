@@ -28,7 +28,7 @@ LENGTH_UNITS = {
 }  # fmt: skip
 MAX_COUNT = 64
 
-_NUM = r"\d+(?:\.\d+)?"
+_NUM = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 _UNIT = "|".join(sorted(LENGTH_UNITS, key=len, reverse=True))
 _LENGTH = re.compile(rf"({_NUM})\s*({_UNIT})\b")
 _PERCENT = re.compile(rf"({_NUM})%")
@@ -43,7 +43,8 @@ def normalise(text: str) -> str:
     at commas and word lookup see one token per amount."""
     text = " ".join(str(text).lower().split())
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    text = re.sub(r"(\d)\s*(?:%|percent\b|per cent\b)", r"\1%", text)
+    text = re.sub(r"(?<=\d),(?=\d{1,2}\s*%)", ".", text)  # a decimal comma: 1,5 % -> 1.5%
+    text = re.sub(r"(\d)\s*(?:%+|percent\b|per cent\b)", r"\1%", text)
     return re.sub(r"(\d)\s*(?:x|×)(?=\s|$)", r"\1x", text)
 
 

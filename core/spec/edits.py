@@ -151,11 +151,11 @@ _ALL = {"it", "asset", "whole", "everything", "all"}
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9%.×-]+", text.lower())
+    return re.findall(r"[a-z0-9%.×+-]+", text.lower())
 
 
 def _is_amount(word: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)?(?:%|x)?", word)) or word in amounts.LENGTH_UNITS
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?(?:%|x)?", word)) or word in amounts.LENGTH_UNITS
 
 
 class BuiltinEditor:
@@ -190,12 +190,9 @@ class BuiltinEditor:
         for clause in [c.strip() for c in _SPLIT.split(text) if c.strip()]:
             if not self._clause(data, clause):
                 raise SpecError(
-                    f'I did not understand "{amounts.clip(clause)}".',
-                    "The built-in editor knows: taller / shorter / wider / bigger / smaller / longer "
-                    '(for the asset or a named part, with amounts like "50% taller", "twice as tall", '
-                    '"10 cm shorter"), a colour or material for a part ("gold blade"), '
-                    '"remove the <part>", "add two wheels", "add a <shape> on top". '
-                    "Use the litellm editor for more.",
+                    f'I did not understand "{amounts.clip(clause, 60)}".',
+                    'Try "50% taller", "twice as wide", "gold blade", "remove the crest", '
+                    '"add two wheels", or the litellm editor.',
                 )
         import jsonpatch
 

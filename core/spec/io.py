@@ -13,13 +13,18 @@ from core.spec.model import AssetSpec
 MAX_SPEC_BYTES = 1024 * 1024  # 256 parts with long names is about 100 KiB
 
 
-def format_validation_error(error: ValidationError, limit: int = 8) -> str:
-    """Turn a pydantic error into lines ``field.path: what is wrong and what is allowed``."""
+def format_validation_error(error: ValidationError, limit: int = 8, width: int | None = None) -> str:
+    """Turn a pydantic error into lines ``field.path: what is wrong and what is allowed``;
+    ``width`` clips each field path and message (they can quote untrusted input)."""
+
+    def fit(text: str) -> str:
+        return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
     lines = []
     for item in error.errors()[:limit]:
         loc = ".".join(str(p) for p in item["loc"]) or "spec"
         msg = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{loc}: {msg}")
+        lines.append(f"{fit(loc)}: {fit(msg)}")
     extra = len(error.errors()) - limit
     if extra > 0:
         lines.append(f"... and {extra} more problem(s)")

@@ -92,22 +92,77 @@ class Store(ABC):
 MAX_METADATA_BYTES = 1024 * 1024  # a real metadata.json is a few KiB
 
 
-def parse_metadata(data: bytes, where: str) -> dict:
-    """Validate raw ``metadata.json`` bytes: bounded, UTF-8, JSON, an object.
+def _metadata_shape():
+    """The fields of ``metadata.json`` that the gallery, the CLI and the result pages read,
+    with their types (other fields pass through): a file missing one, or with a string
+    where the stats should be, is refused when read instead of breaking a page later."""
+    from typing import Annotated
+
+    from pydantic import BaseModel, ConfigDict, Field
+
+    Short = Annotated[str, Field(max_length=4000)]
+
+    class Stats(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        faces: int = Field(ge=0)
+        vertices: int = Field(ge=0)
+        watertight: bool
+        size_m: tuple[float, float, float]
+
+    class Metadata(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        asset_id: str = Field(min_length=1, max_length=200)
+        name: Short
+        category: Short
+        backend: Short
+        created_at: Short
+        stats: Stats
+        description: Short = ""
+        archetype: Short | None = None
+        tags: list[Short] = Field(default_factory=list, max_length=200)
+        files: dict[str, dict] = Field(default_factory=dict, max_length=200)
+        formats: dict[str, Short] = Field(default_factory=dict, max_length=50)
+
+    return Metadata
+
+
+def parse_metadata(data: bytes, where: str, asset_id: str | None = None) -> dict:
+    """Validate raw ``metadata.json`` bytes: bounded, UTF-8, JSON, an object with the
+    fields readers rely on (asset id, name, category, backend, created_at, stats with faces,
+    vertices, watertight and size), and, when ``asset_id`` is given, naming that asset.
 
     Raises
     ------
     StorageError
-        Too large, not JSON (or nested too deep) or not a JSON object; ``where`` names it.
+        Too large, not JSON (or nested too deep), not a JSON object, a missing or mistyped
+        field, or another asset's id; ``where`` names the file.
     """
     from core.fsutil import parse_json
 
     try:
         meta = parse_json(data, MAX_METADATA_BYTES)
     except ValueError as e:
-        raise StorageError(f"metadata.json of {where} is unreadable: {e}.",
-                           "Delete the asset and generate it again.") from None  # fmt: skip
+        raise StorageError(f"metadata.json of {where} is unreadable: {e}.", _HINT) from None
+    return check_metadata(meta, where, asset_id)
+
+
+_HINT = "Delete the asset and generate it again."
+
+
+def check_metadata(meta: object, where: str, asset_id: str | None = None) -> dict:
+    """``meta`` (parsed ``metadata.json``, e.g. from a shared listing cache) if it has the
+    shape :func:`parse_metadata` requires; raises ``StorageError`` otherwise."""
+    from pydantic import ValidationError
+
+    hint = _HINT
     if not isinstance(meta, dict):
-        raise StorageError(f"metadata.json of {where} is not a JSON object.",
-                           "Delete the asset and generate it again.")  # fmt: skip
+        raise StorageError(f"metadata.json of {where} is not a JSON object.", hint)
+    try:
+        _metadata_shape().model_validate(meta)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise StorageError(f"metadata.json of {where} is invalid: {field}: {first['msg']}.", hint) from None
+    if asset_id is not None and meta["asset_id"] != asset_id:
+        raise StorageError(f"metadata.json of {where} names another asset.", hint)
     return meta

@@ -87,7 +87,7 @@ class LocalStore(Store):
             raise StorageError(f"Asset '{asset_id}' is not in {self.root}.") from None
         except OSError as e:
             raise StorageError(f"metadata.json of '{asset_id}' is unreadable: {e.strerror or e}.") from None
-        return parse_metadata(data, f"'{asset_id}'")
+        return parse_metadata(data, f"'{asset_id}'", asset_id)
 
     def list_assets(self) -> list[dict]:
         """Metadata of every readable asset, newest first; broken asset folders (unreadable,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.errors import StorageError
 from core.fsutil import sha256_file
-from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, parse_metadata
+from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, check_metadata, parse_metadata
 from core.storage.keys import check_id, check_name, index_key, job_key, object_key
 
 CONTENT_TYPES = {".json": "application/json", ".png": "image/png", ".mtl": "model/mtl",
@@ -222,9 +222,13 @@ class S3Store(Store):
             missing = []
             for o in objects:
                 meta = cache.get(f"{o['Key']}@{o['ETag']}")
-                if meta is None and shared.get(o["Key"], {}).get("etag") == o["ETag"]:
-                    meta = shared[o["Key"]]["meta"]
-                    cache.set(f"{o['Key']}@{o['ETag']}", meta)
+                entry = shared.get(o["Key"])
+                if meta is None and isinstance(entry, dict) and entry.get("etag") == o["ETag"]:
+                    try:  # the shared cache is in the bucket: as untrusted as the files
+                        meta = check_metadata(entry.get("meta"), o["Key"], _index_asset_id(o["Key"]))
+                        cache.set(f"{o['Key']}@{o['ETag']}", meta)
+                    except StorageError:
+                        meta = None
                 if meta is None:
                     missing.append(o)
                 else:
@@ -237,7 +241,7 @@ class S3Store(Store):
                     "Body"
                 ].read(MAX_METADATA_BYTES + 1)
                 try:
-                    return o, parse_metadata(body, o["Key"])
+                    return o, parse_metadata(body, o["Key"], _index_asset_id(o["Key"]))
                 except StorageError:
                     return o, None  # a broken entry is skipped, not fatal to the gallery
 
@@ -301,7 +305,7 @@ class S3Store(Store):
             obj = self._call("read", self.client.get_object, Bucket=self.bucket, Key=key)
         except StorageError as e:
             raise StorageError(f"Asset '{asset_id}' is not in {self.location()}.") from e
-        return parse_metadata(obj["Body"].read(MAX_METADATA_BYTES + 1), f"'{asset_id}'")
+        return parse_metadata(obj["Body"].read(MAX_METADATA_BYTES + 1), f"'{asset_id}'", asset_id)
 
     def has_asset(self, asset_id: str) -> bool:
         """Whether ``asset_id``'s metadata.json is in the bucket (one HEAD).
@@ -433,3 +437,8 @@ class S3Store(Store):
                               Range=f"bytes=0-{max_bytes}")["Body"].read(max_bytes + 1)  # fmt: skip
             out.append((job_id, body))
         return out
+
+
+def _index_asset_id(key: str) -> str:
+    """The asset id of a listing entry ``<prefix>/.index/<asset_id>.json``."""
+    return key.rsplit("/", 1)[-1].removesuffix(".json")

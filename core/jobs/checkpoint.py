@@ -255,7 +255,7 @@ class Checkpoint(_Model):
             from core.spec.io import format_validation_error
 
             raise CheckpointError(
-                f"The checkpoint of job {_short(job_id, 40)} is invalid: {format_validation_error(e, limit=1, width=60)}",
+                f"The checkpoint of job {_short(job_id, 40)} is invalid: {format_validation_error(e, limit=1, loc_width=60, msg_width=200)}",
                 "Delete the job folder and generate the asset again.",
             ) from None
         if cp.job_id != job_id:

@@ -13,18 +13,21 @@ from core.spec.model import AssetSpec
 MAX_SPEC_BYTES = 1024 * 1024  # 256 parts with long names is about 100 KiB
 
 
-def format_validation_error(error: ValidationError, limit: int = 8, width: int | None = None) -> str:
+def format_validation_error(
+    error: ValidationError, limit: int = 8, loc_width: int | None = None, msg_width: int | None = None
+) -> str:
     """Turn a pydantic error into lines ``field.path: what is wrong and what is allowed``;
-    ``width`` clips each field path and message (they can quote untrusted input)."""
+    ``loc_width`` / ``msg_width`` clip each field path / message (a path can hold untrusted
+    keys, e.g. a file name from a checkpoint)."""
 
-    def fit(text: str) -> str:
+    def fit(text: str, width: int | None) -> str:
         return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
     lines = []
     for item in error.errors()[:limit]:
         loc = ".".join(str(p) for p in item["loc"]) or "spec"
         msg = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{fit(loc)}: {fit(msg)}")
+        lines.append(f"{fit(loc, loc_width)}: {fit(msg, msg_width)}")
     extra = len(error.errors()) - limit
     if extra > 0:
         lines.append(f"... and {extra} more problem(s)")

@@ -51,12 +51,12 @@ def check_rel_path(rel: str) -> str:
         raise ValueError(f"file path must be 1-{MAX_PATH_CHARS} characters")
     parts = rel.split("/")
     if rel.startswith("/") or "\\" in rel or len(parts) > 2:
-        raise ValueError(f"'{rel[:80]}' is not a relative path inside the job folder")
+        raise ValueError(f"'{rel[:40]}' is not a relative path inside the job folder")
     for part in parts:
         try:
             check_name(part)
         except StorageError:
-            raise ValueError(f"'{rel[:80]}' is not a relative path inside the job folder") from None
+            raise ValueError(f"'{rel[:40]}' is not a relative path inside the job folder") from None
     return rel
 
 

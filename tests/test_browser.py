@@ -141,7 +141,13 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
 
         # 4. Gallery shows the new asset
         page.get_by_role("link", name="Gallery").click()
+        expect(page.get_by_role("heading", name="Gallery")).to_be_visible()
+        expect(page.get_by_role("button", name="View")).to_be_visible()  # the asset's card
         expect(page.get_by_text("Magical Healing Potion").first).to_be_visible()
+        page.wait_for_function(  # its thumbnail has loaded, not only the card's text
+            "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+            ".some(i => i.complete && i.naturalWidth > 0)"
+        )
         page.screenshot(path=str(ARTIFACTS / "4_gallery.png"), full_page=True)
         browser.close()
     assert len(list(ARTIFACTS.glob("*.png"))) == 4

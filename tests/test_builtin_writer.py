@@ -143,3 +143,13 @@ def test_head_noun_beats_detail_words():
     assert match_archetype("wizard's staff topped with a glowing crystal")[0].name == "staff"
     assert match_archetype("space helmet with a dark visor")[0].name == "space_helmet"
     assert match_archetype("knight's helmet with a visor")[0].name == "helmet"
+
+
+def test_repeated_or_stacked_size_words_stay_within_the_spec_limits():
+    once = BuiltinSpecWriter().write("long wooden table").spec
+    many = BuiltinSpecWriter().write("a long wooden table " * 40).spec
+    assert many.dimensions == once.dimensions  # each word counts once
+    huge = BuiltinSpecWriter().write("colossal enormous giant huge massive ancient tree")
+    assert any("kept within" in w for w in huge.warnings)
+    plain = BuiltinSpecWriter().write("ancient tree").spec
+    assert huge.spec.dimensions.height <= plain.dimensions.height * 10 + 1e-6

@@ -23,9 +23,10 @@ from core.generators.base import Availability
 from core.spec import vocab
 from core.spec.archetypes import ARCHETYPES, GENERIC, Archetype, PartDraft
 from core.spec.geometry import parts_bbox
-from core.spec.model import AssetSpec
+from core.spec.model import MAX_DIMENSION_M, AssetSpec
 
 MAX_DESCRIPTION_CHARS = 1000
+MIN_SCALE, MAX_SCALE = 0.1, 10.0  # what size and shape words may do to an archetype
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _PHRASES = [
     (re.compile(r"\blow[\s_-]?poly\b"), "low-poly"),
@@ -220,13 +221,19 @@ class BuiltinSpecWriter:
             polycount *= 3
 
         # --- size and proportion
-        for t in tokens:
+        for t in dict.fromkeys(tokens):  # each word once: "a long, long table" is long
             if t in vocab.SIZE_WORDS:
                 scale = [s * vocab.SIZE_WORDS[t] for s in scale]
             if t in vocab.SHAPE_WORDS:
                 along, across = vocab.SHAPE_WORDS[t]
                 axis = 1 if t in ("tall", "squat") else arch.length_axis
                 scale = [s * (along if i == axis else across) for i, s in enumerate(scale)]
+        if any(not MIN_SCALE <= s <= MAX_SCALE for s in scale):
+            scale = [min(max(s, MIN_SCALE), MAX_SCALE) for s in scale]
+            warnings.append(
+                f"The size words ask for more than {MAX_SCALE:g}x (or less than 1/{1 / MIN_SCALE:g}) "
+                f"of a usual {arch.name.replace('_', ' ')}; kept within that."
+            )
 
         # --- materials, colours and glow, per chunk
         part_words = {p.name: _part_words(p) for p in parts}
@@ -277,6 +284,13 @@ class BuiltinSpecWriter:
             p["position"] = [round(v * s, 5) for v, s in zip(p["position"], scale, strict=True)]
         lo, hi = parts_bbox(part_dicts)
         dims = [round(max(h - low, 0.001), 4) for low, h in zip(lo, hi, strict=True)]
+        if max(dims) > MAX_DIMENSION_M:  # a huge archetype made huger: fit the spec's limit
+            k = MAX_DIMENSION_M / max(dims)
+            for p in part_dicts:
+                p["size"] = [round(v * k, 5) for v in p["size"]]
+                p["position"] = [round(v * k, 5) for v in p["position"]]
+            dims = [round(max(v * k, 0.001), 4) for v in dims]
+            warnings.append(f"The asset would be larger than {MAX_DIMENSION_M:g} m; it was scaled to fit.")
 
         # --- materials are named by their role ("blade", "grip", "liquid")
         used_roles = {p["material"] for p in part_dicts}

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from core.errors import WorkbenchError
+from core.errors import WorkbenchError, clip
 
 app = typer.Typer(
     add_completion=False,
@@ -51,9 +51,9 @@ MAX_BATCH_LINES = 10_000
 
 
 def _clip(text: object, limit: int = 80) -> str:
-    """User input to echo in a message: at most ``limit`` characters, the cut marked."""
+    """User input to echo in a message: :func:`core.errors.clip`, plus its full length."""
     text = str(text)
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{clip(text, limit)} ({len(text):,} characters)"
 
 
 def _err(message: str, code: int = 1) -> typer.Exit:

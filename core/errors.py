@@ -7,6 +7,15 @@ The UI and the CLI show ``str(error)``; ``hint`` is the "what to do" part on its
 from __future__ import annotations
 
 
+def clip(text: str | None, limit: int = 80) -> str | None:
+    """``text`` cut to at most ``limit`` characters, the cut marked with an ellipsis: user
+    input and untrusted names quoted in a message are never echoed whole. None stays None."""
+    if text is None:
+        return None
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class WorkbenchError(Exception):
     """Base class of every error the workbench raises on purpose.
 

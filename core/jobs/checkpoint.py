@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from core.errors import CheckpointError, StorageError
+from core.errors import CheckpointError, StorageError, clip
 from core.fsutil import atomic_write_text, parse_json, read_bytes_limited, sha256_file
 from core.storage.keys import MAX_ID_LEN, asset_id_for, check_name
 
@@ -83,13 +83,6 @@ def job_file(folder: Path, rel: str) -> Path:
             "Delete the job folder and generate the asset again.",
         )
     return path
-
-
-def clip(text: str | None, limit: int) -> str | None:
-    """``text`` cut to at most ``limit`` characters (an ellipsis marks the cut)."""
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1] + "…"
 
 
 def _short(path: Path | str, limit: int = 120) -> str:

@@ -402,7 +402,8 @@ class Job:
             self.cp.save(self.folder)
 
     def _fail(self, state, message: str) -> None:
-        from core.jobs.checkpoint import MAX_ERROR_CHARS, clip
+        from core.errors import clip
+        from core.jobs.checkpoint import MAX_ERROR_CHARS
 
         message = clip(message, MAX_ERROR_CHARS)
         state.status, state.error = "failed", message

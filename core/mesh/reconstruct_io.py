@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConversionError
+from core.fsutil import read_bytes_limited
 
 MAX_PLY_BYTES = 1 << 30  # 1 GiB: 20 million points in double precision with colours fit
 MAX_HEADER_BYTES = 64 * 1024
@@ -78,8 +79,7 @@ def _read_limited(path: Path, limit: int) -> bytes:
                 f"{limit / 2**20:,.0f} MiB accepted.",
                 "Subsample the cloud (20 million points at most are used).",
             )
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)  # the file may have grown since stat
+        data = read_bytes_limited(path, limit)  # the file may have grown since stat
     except OSError as e:
         raise ConversionError(f"Cannot read {path}: {e.strerror or e}.") from None
     if len(data) > limit:

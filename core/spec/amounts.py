@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.errors import SpecError
+from core.errors import SpecError, clip
 
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "pair": 2, "couple": 2, "three": 3,
@@ -71,12 +71,6 @@ class Amount:
                 "Shrink by less than 100 %, or say how much smaller, e.g. 'half as tall' or '3 times smaller'.",
             )
         return new
-
-
-def clip(text: str, limit: int = 80) -> str:
-    """``text`` cut to ``limit`` characters for error messages (user input is never echoed whole)."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_amount(clause: str, grows: bool | None) -> Amount | None:
@@ -149,4 +143,4 @@ def parse_count(words: list[str], noun_index: int) -> int:
     return count
 
 
-__all__ = ["Amount", "clip", "normalise", "parse_amount", "parse_count"]
+__all__ = ["Amount", "normalise", "parse_amount", "parse_count"]

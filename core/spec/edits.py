@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.errors import SpecError
+from core.errors import SpecError, clip
 from core.spec import add_parts, amounts, vocab
 from core.spec.model import AssetSpec
 
@@ -190,7 +190,7 @@ class BuiltinEditor:
         for clause in [c.strip() for c in _SPLIT.split(text) if c.strip()]:
             if not self._clause(data, clause):
                 raise SpecError(
-                    f'I did not understand "{amounts.clip(clause, 60)}".',
+                    f'I did not understand "{clip(clause, 60)}".',
                     'Try "50% taller", "twice as wide", "gold blade", "remove the crest", '
                     '"add two wheels", or the litellm editor.',
                 )
@@ -201,7 +201,7 @@ class BuiltinEditor:
         refit_dimensions(spec.model_dump(mode="json"), data)
         patch = jsonpatch.make_patch(spec.model_dump(mode="json"), data).patch
         if not patch:
-            raise SpecError(f'"{amounts.clip(text)}" does not change the spec.')
+            raise SpecError(f'"{clip(text)}" does not change the spec.')
         new = apply_patch(spec, patch)
         return EditProposal(text, patch, new, describe_changes(spec, new), self.name)
 
@@ -221,14 +221,14 @@ class BuiltinEditor:
         strangers = [w for w in words if w not in known and not _is_amount(w)]
         if strangers and not parts and ADD_VERBS & set(words):
             raise SpecError(
-                f'"{amounts.clip(clause)}": the built-in editor cannot add {amounts.clip(" ".join(strangers), 60)}.',
+                f'"{clip(clause)}": the built-in editor cannot add {clip(" ".join(strangers), 60)}.',
                 f"It adds: {', '.join(sorted(n for n in add_parts.PART_NOUNS))}; or use the litellm editor.",
             )
         if strangers and not parts:
             # a noun that names no part of this asset: say so instead of editing the whole asset
             raise SpecError(
-                f'"{amounts.clip(clause)}": this asset has no part called {amounts.clip(", ".join(strangers), 60)}.',
-                f"Parts: {amounts.clip(', '.join(p['name'] for p in data['parts']), 300)}.",
+                f'"{clip(clause)}": this asset has no part called {clip(", ".join(strangers), 60)}.',
+                f"Parts: {clip(', '.join(p['name'] for p in data['parts']), 300)}.",
             )
         if not parts and not _ALL & set(words):
             parts = self._last_parts  # "the grip red and glowing": the same part again
@@ -251,8 +251,8 @@ class BuiltinEditor:
         if not {"remove", "delete", "drop", "without"} & set(words):
             return False
         if not parts:
-            raise SpecError(f'"{amounts.clip(clause)}": no part of this asset has that name.',
-                            f"Parts: {amounts.clip(', '.join(p['name'] for p in data['parts']), 300)}.")  # fmt: skip
+            raise SpecError(f'"{clip(clause)}": no part of this asset has that name.',
+                            f"Parts: {clip(', '.join(p['name'] for p in data['parts']), 300)}.")  # fmt: skip
         if len(parts) == len(data["parts"]):
             raise SpecError("Removing every part would leave nothing to build.")
         data["parts"] = [p for i, p in enumerate(data["parts"]) if i not in parts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,7 @@ class Store(ABC):
 MAX_METADATA_BYTES = 1024 * 1024  # a real metadata.json is a few KiB
 
 
+@functools.cache
 def _metadata_shape():
     """The fields of ``metadata.json`` that the gallery, the CLI and the result pages read,
     with their types (other fields pass through): a file missing one, or with a string

@@ -512,6 +512,15 @@ def doctor(as_json: AsJson = False) -> None:
         raise typer.Exit(1)
 
 
+def _add_groups() -> None:
+    from core.cli_templates import app as templates_app
+
+    app.add_typer(templates_app, name="templates")
+
+
+_add_groups()
+
+
 def main() -> None:
     """Entry point: settings are checked first (a bad one is a one-line error, exit 2); a
     typed error no command caught is still one line (exit 1)."""

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     asset_dir: Path = Field(Path("assets"), description="Local asset store folder.")
     cache_dir: Path = Field(Path(".cache"), description="diskcache folder for LLM replies.")
     spec_writer: str = Field("builtin", description="Default spec writer: builtin | litellm.")
+    template_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders of extra template files (TOML) that add to or override the built-in library; "
+        "separated by the OS path separator.",
+    )
     generator: str = Field("procedural", description="Default 3D generator backend.")
     export_formats: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["glb", "obj", "stl"],
@@ -188,6 +193,13 @@ class Settings(BaseSettings):
     )
 
     _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
+
+    @field_validator("template_dirs", mode="before")
+    @classmethod
+    def _template_dirs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(v.strip()) for v in value.split(os.pathsep) if v.strip()]
+        return value
 
     @field_validator("asset_dir", mode="before")
     @classmethod

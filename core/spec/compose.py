@@ -1,0 +1,244 @@
+"""Templates to parts: evaluate one template, and compose several into one asset.
+
+An :class:`Instance` is one evaluated template: part dicts (spec frame, metres), its
+attachment points, and its material roles. Composition moves and scales whole groups of
+instances uniformly, so proportions never shear:
+
+* ``on``: the group sits on the support's ``top`` point, sunk 2 % into it so the union is one
+  solid; a support smaller than the group's footprint grows (up to 10x) to carry it.
+* ``in``: the group shrinks (never grows) to fit the host's ``inside`` box, centred in it; the
+  host's ``see_through`` material turns translucent so the contents show.
+* ``with`` / ``holding``: the attached object shrinks to the room of the head's point named by
+  its ``attach`` list (``neck`` for a bow tie, ``top`` for a roof), centred on it so it overlaps.
+* ``beside``: the object stands on the ground next to the group.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from core.errors import SpecError
+from core.spec.expr import ExprError
+from core.spec.geometry import parts_bbox
+from core.spec.model import MAX_PARTS
+from core.spec.template_model import CompiledTemplate
+
+SINK = 0.02  # fraction of the object's height sunk into its support
+MAX_SUPPORT_GROWTH = 10.0
+
+
+@dataclass
+class Instance:
+    """One evaluated template. ``parts`` are spec part dicts; ``points`` map a point name to
+    ``(centre (3,), room (3,))`` in metres, in the same frame as the parts."""
+
+    template: CompiledTemplate
+    params: dict[str, float]
+    parts: list[dict]
+    points: dict[str, tuple[list[float], list[float]]]
+    prefix: str = ""
+    roles: dict[str, str] = field(default_factory=dict)  # template role -> spec material name
+
+    def transform(self, k: float, t: list[float]) -> None:
+        """Scale uniformly by ``k`` about the origin, then translate by ``t`` (metres)."""
+        for p in self.parts:
+            p["size"] = [v * k for v in p["size"]]
+            p["position"] = [v * k + d for v, d in zip(p["position"], t, strict=True)]
+        for name, (at, room) in self.points.items():
+            self.points[name] = ([v * k + d for v, d in zip(at, t, strict=True)], [v * k for v in room])
+
+
+def sample_params(tpl: CompiledTemplate, seed: int | None) -> dict[str, float]:
+    """Parameter values: the defaults without a seed (or seed 0), else a deterministic draw
+    from each parameter's range (triangular around the default, so variants stay plausible)."""
+    values = tpl.defaults()
+    if not seed:
+        return values
+    rng = random.Random(f"{tpl.name}:{seed}")
+    for k, p in tpl.tpl.params.items():
+        v = rng.triangular(p.min, p.max, p.default)
+        values[k] = float(round(v)) if p.integer else v
+    return values
+
+
+def evaluate(
+    tpl: CompiledTemplate, params: dict[str, float], words: set[str] | frozenset[str], seed: int | None = None
+) -> Instance:
+    """Parts and points of ``tpl`` for ``params``; optional parts follow ``words`` and ``seed``.
+
+    Raises
+    ------
+    SpecError
+        An expression fails for these values (division by zero, a non-positive size), naming
+        the template and the part.
+    """
+    rng = random.Random(f"{tpl.name}:parts:{seed}") if seed else None
+    env = dict(params)
+    parts: list[dict] = []
+    for cp in tpl.parts:
+        src = cp.src
+        if src.when and not words & set(src.when):
+            continue
+        if src.unless and words & set(src.unless):
+            continue
+        if src.chance < 1.0:
+            named = bool(words & cp.words)
+            keep = named or (rng.random() < src.chance if rng else src.chance >= 0.5)
+            if not keep:
+                continue
+        try:
+            count = 1 if cp.repeat is None else max(0, int(round(cp.repeat(env))))
+            for i in range(count):
+                local = {**env, "i": float(i), "n": float(count)} if cp.repeat is not None else env
+                size = [e(local) for e in cp.size]
+                if min(size) <= 0:
+                    raise ExprError(f"size {[round(s, 5) for s in size]} must be positive")
+                parts.append({
+                    "name": src.name if cp.repeat is None else f"{src.name}_{i + 1}",
+                    "primitive": src.primitive.value,
+                    "size": size,
+                    "position": [e(local) for e in cp.position],
+                    "rotation": [e(local) for e in cp.rotation],
+                    "material": src.material,
+                })  # fmt: skip
+        except ExprError as e:
+            raise SpecError(f"Template '{tpl.name}', part '{src.name}': {e}") from None
+    if not parts:
+        raise SpecError(f"Template '{tpl.name}' has no parts for these words.")
+    points = {}
+    for name, (at, room) in tpl.points.items():
+        try:
+            points[name] = ([e(env) for e in at], [abs(e(env)) for e in room])
+        except ExprError as e:
+            raise SpecError(f"Template '{tpl.name}', point '{name}': {e}") from None
+    return Instance(tpl, params, parts, points)
+
+
+def bbox(parts: list[dict]) -> tuple[list[float], list[float]]:
+    """Axis-aligned bounds ``(lo, hi)`` of part dicts, metres (rotation taken into account)."""
+    lo, hi = parts_bbox(parts)
+    return list(lo), list(hi)
+
+
+def point_of(inst: Instance, names: tuple[str, ...]) -> tuple[str, list[float], list[float]]:
+    """The first of ``names`` that ``inst`` declares; else a point derived from its bounds
+    (``top``: centre of the top face, ``side``: centre of the +X face, ...)."""
+    for n in names:
+        if n in inst.points:
+            return n, *inst.points[n]
+    lo, hi = bbox(inst.parts)
+    c = [(a + b) / 2 for a, b in zip(lo, hi, strict=True)]
+    d = [b - a for a, b in zip(lo, hi, strict=True)]
+    name = names[0] if names else "side"
+    derived = {
+        "top": ([c[0], hi[1], c[2]], [d[0], d[1], d[2]]),
+        "base": ([c[0], lo[1], c[2]], [d[0], d[1], d[2]]),
+        "inside": (c, [v * 0.6 for v in d]),
+        "front": ([c[0], c[1], hi[2]], [d[0], d[1], d[2] * 0.5]),
+        "back": ([c[0], c[1], lo[2]], [d[0], d[1], d[2] * 0.5]),
+        "neck": ([c[0], lo[1] + 0.75 * d[1], c[2]], [d[0] * 0.6, d[1] * 0.3, d[2] * 0.6]),
+        "head": ([c[0], hi[1], c[2]], [d[0] * 0.6, d[1] * 0.4, d[2] * 0.6]),
+    }
+    at, room = derived.get(name, ([hi[0], c[1], c[2]], [d[0] * 0.5, d[1], d[2]]))
+    return name, at, room
+
+
+def place_on(group: list[Instance], support: Instance) -> None:
+    """Stand ``group`` on ``support``'s top (both modified): the support grows to carry a
+    wider group; the group keeps its size."""
+    glo, ghi = bbox([p for g in group for p in g.parts])
+    gd = [b - a for a, b in zip(glo, ghi, strict=True)]
+    _, at, room = point_of(support, ("top",))
+    need = max(gd[0] / max(room[0], 1e-6), gd[2] / max(room[2], 1e-6)) * 0.8
+    if need > 1.0:
+        k = min(need, MAX_SUPPORT_GROWTH)
+        support.transform(k, [0.0, 0.0, 0.0])
+        _, at, room = point_of(support, ("top",))
+    t = [at[0] - (glo[0] + ghi[0]) / 2, at[1] - glo[1] - SINK * gd[1], at[2] - (glo[2] + ghi[2]) / 2]
+    for g in group:
+        g.transform(1.0, t)
+
+
+def place_in(group: list[Instance], host: Instance) -> None:
+    """Shrink ``group`` to fit ``host``'s inside box and centre it there."""
+    glo, ghi = bbox([p for g in group for p in g.parts])
+    gd = [max(b - a, 1e-6) for a, b in zip(glo, ghi, strict=True)]
+    _, at, room = point_of(host, ("inside",))
+    k = min(1.0, *(r / d for r, d in zip(room, gd, strict=True)))
+    gc = [(a + b) / 2 * k for a, b in zip(glo, ghi, strict=True)]
+    t = [a - c for a, c in zip(at, gc, strict=True)]
+    for g in group:
+        g.transform(k, t)
+
+
+def attach_to(obj: Instance, head: Instance, prefer: tuple[str, ...]) -> str:
+    """Attach ``obj`` to ``head`` at the first point of ``prefer`` the head has (else ``obj``'s
+    own ``attach`` list, else a derived side point); returns the point used."""
+    names = prefer + tuple(n for n in obj.template.tpl.attach if n not in prefer)
+    have = [n for n in names if n in head.points]
+    name, at, room = point_of(head, tuple(have) or names)
+    lo, hi = bbox(obj.parts)
+    d = [max(b - a, 1e-6) for a, b in zip(lo, hi, strict=True)]
+    k = min(1.0, max(room) / max(d))
+    c = [(a + b) / 2 * k for a, b in zip(lo, hi, strict=True)]
+    t = [a - cc for a, cc in zip(at, c, strict=True)]
+    if name == "top":  # stands on the top point, slightly sunk
+        t[1] = at[1] - lo[1] * k - SINK * d[1] * k
+    obj.transform(k, t)
+    return name
+
+
+def place_beside(obj: Instance, group: list[Instance]) -> None:
+    """Stand ``obj`` on the ground to the +X side of ``group``, touching it."""
+    glo, ghi = bbox([p for g in group for p in g.parts])
+    lo, hi = bbox(obj.parts)
+    t = [ghi[0] - lo[0] - 0.02 * (hi[0] - lo[0]), -lo[1], (glo[2] + ghi[2]) / 2 - (lo[2] + hi[2]) / 2]
+    obj.transform(1.0, t)
+
+
+def merge(instances: list[Instance], head: Instance) -> tuple[list[dict], dict[str, tuple[Instance, str]]]:
+    """All parts with unique names and material names; returns ``(parts, materials)`` where
+    ``materials`` maps each spec material name to ``(instance, role)``.
+
+    Raises
+    ------
+    SpecError
+        More than :data:`~core.spec.model.MAX_PARTS` parts.
+    """
+    parts: list[dict] = []
+    materials: dict[str, tuple[Instance, str]] = {}
+    used_names: set[str] = set()
+    for inst in [head, *[i for i in instances if i is not head]]:
+        prefix = "" if inst is head else f"{inst.template.name}_"
+        inst.prefix = prefix
+        for role in dict.fromkeys(p["material"] for p in inst.parts):
+            mname = role if inst is head else f"{inst.template.name}_{role}"
+            mname = mname[:64]
+            while mname in materials:
+                mname = mname[:60] + f"_{len(materials)}"
+            materials[mname] = (inst, role)
+            inst.roles[role] = mname
+        for p in inst.parts:
+            name = (prefix + p["name"])[:64]
+            base, k = name, 2
+            while name in used_names:
+                name = f"{base[:60]}_{k}"
+                k += 1
+            used_names.add(name)
+            parts.append({**p, "name": name, "material": inst.roles[p["material"]]})
+    if len(parts) > MAX_PARTS:
+        raise SpecError(
+            f"The composition has {len(parts)} parts; at most {MAX_PARTS} are allowed.",
+            "Ask for fewer objects or smaller counts.",
+        )
+    return parts, materials
+
+
+def round_parts(parts: list[dict]) -> None:
+    """Round sizes, positions and rotations to 0.01 mm / 0.001 degree (stable JSON)."""
+    for p in parts:
+        p["size"] = [max(round(v, 5), 0.001) for v in p["size"]]
+        p["position"] = [round(v, 5) + 0.0 for v in p["position"]]
+        p["rotation"] = [round(math.fmod(v, 360.0), 3) + 0.0 for v in p["rotation"]]

@@ -1,50 +1,91 @@
-"""The built-in spec writer: description -> archetype -> complete spec, with no model or network.
+"""The built-in spec writer: description -> templates -> one composed spec; no model, no network.
 
-How it reads a description (documented in the README):
+Stages (each a function below; the README explains them for users):
 
-1. Clean it (control characters removed, whitespace collapsed, clamped to
-   :data:`MAX_DESCRIPTION_CHARS`); translate a few non-English nouns (:data:`vocab.SYNONYMS`).
-2. Split it into chunks at words such as *with*, *of*, *on*; the first chunk names the object.
-3. Pick the archetype whose keywords score highest (a keyword in the first chunk counts three
-   times; multi-word keywords count per word). No match -> the ``generic`` archetype.
-4. Apply words: style (elvish, dwarven, sci-fi, low-poly...), size (small, huge, long...),
-   and per chunk the materials, colours and glow words -- to the parts that chunk names
-   ("iron **bands**", "brass **holder**") or else to the archetype's primary material.
+1. :func:`clean_description` - control characters removed, whitespace collapsed, clamped.
+2. :func:`core.spec.parse.parse` - the head noun and the segments attached to it.
+3. :func:`rank` - the head's template and the top three candidates with scores; an unknown noun
+   takes the nearest template by spelling, word endings, family hints and the chosen kind.
+4. :func:`set_params` - seed draws, counts ("two wheels") and part sizes ("a long blade").
+5. :func:`compose_segments` - the templates of the other nouns placed by relation (*on*, *in*,
+   *with*, *holding*, *of*) at the head's attachment points (:mod:`core.spec.compose`).
+6. :func:`apply_words` - materials, colours, glow, style, size words, per segment.
+7. :func:`finish` - gameplay, name, tags, and validation into an :class:`AssetSpec`.
 """
 
 from __future__ import annotations
 
-import re
+import difflib
 import unicodedata
 from dataclasses import dataclass, field
 
 from core.errors import SpecError
 from core.generators.base import Availability
 from core.spec import vocab
-from core.spec.archetypes import ARCHETYPES, GENERIC, Archetype, PartDraft
-from core.spec.geometry import parts_bbox
-from core.spec.model import MAX_DIMENSION_M, AssetSpec
+from core.spec.compose import (
+    Instance,
+    attach_to,
+    evaluate,
+    merge,
+    place_beside,
+    place_in,
+    place_on,
+    sample_params,
+)
+from core.spec.library import Library, get_library, singulars
+from core.spec.parse import (
+    AND,
+    BESIDE,
+    DECORATIONS,
+    HOLD,
+    IGNORE,
+    IN,
+    MATERIAL,
+    OF,
+    ON,
+    TOP,
+    WITH,
+    Parse,
+    Segment,
+    count_in,
+    parse,
+)
+from core.spec.template_model import FAMILIES, CompiledTemplate
 
 MAX_DESCRIPTION_CHARS = 1000
-MIN_SCALE, MAX_SCALE = 0.1, 10.0  # what size and shape words may do to an archetype
-_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
-_PHRASES = [
-    (re.compile(r"\blow[\s_-]?poly\b"), "low-poly"),
-    (re.compile(r"\bsci[\s_-]?fi\b"), "sci-fi"),
-    (re.compile(r"\b(\w+)'s\b"), r"\1"),
-]
+MIN_SCALE, MAX_SCALE = 0.1, 10.0  # what size and shape words may do to a template
+MAX_TEMPLATES = 4
+GROW = {"long", "tall", "big", "large", "huge", "giant", "wide", "broad", "thick", "massive", "heavy"}
+SHRINK = {"short", "small", "tiny", "little", "thin", "narrow", "slim", "slender", "stubby", "mini"}
+
+
+@dataclass
+class Candidate:
+    """A template the writer considered, with a score in [0, 1] and why."""
+
+    name: str
+    family: str
+    score: float
+    why: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "family": self.family, "score": round(self.score, 3), "why": self.why}
 
 
 @dataclass
 class WriteResult:
-    """What a spec writer returns: the spec plus how it was made."""
+    """What a spec writer returns: the spec plus how it was made. ``candidates`` are the top
+    three templates (best first) for the Review page's "Not what you meant?"."""
 
-    spec: AssetSpec
+    spec: object
     writer: str
     archetype: str
     warnings: list[str] = field(default_factory=list)
     model: str | None = None
     cached: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
+    seed: int = 0
+    fallback: bool = False
 
 
 def clean_description(text: str) -> tuple[str, list[str]]:
@@ -80,53 +121,246 @@ def clean_description(text: str) -> tuple[str, list[str]]:
     return clean, warnings
 
 
-def _stem(word: str) -> str:
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+# --- 3. ranking -------------------------------------------------------------------------------
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case, stemmed word tokens with known phrases joined ("low-poly", "sci-fi")."""
-    low = text.lower()
-    for pattern, repl in _PHRASES:
-        low = pattern.sub(repl, low)
-    words = [vocab.SYNONYMS.get(w, w) for w in _TOKEN.findall(low)]
-    return [_stem(w) for w in words]
+def _hint_score(t: CompiledTemplate, words: set[str]) -> int:
+    return len(words & set(t.tpl.hints)) + len(words & t.part_words)
 
 
-def split_chunks(tokens: list[str]) -> list[list[str]]:
-    """Split tokens at separator words; empty chunks dropped. The first names the object."""
-    chunks: list[list[str]] = [[]]
-    for t in tokens:
-        if t in vocab.SEPARATORS:
-            chunks.append([])
+def _alternatives(lib: Library, chosen: list[Candidate], words: set[str], family: str | None) -> list[Candidate]:
+    """Fill the candidate list to three with templates of the same family that share words."""
+    have = {c.name for c in chosen}
+    fam = family or (lib.templates[chosen[0].name].family if chosen else None)
+    pool = [t for t in lib.templates.values() if t.name not in have and t.family == fam and t.family != "generic"]
+    pool.sort(key=lambda t: (-_hint_score(t, words), t.name))
+    top = chosen[0].score if chosen else 0.5
+    return [Candidate(t.name, t.family, round(top * 0.5, 3), f"same family ({t.family})") for t in pool]
+
+
+def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candidate], str | None]:
+    """Candidate templates for the parse's head, best first (at least one), and a note that
+    explains a guess (``None`` when the noun was found).
+
+    Parameters
+    ----------
+    family : str, optional
+        The kind chosen on the Describe page; favours that family.
+    """
+    from core.spec.families import families
+
+    words = p.words()
+    noun = p.head_noun
+    out: list[Candidate] = []
+    note = None
+    if noun is not None and noun.templates:
+        n = len(noun.templates)
+        for name in noun.templates:
+            t = lib.templates[name]
+            s = 1.0 if n == 1 else 0.7 + 0.06 * min(_hint_score(t, words), 4)
+            s += 0.2 if family and t.family == family else 0.0
+            why = f"'{noun.text}' is a {name.replace('_', ' ')}" if noun.how == "noun" else (
+                f"'{noun.text}' read as a compound of '{name.replace('_', ' ')}'")  # fmt: skip
+            out.append(Candidate(name, t.family, min(s, 1.0), why))
+        out.sort(key=lambda c: (-c.score, noun.templates.index(c.name)))
+    else:
+        word = noun.text if noun is not None else None
+        fams = families()
+        scores: dict[str, tuple[float, str]] = {}
+
+        def bump(name: str, s: float, why: str) -> None:
+            if name in lib.templates and s > scores.get(name, (0.0, ""))[0]:
+                scores[name] = (s, why)
+
+        if word:
+            singles = [k[0] for k in lib.nouns if len(k) == 1]
+            for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.82):
+                for name in lib.nouns[(close,)]:
+                    bump(name, 0.7, f"'{word}' looks like a misspelling of '{close}'")
+        for fam, info in fams.items():
+            default = info.default if info.default in lib.templates else next(
+                (t.name for t in lib.templates.values() if t.family == fam), None)  # fmt: skip
+            if default is None or fam == "generic":
+                continue
+            s, why = 0.0, ""
+            if word and any(word.endswith(x) and len(word) > len(x) + 1 for x in info.suffixes):
+                s, why = 0.45, f"'{word}' ends like a {fam.replace('_', ' ')} word"
+            hits = sorted(words & set(info.hints))
+            if hits:
+                s += 0.12 * min(len(hits), 3)
+                why = why or f"{fam.replace('_', ' ')} hints: {', '.join(hits[:3])}"
+            if family == fam:
+                s += 0.4
+                why = why or "the kind chosen"
+            if s > 0:
+                members = [t for t in lib.templates.values() if t.family == fam]
+                best = max(members, key=lambda t: (_hint_score(t, words), t.name == default))
+                bump(best.name if _hint_score(best, words) else default, min(s, 0.69), why)
+        for t in lib.templates.values():  # template hints and part words anywhere in the text
+            k = _hint_score(t, words)
+            if k >= 2:
+                bump(t.name, min(0.15 * k, 0.6), f"hints: {', '.join(sorted(words & (set(t.tpl.hints) | t.part_words))[:3])}")
+        out = [Candidate(n, lib.templates[n].family, s, why) for n, (s, why) in scores.items()]
+        out.sort(key=lambda c: (-c.score, c.name))
+        if out:
+            note = f"no template for '{word}'; closest: '{out[0].name.replace('_', ' ')}' ({out[0].why})" if word else (
+                f"no object named; guessed '{out[0].name.replace('_', ' ')}' ({out[0].why})")  # fmt: skip
         else:
-            chunks[-1].append(t)
-    return [c for c in chunks if c] or [[]]
+            generic = "generic" if "generic" in lib.templates else next(iter(lib.templates))
+            out = [Candidate(generic, lib.templates[generic].family, 0.0, "nothing matched")]
+            if word:
+                singles = [k[0] for k in lib.nouns if len(k) == 1]
+                for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.5):
+                    name = lib.nouns[(close,)][0]
+                    if name not in {c.name for c in out}:
+                        out.append(Candidate(name, lib.templates[name].family, 0.1, f"spelt like '{close}'"))
+            note = (f"no template for '{word}' and nothing else in the description hints at a kind; "
+                    "a generic prop was used: pick a template below") if word else (
+                    "the description names no object; a generic prop was used: pick a template below")  # fmt: skip
+    if len(out) < 3:
+        out += _alternatives(lib, out, words, None)
+    return out[:3], note
 
 
-def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
+# --- 4. parameters ----------------------------------------------------------------------------
 
 
-def match_archetype(description: str) -> tuple[Archetype, float]:
-    """Best archetype for ``description`` and its score (0 means the generic fallback)."""
-    chunks = split_chunks(tokenize(description))
-    head, rest = chunks[0], [t for c in chunks[1:] for t in c]
-    best, best_score = GENERIC, 0.0
-    for arch in ARCHETYPES:
-        score = 0.0
-        for kw in arch.keywords:
-            phrase = tuple(_stem(w) for w in kw.split())
-            if _contains(head, phrase):
-                score += 3 * len(phrase)
-            elif _contains(rest, phrase):
-                score += len(phrase)
-        if score > best_score:
-            best, best_score = arch, score
-    return best, best_score
+def _solve_count(t: CompiledTemplate, params: dict[str, float], part_word: str, count: int) -> str | None:
+    """Set the integer parameter that makes the parts named ``part_word`` number ``count``;
+    returns a warning when the template's range cannot reach it."""
+    for cp in t.parts:
+        if part_word not in cp.words or cp.repeat is None:
+            continue
+        names = [n for n in cp.repeat.names if t.tpl.params[n].integer]
+        if len(names) != 1:
+            continue
+        pname, spec = names[0], t.tpl.params[names[0]]
+        best, gap = None, None
+        for v in range(int(spec.min), int(spec.max) + 1):
+            got = cp.repeat({**params, pname: float(v)})
+            if gap is None or abs(got - count) < gap:
+                best, gap = v, abs(got - count)
+        if best is not None:
+            params[pname] = float(best)
+            if gap:
+                return f"A {t.name.replace('_', ' ')} here has {int(cp.repeat(params))} {part_word}s, not {count}."
+            return None
+    return None
+
+
+def set_params(t: CompiledTemplate, p: Parse, seed: int | None) -> tuple[dict[str, float], list[str]]:
+    """Parameter values: seeded draw, then counts and size words on the head's parts.
+
+    "two wheels" sets the integer parameter behind the wheels' ``repeat``; "a long blade"
+    moves the parameters whose ``part`` is *blade* 80 % of the way to their maximum.
+    """
+    params = sample_params(t, seed)
+    warnings: list[str] = []
+    for i, seg in enumerate(p.segments):
+        if i != p.head and seg.noun is not None and seg.noun.templates and not _names_part(t, seg):
+            continue  # an attached object of its own
+        for k, tok in enumerate(seg.tokens):
+            if i == p.head and seg.noun and seg.noun.start <= k < seg.noun.end and tok not in t.part_words:
+                continue
+            forms = {tok, *singulars(tok)}
+            hit = forms & t.part_words
+            if not hit:
+                continue
+            pw = next(iter(sorted(hit)))
+            count = count_in(seg.tokens[:k][-3:])
+            if count is not None:
+                w = _solve_count(t, params, pw, count)
+                if w:
+                    warnings.append(w)
+            adj = set(seg.tokens[max(0, k - 3) : k])
+            for name, spec in t.tpl.params.items():
+                if spec.integer or spec.part not in forms:
+                    continue
+                if adj & GROW:
+                    params[name] = spec.default + 0.8 * (spec.max - spec.default)
+                elif adj & SHRINK:
+                    params[name] = spec.default - 0.8 * (spec.default - spec.min)
+    noun = p.head_noun
+    if noun is not None and p.head is not None:
+        count = count_in(p.segments[p.head].tokens[: noun.start])
+        if count and count > 1:
+            own = set(noun.words) | {t.name} | {s for w in noun.words for s in singulars(w)}
+            for name, spec in t.tpl.params.items():
+                if spec.integer and spec.part in own:
+                    params[name] = float(min(max(count, spec.min), spec.max))
+    return params, warnings
+
+
+def _names_part(t: CompiledTemplate, seg: Segment) -> bool:
+    """Whether the segment's noun is one of ``t``'s parts ("with two **wheels**")."""
+    if seg.noun is None:
+        return False
+    last = seg.noun.words[-1]
+    return bool({last, *singulars(last)} & t.part_words)
+
+
+# --- 5. composition ---------------------------------------------------------------------------
+
+
+def _pick(names: list[str], lib: Library, words: set[str], host: CompiledTemplate) -> CompiledTemplate:
+    """Of an ambiguous noun's templates, the one the context favours (hints, then whether it
+    attaches to a point the host has: a *bow* on a teddy bear is a ribbon)."""
+
+    def key(n: str) -> tuple:
+        t = lib.templates[n]
+        fits = bool(set(t.tpl.attach) & set(host.tpl.points)) and t.tpl.attach != ("side", "top")
+        return (-_hint_score(t, words), -int(fits), names.index(n))
+
+    return lib.templates[sorted(names, key=key)[0]]
+
+
+def compose_segments(
+    p: Parse, lib: Library, head: Instance, seed: int | None
+) -> tuple[list[Instance], dict[int, Instance], list[str]]:
+    """Place the templates of the other segments' nouns around ``head``.
+
+    Returns all instances (head first), which instance each segment made, and warnings.
+    """
+    words = p.words()
+    group = [head]
+    made: dict[int, Instance] = {}
+    warnings: list[str] = []
+    for i, seg in enumerate(p.segments):
+        if i == p.head or seg.noun is None or not seg.noun.templates or seg.relation in (MATERIAL, IGNORE):
+            continue
+        if i < (p.head or 0) or _names_part(head.template, seg) or seg.noun.words[-1] in DECORATIONS:
+            continue
+        if seg.relation == OF and not ("inside" in head.points or head.template.family in ("container", "vessel")):
+            continue  # "staff of fire", "sword of light": words, not objects
+        if len(group) >= MAX_TEMPLATES:
+            warnings.append(f"At most {MAX_TEMPLATES} objects are composed; '{seg.noun.text}' was left out.")
+            continue
+        t = _pick(seg.noun.templates, lib, words, head.template)
+        seg_words = set(seg.tokens) | {s for w in seg.tokens for s in singulars(w)}
+        inst = evaluate(t, sample_params(t, seed), seg_words, seed)
+        if seg.relation == ON:
+            place_on(group, inst)
+        elif seg.relation == IN:
+            place_in(group, inst)
+            _see_through(inst)
+        elif seg.relation == OF:
+            place_in([inst], head)
+            _see_through(head)
+        elif seg.relation == BESIDE or seg.relation == AND:
+            place_beside(inst, group)
+        else:
+            prefer = {HOLD: ("hand", "grip"), TOP: ("top",)}.get(seg.relation, ())
+            attach_to(inst, head, prefer)
+        group.append(inst)
+        made[i] = inst
+    return group, made, warnings
+
+
+def _see_through(inst: Instance) -> None:
+    inst.see_through = inst.template.tpl.see_through is not None
+
+
+# --- 6. words ---------------------------------------------------------------------------------
 
 
 def _mix(a: str, b: str, w: float) -> str:
@@ -135,31 +369,98 @@ def _mix(a: str, b: str, w: float) -> str:
     return "#" + "".join(f"{round(x * (1 - w) + y * w):02x}" for x, y in zip(ca, cb, strict=True))
 
 
-def _material_from_preset(role: dict) -> dict:
-    base = dict(vocab.MATERIAL_PRESETS[role["preset"]])
-    base.update({k: v for k, v in role.items() if k != "preset"})
-    base["preset"] = role["preset"]
-    return base
+def _apply_tokens(m: dict, tokens: list[str]) -> None:
+    for t in tokens:
+        if t in vocab.MATERIAL_WORDS:
+            preset = vocab.MATERIAL_WORDS[t]
+            m.update(vocab.MATERIAL_PRESETS[preset], preset=preset)
+        if t in vocab.COLOR_WORDS:
+            m["base_color"] = vocab.COLOR_WORDS[t]
+            if m.get("emissive", "#000000") != "#000000":
+                m["emissive"] = vocab.COLOR_WORDS[t]
+        if t in vocab.TINT_WORDS:
+            hexc, w = vocab.TINT_WORDS[t]
+            m["base_color"] = _mix(m["base_color"], hexc, w)
+        if t in vocab.LIQUID_WORDS and m.get("preset") in ("liquid", "water"):
+            m["base_color"] = vocab.LIQUID_WORDS[t]
 
 
-def _part_words(part: PartDraft) -> set[str]:
-    words = {_stem(w) for w in part.name.split("_")}
-    words.update(_stem(a) for a in part.aliases)
-    return words
+def role_of(inst: Instance, role: str | None) -> str:
+    """Spec material name of ``inst``'s ``role``; its primary (or first) when unused or None."""
+    return inst.roles.get(role or "") or inst.roles.get(inst.template.tpl.primary) or next(iter(inst.roles.values()))
+
+
+def _glow(m: dict) -> None:
+    if m.get("emissive", "#000000") == "#000000":
+        m["emissive"] = m["base_color"]
+    m["emissive_strength"] = max(m.get("emissive_strength", 1.0), 1.5)
+
+
+def apply_words(p: Parse, head: Instance, made: dict[int, Instance], mats: dict[str, dict]) -> None:
+    """Materials, colours, tints and glow words of each segment, on the materials they name.
+
+    A segment's words go to the parts it names ("iron **bands**"), else to the object the
+    segment made, else to the head's primary material (or its glow material for glow words).
+    Words inside a segment's noun ("**pine** tree", "**golden** retriever") are not materials.
+    ``mats`` maps spec material names to PBR dicts and is changed in place.
+    """
+    for i, seg in enumerate(p.segments):
+        target = made.get(i, head)
+        tokens = [
+            t for k, t in enumerate(seg.tokens)
+            if not (seg.noun and seg.noun.start <= k < seg.noun.end and seg.noun.templates and i in (p.head, *made))
+        ]  # fmt: skip
+        if i == p.head and p.material:
+            for role in head.roles.values():
+                mats[role].update(vocab.MATERIAL_PRESETS[p.material], preset=p.material)
+        tset = set(tokens) | {s for w in tokens for s in singulars(w)}
+        named = sorted({q["material"] for q, cp in zip(head.parts, head.srcs, strict=True) if cp.words & tset})
+        named = named if target is head else []
+        primary = target.template.tpl.primary
+        roles = [head.roles[r] for r in named] or [role_of(target, primary)]
+        if not named and i != p.head and target is head and not (set(tokens) & set(vocab.MATERIAL_WORDS)):
+            glow_role = head.template.tpl.glow
+            if set(tokens) & vocab.GLOW_WORDS and glow_role:
+                roles = [role_of(head, glow_role)]
+        for role in roles:
+            _apply_tokens(mats[role], tokens)
+        if set(tokens) & vocab.GLOW_WORDS:
+            glow_role = target.template.tpl.glow
+            glow_roles = roles if (named or i != p.head) else [role_of(target, glow_role)]
+            for role in glow_roles:
+                _glow(mats[role])
+
+
+# --- the writer -------------------------------------------------------------------------------
 
 
 class BuiltinSpecWriter:
-    """Archetype-library spec writer; deterministic, offline, ~1 ms per spec."""
+    """Template-library spec writer; deterministic per (description, seed), offline, ~ms per spec."""
 
     name = "builtin"
-    label = "Built-in (offline archetypes)"
+    label = "Built-in (offline template library)"
+
+    def __init__(self, library: Library | None = None):
+        self._library = library
+
+    @property
+    def library(self) -> Library:
+        return self._library if self._library is not None else get_library()
 
     @classmethod
     def availability(cls) -> Availability:
         return Availability(True, "offline, always available")
 
-    def write(self, description: str, style: str | None = None) -> WriteResult:
-        """Write a complete :class:`AssetSpec` for ``description``.
+    def write(
+        self,
+        description: str,
+        style: str | None = None,
+        *,
+        seed: int = 0,
+        template: str | None = None,
+        family: str | None = None,
+    ) -> WriteResult:
+        """Write a complete :class:`~core.spec.model.AssetSpec` for ``description``.
 
         Parameters
         ----------
@@ -167,200 +468,46 @@ class BuiltinSpecWriter:
             What the user typed; cleaned and clamped, see :func:`clean_description`.
         style : str, optional
             A :class:`~core.spec.model.Style` value that overrides style words in the text.
+        seed : int
+            0: each template's defaults. Another value: a deterministic variant (parameters
+            drawn from their ranges, optional parts).
+        template : str, optional
+            Use this template for the object instead of the one the noun names.
+        family : str, optional
+            The kind chosen by the user; favours that family when the noun is unknown.
 
         Raises
         ------
         SpecError
-            Empty description or unknown style.
+            Empty description, unknown style, template or family.
         """
         text, warnings = clean_description(description)
         if style is not None and style not in vocab.STYLE_WORDS.values():
             allowed = sorted(set(vocab.STYLE_WORDS.values()))
             raise SpecError(f"Unknown style '{style}'.", f"Choose one of {allowed}.")
-        arch, score = match_archetype(text)
-        if score == 0:
-            warnings.append(
-                "No archetype matched this description; a generic prop shape was used. "
-                "Edit its parts, or use the litellm writer for free-form assets."
-            )
-        tokens = tokenize(text)
-        words = set(tokens)
-        chunks = split_chunks(tokens)
+        if family is not None and family not in FAMILIES:
+            raise SpecError(f"Unknown kind '{str(family)[:40]}'.", f"Choose one of {', '.join(FAMILIES)}.")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+            raise SpecError("The seed must be a whole number from 0 to 4294967295.")
+        lib = self.library
+        p = parse(text, lib)
+        candidates, note = rank(p, lib, family)
+        fallback = candidates[0].score == 0.0
+        if template is not None:
+            t = lib.get(template)
+            candidates = [Candidate(t.name, t.family, 1.0, "chosen by you")] + [
+                c for c in candidates if c.name != t.name
+            ][:2]
+            note = None
+        else:
+            t = lib.templates[candidates[0].name]
+            if note:
+                warnings.append(note[:1].upper() + note[1:] + ".")
+        from core.spec.finish import finish
 
-        mats = {role: _material_from_preset(m) for role, m in arch.materials.items()}
-        parts = [p for p in arch.parts if not p.when or words & {_stem(w) for w in p.when}]
-        part_dicts = [
-            {"name": p.name, "primitive": p.primitive, "size": list(p.size),
-             "position": list(p.position), "rotation": list(p.rotation), "material": p.material}
-            for p in parts
-        ]  # fmt: skip
-
-        # --- style
-        chosen_style = style
-        for t in tokens:
-            if chosen_style is None and t in vocab.STYLE_WORDS:
-                chosen_style = vocab.STYLE_WORDS[t]
-        chosen_style = chosen_style or ("sci-fi" if arch.category == "vehicle" else "stylised")
-        scale = [1.0, 1.0, 1.0]
-        polycount = arch.polycount
-        metal_roles = [r for r, m in mats.items() if m["metallic"] >= 0.9]
-        if chosen_style == "elvish":
-            scale = [0.85, 1.1, 0.85]
-            for r in metal_roles:
-                mats[r].update(vocab.MATERIAL_PRESETS["silver"], preset="silver")
-        elif chosen_style == "dwarven":
-            scale = [1.2, 0.9, 1.2]
-            for r in metal_roles:
-                mats[r].update(vocab.MATERIAL_PRESETS["bronze"], preset="bronze")
-        elif chosen_style == "sci-fi":
-            for r in metal_roles:
-                mats[r].update(vocab.MATERIAL_PRESETS["steel"], preset="steel")
-        if "low-poly" in words or chosen_style == "low-poly":
-            polycount = min(polycount, 600)
-        if words & {"detailed", "high-poly", "hd"}:
-            polycount *= 3
-
-        # --- size and proportion
-        for t in dict.fromkeys(tokens):  # each word once: "a long, long table" is long
-            if t in vocab.SIZE_WORDS:
-                scale = [s * vocab.SIZE_WORDS[t] for s in scale]
-            if t in vocab.SHAPE_WORDS:
-                along, across = vocab.SHAPE_WORDS[t]
-                axis = 1 if t in ("tall", "squat") else arch.length_axis
-                scale = [s * (along if i == axis else across) for i, s in enumerate(scale)]
-        if any(not MIN_SCALE <= s <= MAX_SCALE for s in scale):
-            scale = [min(max(s, MIN_SCALE), MAX_SCALE) for s in scale]
-            warnings.append(
-                f"The size words ask for more than {MAX_SCALE:g}x (or less than 1/{1 / MIN_SCALE:g}) "
-                f"of a usual {arch.name.replace('_', ' ')}; kept within that."
-            )
-
-        # --- materials, colours and glow, per chunk
-        part_words = {p.name: _part_words(p) for p in parts}
-        # in the first chunk, words that named the archetype ("pine tree", "crystal cluster")
-        # are not material words
-        keyword_words = {_stem(w) for kw in arch.keywords for w in kw.split()}
-        keyword_words |= {w for p in parts for w in _part_words(p)}
-        for i, chunk in enumerate(chunks):
-            cw = set(chunk)
-            roles = sorted({p.material for p in parts if part_words[p.name] & cw})
-            if not roles and i == 0:
-                roles = [arch.primary]
-            if not roles:
-                # a detail chunk naming no part ("with a glowing crystal" when no crystal part
-                # exists) applies to the glow or primary material
-                roles = [arch.glow or arch.primary] if cw & vocab.GLOW_WORDS else [arch.primary]
-            for t in chunk:
-                for role in roles:
-                    m = mats[role]
-                    if t in vocab.MATERIAL_WORDS and not (i == 0 and t in keyword_words):
-                        preset = vocab.MATERIAL_WORDS[t]
-                        m.update(vocab.MATERIAL_PRESETS[preset], preset=preset)
-                    if t in vocab.COLOR_WORDS:
-                        m["base_color"] = vocab.COLOR_WORDS[t]
-                        if m.get("emissive", "#000000") != "#000000":
-                            m["emissive"] = vocab.COLOR_WORDS[t]
-                    if t in vocab.TINT_WORDS:
-                        hexc, w = vocab.TINT_WORDS[t]
-                        m["base_color"] = _mix(m["base_color"], hexc, w)
-            if cw & vocab.GLOW_WORDS:
-                glow_roles = roles if i > 0 else [arch.glow or arch.primary]
-                for role in glow_roles:
-                    m = mats[role]
-                    m["emissive"] = (
-                        m["base_color"] if m.get("emissive", "#000000") == "#000000" else m["emissive"]
-                    )
-                    m["emissive_strength"] = max(m.get("emissive_strength", 1.0), 1.5)
-        if chosen_style == "sci-fi" and arch.glow:
-            g = mats[arch.glow]
-            if g.get("emissive", "#000000") == "#000000":
-                g["emissive"], g["emissive_strength"] = "#40e0ff", 1.5
-        if "mana" in words and arch.name == "potion":
-            mats["liquid"]["base_color"] = "#2f6fd6"
-
-        # --- scale parts, measure
-        for p in part_dicts:
-            p["size"] = [round(v * s, 5) for v, s in zip(p["size"], scale, strict=True)]
-            p["position"] = [round(v * s, 5) for v, s in zip(p["position"], scale, strict=True)]
-        lo, hi = parts_bbox(part_dicts)
-        dims = [round(max(h - low, 0.001), 4) for low, h in zip(lo, hi, strict=True)]
-        if max(dims) > MAX_DIMENSION_M:  # a huge archetype made huger: fit the spec's limit
-            k = MAX_DIMENSION_M / max(dims)
-            for p in part_dicts:
-                p["size"] = [round(v * k, 5) for v in p["size"]]
-                p["position"] = [round(v * k, 5) for v in p["position"]]
-            dims = [round(max(v * k, 0.001), 4) for v in dims]
-            warnings.append(f"The asset would be larger than {MAX_DIMENSION_M:g} m; it was scaled to fit.")
-
-        # --- materials are named by their role ("blade", "grip", "liquid")
-        used_roles = {p["material"] for p in part_dicts}
-        materials = [
-            {"name": role, "base_color": m["base_color"], "metallic": m["metallic"],
-             "roughness": m["roughness"], "emissive": m.get("emissive", "#000000"),
-             "emissive_strength": m.get("emissive_strength", 1.0), "opacity": m.get("opacity", 1.0)}
-            for role, m in mats.items() if role in used_roles
-        ]  # fmt: skip
-
-        # --- gameplay
-        rarity = "common"
-        for t in tokens:
-            r = vocab.RARITY_WORDS.get(t)
-            if r and vocab.RARITY_ORDER.index(r) > vocab.RARITY_ORDER.index(rarity):
-                rarity = r
-        mult = vocab.RARITY_MULTIPLIER[rarity]
-        stats = {k: round(v * mult, 2) if not k.endswith("_kg") else v for k, v in arch.stats.items()}
-        effects = list(dict.fromkeys(vocab.EFFECT_WORDS[t] for t in tokens if t in vocab.EFFECT_WORDS))
-        name = _title(_head_text(text))[:80] or arch.name.replace("_", " ").title()
-        style_lore = {
-            "elvish": "Elven smiths shaped it in the woodland halls.",
-            "dwarven": "Dwarven hands hammered it deep under the mountain.",
-            "sci-fi": "Factory-printed in orbit, serial number filed off.",
-        }.get(chosen_style, "")
-        lore = " ".join(x for x in (arch.lore, style_lore) if x)
-        mat_list = ", ".join(sorted({m["name"] for m in materials}))
-        long_desc = (
-            f"{name}: a {chosen_style} {arch.category} ({arch.name.replace('_', ' ')}) about "
-            f"{dims[1]:.2f} m tall, {dims[0]:.2f} m wide and {dims[2]:.2f} m deep, made of "
-            f"{mat_list}; {len(part_dicts)} parts."
-        )
-        tags = list(dict.fromkeys([arch.name, arch.category, chosen_style,
-                                   *(m["preset"] for m in mats.values())]))[:30]  # fmt: skip
-        data = {
-            "name": name,
-            "category": arch.category,
-            "archetype": arch.name,
-            "short_description": text[:300],
-            "long_description": long_desc,
-            "style": chosen_style,
-            "dimensions": {"width": dims[0], "height": dims[1], "depth": dims[2]},
-            "materials": materials,
-            "parts": part_dicts,
-            "gameplay": {"rarity": rarity, "stats": stats, "effects": effects, "lore": lore},
-            "technical": {"target_polycount": int(polycount), "lod_count": 3},
-            "tags": tags,
-        }
-        from core.spec.io import parse_spec
-
-        spec = parse_spec(data)
-        return WriteResult(spec=spec, writer=self.name, archetype=arch.name, warnings=warnings)
-
-
-_NAME_STOP = {"with", "topped", "tied", "featuring", "having", "on", "atop", "and", "holding"}
-_SMALL = {"of", "a", "an", "the", "in", "for", "from"}
-
-
-def _head_text(text: str) -> str:
-    """Words before the first detail phrase: "stack of gold coins", "wizard's staff"."""
-    out: list[str] = []
-    for w in text.split():
-        bare = w.lower().strip(",.;:!?")
-        if bare in _NAME_STOP and out:
-            break
-        out.append(w.strip(",.;:!?"))
-    return " ".join(out[:8])
-
-
-def _title(words: str) -> str:
-    return " ".join(
-        w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:] for i, w in enumerate(words.split())
-    )
+        spec, more = finish(text, p, lib, t, style, seed)
+        warnings += more
+        return WriteResult(
+            spec=spec, writer=self.name, archetype=t.name, warnings=warnings,
+            candidates=candidates, seed=seed, fallback=fallback and template is None,
+        )  # fmt: skip

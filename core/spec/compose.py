@@ -38,8 +38,10 @@ class Instance:
     params: dict[str, float]
     parts: list[dict]
     points: dict[str, tuple[list[float], list[float]]]
+    srcs: list = field(default_factory=list)  # the CompiledPart each part came from
     prefix: str = ""
     roles: dict[str, str] = field(default_factory=dict)  # template role -> spec material name
+    see_through: bool = False  # something was put inside: its see_through role turns translucent
 
     def transform(self, k: float, t: list[float]) -> None:
         """Scale uniformly by ``k`` about the origin, then translate by ``t`` (metres)."""
@@ -77,6 +79,7 @@ def evaluate(
     rng = random.Random(f"{tpl.name}:parts:{seed}") if seed else None
     env = dict(params)
     parts: list[dict] = []
+    srcs: list = []
     for cp in tpl.parts:
         src = cp.src
         if src.when and not words & set(src.when):
@@ -103,6 +106,7 @@ def evaluate(
                     "rotation": [e(local) for e in cp.rotation],
                     "material": src.material,
                 })  # fmt: skip
+                srcs.append(cp)
         except ExprError as e:
             raise SpecError(f"Template '{tpl.name}', part '{src.name}': {e}") from None
     if not parts:
@@ -113,7 +117,7 @@ def evaluate(
             points[name] = ([e(env) for e in at], [abs(e(env)) for e in room])
         except ExprError as e:
             raise SpecError(f"Template '{tpl.name}', point '{name}': {e}") from None
-    return Instance(tpl, params, parts, points)
+    return Instance(tpl, params, parts, points, srcs)
 
 
 def bbox(parts: list[dict]) -> tuple[list[float], list[float]]:

@@ -183,3 +183,11 @@ SYNONYMS: dict[str, str] = {
     "buch": "book", "livre": "book", "anillo": "ring", "bague": "ring", "antorcha": "torch",
     "fackel": "torch", "mesa": "table", "tisch": "table", "silla": "chair", "stuhl": "chair",
 }  # fmt: skip
+
+# contents words -> colour of a template's liquid ("bottle of wine", "vial of blood")
+LIQUID_WORDS: dict[str, str] = {
+    "wine": "#5e0f1f", "blood": "#7a0a0a", "water": "#3f8fd2", "milk": "#f4f1e8", "honey": "#e0a526",
+    "beer": "#d89a2b", "ale": "#b5761f", "poison": "#5fbf2a", "venom": "#5fbf2a", "mana": "#2f6fd6",
+    "oil": "#3a2a10", "ink": "#101018", "tea": "#9a5b1e", "coffee": "#3b2414", "juice": "#f08a24",
+    "whiskey": "#b8741a", "rum": "#8a4b14", "slime": "#7ed321", "acid": "#b6ff1a", "lava": "#ff5a1a",
+}  # fmt: skip

@@ -1,0 +1,291 @@
+"""Read a description: find the object (the head noun) and what attaches to it, and how.
+
+"a plush teddy **bear** with a satin **bow**" -> head ``bear`` (teddy bear), then ``with`` ->
+``bow``. The steps:
+
+1. Tokens: lower-case words (hyphenated words kept whole, possessive *'s* dropped, commas kept).
+2. Segments: the tokens are cut at relation phrases (:data:`RELATIONS`: *with*, *on top of*,
+   *perched on*, *inside*, *holding*, *made of*, ...). The first segment names the object.
+3. Nouns: in each segment, the rightmost noun the library knows, preferring the longest
+   multi-word noun that ends there ("champagne flute" over "flute", "heart pickup" over
+   "pickup"); wrapper words ("model", "icon", "prop") are skipped. A word the library does not
+   know is split as a compound ("broomstick" -> broom + stick, the head being the known part).
+4. Quantities and representations: "stack **of** coins", "pair of boots", "statue of a lion"
+   take the object from the *of* segment; numbers ("two", "3", "a pair of") are counts.
+
+The parse knows nothing of geometry; :mod:`core.spec.builtin` turns it into a spec.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.spec.library import Library, singulars
+
+ON, IN, OF, WITH, TOP, HOLD, BESIDE, MATERIAL, IGNORE, AND = (
+    "on", "in", "of", "with", "topped", "holding", "beside", "material", "ignore", "and",
+)  # fmt: skip
+
+RELATIONS: dict[tuple[str, ...], str] = {
+    ("on", "top", "of"): ON, ("sitting", "on"): ON, ("standing", "on"): ON, ("perched", "on"): ON,
+    ("resting", "on"): ON, ("mounted", "on"): ON, ("placed", "on"): ON, ("lying", "on"): ON,
+    ("sat", "on"): ON, ("set", "on"): ON, ("on",): ON, ("atop",): ON, ("upon",): ON, ("onto",): ON,
+    ("inside", "of"): IN, ("inside",): IN, ("in",): IN, ("within",): IN, ("trapped", "in"): IN,
+    ("floating", "in"): IN, ("sealed", "in"): IN, ("into",): IN,
+    ("full", "of"): OF, ("filled", "with"): OF, ("containing",): OF, ("of",): OF, ("stuffed", "with"): OF,
+    ("topped", "with"): TOP, ("topped", "by"): TOP, ("crowned", "with"): TOP, ("crowned", "by"): TOP,
+    ("holding",): HOLD, ("wielding",): HOLD, ("clutching",): HOLD, ("carrying",): HOLD,
+    ("gripping",): HOLD, ("grasping",): HOLD,
+    ("next", "to"): BESIDE, ("beside",): BESIDE, ("alongside",): BESIDE, ("near",): BESIDE,
+    ("under",): BESIDE, ("beneath",): BESIDE, ("below",): BESIDE, ("underneath",): BESIDE,
+    ("made", "of"): MATERIAL, ("made", "from"): MATERIAL, ("carved", "from"): MATERIAL,
+    ("carved", "out", "of"): MATERIAL, ("forged", "from"): MATERIAL, ("forged", "of"): MATERIAL,
+    ("crafted", "from"): MATERIAL, ("covered", "in"): MATERIAL, ("covered", "with"): MATERIAL,
+    ("wrapped", "in"): MATERIAL, ("coated", "in"): MATERIAL, ("cast", "in"): MATERIAL,
+    ("painted",): MATERIAL, ("dipped", "in"): MATERIAL,
+    ("with",): WITH, ("featuring",): WITH, ("having",): WITH, ("wearing",): WITH, ("and",): AND,
+    ("decorated", "with"): WITH, ("adorned", "with"): WITH, ("tied", "with"): WITH, ("plus",): WITH,
+    ("sporting",): WITH, ("equipped", "with"): WITH, ("fitted", "with"): WITH, ("bearing",): WITH,
+    ("for",): IGNORE, ("from",): IGNORE, ("to",): IGNORE, ("that",): IGNORE, ("which",): IGNORE,
+    (",",): AND, (";",): AND,
+}  # fmt: skip
+_MAX_REL = max(len(k) for k in RELATIONS)
+
+QUANTIFIERS = {
+    "stack", "pile", "heap", "pair", "set", "bunch", "bundle", "handful", "group", "collection",
+    "row", "stash", "hoard", "couple", "cluster", "lot", "sack", "mound", "batch", "assortment",
+    "piece", "chunk", "slice", "bit", "kind", "type", "sort",
+}  # fmt: skip
+REPRESENTATIONS = {
+    "statue": "stone", "statuette": "bronze", "figurine": "ceramic", "figure": "plastic",
+    "sculpture": "stone", "carving": "wood", "bust": "marble", "idol": "gold", "effigy": "wood",
+    "toy": "plastic", "plush": "felt", "plushie": "felt", "model": "plastic", "replica": "plastic",
+    "miniature": "plastic", "totem": "wood", "doll": "felt", "ornament": "porcelain",
+}  # fmt: skip
+WRAPPERS = {
+    "model", "prop", "asset", "icon", "item", "object", "thing", "version", "design", "concept",
+    "mesh", "pickup", "collectible", "sprite", "variant", "style", "decoration", "shape",
+}  # fmt: skip
+DECORATIONS = {
+    "pattern", "patterns", "engraving", "engravings", "rune", "runes", "detail", "details", "trim",
+    "stripe", "stripes", "spot", "spots", "decoration", "decorations", "inlay", "inlays", "carvings",
+    "motif", "motifs", "print", "finish", "accent", "accents", "texture", "glow", "light", "sheen",
+    "markings", "symbol", "symbols", "ornament", "ornaments", "filigree", "etching", "etchings",
+}  # fmt: skip
+NUMBERS = {
+    "one": 1, "single": 1, "two": 2, "twin": 2, "double": 2, "pair": 2, "three": 3, "triple": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "dozen": 12, "couple": 2, "few": 3, "several": 4, "many": 6,
+}  # fmt: skip
+STOPWORDS = {"a", "an", "the", "some", "its", "his", "her", "their", "my", "your", "our", "very", "is",
+             "this", "that", "it", "as", "like", "looking", "shaped", "style", "styled", "made", "old"}  # fmt: skip
+COMPOUND_PARTS = {"stick", "head", "top", "handle", "base", "piece", "part", "board", "ball", "box", "tail"}
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|[,;]", re.UNICODE)
+_PHRASES = [
+    (re.compile(r"\blow[\s_-]?poly\b"), "low-poly"),
+    (re.compile(r"\bsci[\s_-]?fi\b"), "sci-fi"),
+    (re.compile(r"(\w)['’]s\b"), r"\1"),
+    (re.compile(r"(\w)s['’](?=\s|$)"), r"\1s"),
+]
+
+
+@dataclass
+class Noun:
+    """A noun found in a segment: token span ``[start, end)``, its words and the templates
+    naming it (empty for an unknown noun)."""
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+    templates: list[str]
+    how: str = "noun"  # noun | compound | unknown
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass
+class Segment:
+    """Tokens between two relation phrases; ``relation`` is how they attach to the object."""
+
+    relation: str
+    tokens: list[str]
+    noun: Noun | None = None
+    count: int | None = None
+
+
+@dataclass
+class Parse:
+    """A read description. ``head`` indexes the segment naming the object; ``material`` is a
+    representation's material ("statue of a lion" -> stone)."""
+
+    tokens: list[str]
+    segments: list[Segment]
+    head: int | None
+    material: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def head_noun(self) -> Noun | None:
+        return None if self.head is None else self.segments[self.head].noun
+
+    def words(self) -> set[str]:
+        """Every token, and the singular forms of every token."""
+        out = set(self.tokens)
+        for t in self.tokens:
+            out.update(singulars(t))
+        return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case tokens; "low poly" -> ``low-poly``, possessive *'s* dropped, commas kept."""
+    low = text.lower()
+    for pattern, repl in _PHRASES:
+        low = pattern.sub(repl, low)
+    from core.spec import vocab
+
+    return [vocab.SYNONYMS.get(w, w) for w in _TOKEN.findall(low)]
+
+
+def segment(tokens: list[str]) -> list[Segment]:
+    """Cut ``tokens`` at relation phrases (longest phrase first); empty segments dropped."""
+    segs = [Segment("head", [])]
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_MAX_REL, len(tokens) - i), 0, -1):
+            rel = RELATIONS.get(tuple(tokens[i : i + n]))
+            if rel is not None and (i > 0 or rel in (ON, IN)) and not (rel == ON and i + n == len(tokens)):
+                segs.append(Segment(rel, []))
+                i += n
+                break
+        else:
+            segs[-1].tokens.append(tokens[i])
+            i += 1
+    head = segs[0]
+    rest = [s for s in segs[1:] if s.tokens]
+    return [head, *rest] if head.tokens else rest
+
+
+def find_noun(tokens: list[str], lib: Library) -> Noun | None:
+    """The rightmost known noun of ``tokens`` (longest phrase ending there), else a compound."""
+    for end in range(len(tokens), 0, -1):
+        last = tokens[end - 1]
+        if last in NUMBERS and last not in ("pair", "couple"):
+            continue
+        for n in range(min(4, end), 0, -1):
+            words = tuple(tokens[end - n : end])
+            if "," in words:
+                continue
+            hit = lib.lookup(words)
+            if n == 1 and not hit and "-" in last:
+                hit = lib.lookup(tuple(last.split("-")[-1:]))
+            if hit:
+                return Noun(end - n, end, words, hit)
+        if last in WRAPPERS:
+            continue
+    for end in range(len(tokens), 0, -1):  # compounds: "broomstick", "sunflower", "firetruck"
+        hit = _compound(tokens[end - 1], lib)
+        if hit:
+            return Noun(end - 1, end, (tokens[end - 1],), hit, "compound")
+    return None
+
+
+def _compound(word: str, lib: Library) -> list[str]:
+    word = word.replace("-", "")
+    if len(word) < 6:
+        return []
+    best: list[str] = []
+    for k in range(len(word) - 3, 2, -1):  # longest known suffix first: the head of a compound
+        head, mod = word[k:], word[:k]
+        suffix = lib.lookup((head,))
+        prefix = lib.lookup((mod,)) if len(mod) >= 3 else []
+        if suffix and head not in COMPOUND_PARTS:
+            return suffix
+        if prefix and not best:
+            best = prefix
+        if suffix and not best:
+            best = suffix
+    return best
+
+
+def unknown_head(tokens: list[str]) -> str | None:
+    """The word that most likely names the object when the library knows none: the rightmost
+    token that is not a number, stop word, colour, material, size or style word."""
+    from core.spec import vocab
+
+    skip = (
+        STOPWORDS | set(NUMBERS) | set(vocab.COLOR_WORDS) | set(vocab.MATERIAL_WORDS) | set(vocab.SIZE_WORDS)
+        | set(vocab.SHAPE_WORDS) | set(vocab.STYLE_WORDS) | vocab.GLOW_WORDS | set(vocab.TINT_WORDS)
+        | set(vocab.RARITY_WORDS) | WRAPPERS | {",", ";"}
+    )  # fmt: skip
+    for t in reversed(tokens):
+        if t not in skip and not t.isdigit() and len(t) > 1 and not t.endswith(("ing", "ed", "ly")):
+            return t
+    return None
+
+
+def count_in(tokens: list[str], before: int | None = None) -> int | None:
+    """A count written before position ``before`` ("two", "3", "a dozen"), or None."""
+    for t in tokens[: before if before is not None else len(tokens)]:
+        if t.isdigit() and 0 < int(t) <= 1000:
+            return int(t)
+        if t in NUMBERS:
+            return NUMBERS[t]
+    return None
+
+
+def _lift_of(out: Parse) -> None:
+    """"stack of coins", "pair of boots", "statue of a lion": the *of* segment names the
+    object; the first word becomes a count or a material."""
+    segs = out.segments
+    if len(segs) < 2 or segs[0].relation != "head" or segs[1].relation != OF or segs[1].noun is None:
+        return
+    first = segs[0]
+    word = first.noun.words[-1] if first.noun else unknown_head(first.tokens) or ""
+    if word not in QUANTIFIERS and word not in REPRESENTATIONS:
+        return
+    if first.noun and first.noun.templates and word not in QUANTIFIERS and word not in REPRESENTATIONS:
+        return
+    nxt = segs[1]
+    if word in REPRESENTATIONS:
+        out.material = REPRESENTATIONS[word]
+    if word in QUANTIFIERS and nxt.count is None:
+        nxt.count = {"pair": 2, "couple": 2}.get(word, 6)
+    k = first.tokens.index(word) if word in first.tokens else len(first.tokens)
+    nxt.relation = "head"
+    nxt.tokens = first.tokens[:k] + nxt.tokens
+    nxt.noun.start += k
+    nxt.noun.end += k
+    segs.pop(0)
+
+
+def parse(text: str, lib: Library) -> Parse:
+    """Segments, nouns and the head of a cleaned description (see the module docstring)."""
+    tokens = tokenize(text)
+    segs = segment(tokens)
+    for s in segs:
+        if s.relation not in (MATERIAL,):
+            s.noun = find_noun(s.tokens, lib)
+        s.count = count_in(s.tokens, s.noun.start if s.noun else None)
+    out = Parse(tokens, segs, None)
+    _lift_of(out)
+    head = next((i for i, s in enumerate(segs) if s.noun and s.relation in ("head", AND)), None)
+    if head is None and segs and segs[0].relation == "head" and unknown_head(segs[0].tokens) is None:
+        # "glowing red, with a hilt" -> nothing named first: take the first named thing
+        head = next((i for i, s in enumerate(segs) if s.noun and s.relation != MATERIAL), None)
+    if head is not None:
+        h = segs[head]
+        if h.noun and h.noun.start > 0 and h.tokens[h.noun.start - 1] in REPRESENTATIONS:
+            out.material = out.material or REPRESENTATIONS[h.tokens[h.noun.start - 1]]
+    elif segs and segs[0].relation == "head":
+        # the object is a word the library does not know: keep the segment, no templates
+        word = unknown_head(segs[0].tokens)
+        if word is not None:
+            k = len(segs[0].tokens) - 1 - segs[0].tokens[::-1].index(word)
+            segs[0].noun = Noun(k, k + 1, (word,), [], "unknown")
+            head = 0
+    out.head = head
+    return out

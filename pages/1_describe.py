@@ -4,10 +4,10 @@ import streamlit as st
 
 from core.errors import WorkbenchError
 from core.mesh.formats import FORMATS
-from core.spec.archetypes import ARCHETYPES
 from core.spec.builtin import MAX_DESCRIPTION_CHARS, clean_description
+from core.spec.template_model import FAMILIES
 from ui.sidebar import writer_options
-from ui.state import init_state, push_spec
+from ui.state import init_state
 
 init_state()
 EXAMPLES = ["magical healing potion", "elvish sword", "wooden treasure chest with iron bands",
@@ -24,10 +24,7 @@ for i, example in enumerate(EXAMPLES):
     if cols[i % 3].button(example, key=f"describe.example.{i}", width="stretch"):
         st.session_state["describe.text"] = example
 
-kinds = sorted(a.name.replace("_", " ") for a in ARCHETYPES)
-picked = st.selectbox("…or start from an asset type", ["—", *kinds], key="describe.kind")
-if picked != "—" and not st.session_state["describe.text"].strip():
-    st.session_state["describe.text"] = picked
+KINDS = ["auto", *(f for f in FAMILIES if f != "generic")]
 
 # no max_chars: the browser would drop a longer paste whole; the text is cut below instead,
 # with the same warning as the CLI
@@ -43,6 +40,11 @@ if len(st.session_state["describe.text"]) > MAX_DESCRIPTION_CHARS:
 st.segmented_control("Style", STYLES, key="describe.style")
 st.multiselect("Export formats", list(FORMATS), key="describe.formats",
                format_func=lambda f: FORMATS[f].label)  # fmt: skip
+k1, k2 = st.columns([3, 1])
+k1.selectbox("Kind of object", KINDS, key="describe.kind", format_func=lambda k: k.replace("_", " "),
+             help="Helps the built-in writer with words it does not know; 'auto' reads it from the text.")  # fmt: skip
+k2.number_input("Variant seed", min_value=0, max_value=2**32 - 1, step=1, key="describe.seed",
+                help="0: the usual proportions. Other numbers: repeatable variants (proportions, counts, options).")  # fmt: skip
 c3, c4, c5 = st.columns([1, 2, 2])
 c3.toggle("Auto polycount", key="describe.polycount_auto")
 c4.slider("Target polycount (triangles)", 200, 50_000, step=100, key="describe.polycount",
@@ -75,8 +77,12 @@ if st.button("Write spec", type="primary", key="describe.submit"):
     )
     try:
         text, cut_warnings = clean_description(st.session_state["describe.text"])
+        kind = (
+            None if st.session_state["describe.kind"] in (None, "auto") else st.session_state["describe.kind"]
+        )
         with st.spinner(f"Writing the spec with {writers[writer]}…"):
-            result = get_writer(writer).write(text, style=style)
+            result = get_writer(writer).write(text, style=style, seed=int(st.session_state["describe.seed"]),
+                                              family=kind)  # fmt: skip
     except WorkbenchError as e:
         st.error(f"Could not write the spec: {e}", icon=":material/error:")  # visible, not in a closed box
         st.stop()
@@ -84,8 +90,10 @@ if st.button("Write spec", type="primary", key="describe.submit"):
     spec.technical.export_formats = st.session_state["describe.formats"] or ["glb"]
     if not st.session_state["describe.polycount_auto"]:
         spec.technical.target_polycount = st.session_state["describe.polycount"]
-    push_spec(spec)
-    st.session_state["spec.archetype"] = result.archetype
+    from ui.template_picker import remember
+
+    result.spec = spec
+    remember(result)
     st.session_state["spec.warnings"] = cut_warnings + [w for w in result.warnings if w not in cut_warnings]
     st.session_state["spec.description"] = text
     st.switch_page("pages/2_review.py")

@@ -32,6 +32,10 @@ st.caption("Step 2 of 4 · edit anything; every applied edit can be undone.")
 
 for warning in st.session_state["spec.warnings"]:
     st.warning(warning)
+if st.session_state["spec.candidates"]:
+    from ui.template_picker import not_what_you_meant
+
+    not_what_you_meant(spec)
 
 bar = st.columns([1, 1, 2, 2])
 bar[0].button("↶ Undo", key="review.undo", on_click=undo, disabled=not can_undo(), width="stretch")
@@ -48,8 +52,9 @@ if regen:
             result = get_writer(st.session_state["describe.writer"]).write(
                 st.session_state["spec.description"] or spec.short_description
             )
-            push_spec(result.spec)
-            st.session_state["spec.warnings"] = result.warnings
+            from ui.template_picker import remember
+
+            remember(result, keep=spec)
             st.rerun()
         except WorkbenchError as e:
             st.error(str(e))

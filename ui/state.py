@@ -18,6 +18,12 @@ DEFAULTS: dict[str, object] = {
     "spec.history": [],  # list of spec dicts (JSON-able); the current one is at spec.index
     "spec.index": -1,
     "spec.archetype": None,
+    "spec.candidates": [],  # the writer's top three templates: [{"name", "family", "score", "why"}]
+    "spec.seed": 0,  # the variant seed the spec was written with
+    "spec.written": None,  # the spec dict as the writer returned it (unedited check)
+    "describe.kind": "auto",
+    "describe.seed": 0,
+    "review.template_query": "",
     "spec.warnings": [],
     "spec.description": "",
     "review.errors": {},

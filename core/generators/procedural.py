@@ -89,7 +89,7 @@ class ProceduralGenerator(Generator):
 
     name = "procedural"
     label = "Procedural (built-in, no GPU)"
-    uses_seed = False  # the mesh depends on the spec alone
+    uses_seed = True  # a job written from a description: the seed picks the template variant
 
     def generate(
         self,

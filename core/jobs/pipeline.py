@@ -433,10 +433,11 @@ class Job:
         inp = self.cp.inputs
         kwargs = {"model": inp.model} if inp.writer == "litellm" and inp.model else {}
         yield Progress(0.1, f"Writing spec with '{inp.writer}'", "spec")
-        result = get_writer(inp.writer, **kwargs).write(inp.description, style=inp.style)
+        result = get_writer(inp.writer, **kwargs).write(inp.description, style=inp.style, seed=inp.seed)
         atomic_write_text(self.folder / "spec.json", dump_spec(result.spec))
         info = {"writer": result.writer, "archetype": result.archetype, "warnings": result.warnings,
-                "model": result.model, "cached": result.cached}  # fmt: skip
+                "model": result.model, "cached": result.cached,
+                "candidates": [c.as_dict() for c in result.candidates]}  # fmt: skip
         return StepResult(["spec.json"], info)
 
     def _step_generate(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:

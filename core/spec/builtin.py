@@ -26,7 +26,6 @@ from core.spec.compose import (
     Instance,
     attach_to,
     evaluate,
-    merge,
     place_beside,
     place_in,
     place_on,
@@ -44,7 +43,6 @@ from core.spec.parse import (
     OF,
     ON,
     TOP,
-    WITH,
     Parse,
     Segment,
     count_in,
@@ -128,11 +126,15 @@ def _hint_score(t: CompiledTemplate, words: set[str]) -> int:
     return len(words & set(t.tpl.hints)) + len(words & t.part_words)
 
 
-def _alternatives(lib: Library, chosen: list[Candidate], words: set[str], family: str | None) -> list[Candidate]:
+def _alternatives(
+    lib: Library, chosen: list[Candidate], words: set[str], family: str | None
+) -> list[Candidate]:
     """Fill the candidate list to three with templates of the same family that share words."""
     have = {c.name for c in chosen}
     fam = family or (lib.templates[chosen[0].name].family if chosen else None)
-    pool = [t for t in lib.templates.values() if t.name not in have and t.family == fam and t.family != "generic"]
+    pool = [
+        t for t in lib.templates.values() if t.name not in have and t.family == fam and t.family != "generic"
+    ]
     pool.sort(key=lambda t: (-_hint_score(t, words), t.name))
     top = chosen[0].score if chosen else 0.5
     return [Candidate(t.name, t.family, round(top * 0.5, 3), f"same family ({t.family})") for t in pool]
@@ -199,7 +201,11 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
         for t in lib.templates.values():  # template hints and part words anywhere in the text
             k = _hint_score(t, words)
             if k >= 2:
-                bump(t.name, min(0.15 * k, 0.6), f"hints: {', '.join(sorted(words & (set(t.tpl.hints) | t.part_words))[:3])}")
+                bump(
+                    t.name,
+                    min(0.15 * k, 0.6),
+                    f"hints: {', '.join(sorted(words & (set(t.tpl.hints) | t.part_words))[:3])}",
+                )
         out = [Candidate(n, lib.templates[n].family, s, why) for n, (s, why) in scores.items()]
         out.sort(key=lambda c: (-c.score, c.name))
         if out:
@@ -330,7 +336,9 @@ def compose_segments(
             continue
         if i < (p.head or 0) or _names_part(head.template, seg) or seg.noun.words[-1] in DECORATIONS:
             continue
-        if seg.relation == OF and not ("inside" in head.points or head.template.family in ("container", "vessel")):
+        if seg.relation == OF and not (
+            "inside" in head.points or head.template.family in ("container", "vessel")
+        ):
             continue  # "staff of fire", "sword of light": words, not objects
         if len(group) >= MAX_TEMPLATES:
             warnings.append(f"At most {MAX_TEMPLATES} objects are composed; '{seg.noun.text}' was left out.")
@@ -387,7 +395,11 @@ def _apply_tokens(m: dict, tokens: list[str]) -> None:
 
 def role_of(inst: Instance, role: str | None) -> str:
     """Spec material name of ``inst``'s ``role``; its primary (or first) when unused or None."""
-    return inst.roles.get(role or "") or inst.roles.get(inst.template.tpl.primary) or next(iter(inst.roles.values()))
+    return (
+        inst.roles.get(role or "")
+        or inst.roles.get(inst.template.tpl.primary)
+        or next(iter(inst.roles.values()))
+    )
 
 
 def _glow(m: dict) -> None:
@@ -414,7 +426,9 @@ def apply_words(p: Parse, head: Instance, made: dict[int, Instance], mats: dict[
             for role in head.roles.values():
                 mats[role].update(vocab.MATERIAL_PRESETS[p.material], preset=p.material)
         tset = set(tokens) | {s for w in tokens for s in singulars(w)}
-        named = sorted({q["material"] for q, cp in zip(head.parts, head.srcs, strict=True) if cp.words & tset})
+        named = sorted(
+            {q["material"] for q, cp in zip(head.parts, head.srcs, strict=True) if cp.words & tset}
+        )
         named = named if target is head else []
         primary = target.template.tpl.primary
         roles = [head.roles[r] for r in named] or [role_of(target, primary)]
@@ -459,6 +473,7 @@ class BuiltinSpecWriter:
         seed: int = 0,
         template: str | None = None,
         family: str | None = None,
+        params: dict[str, float] | None = None,
     ) -> WriteResult:
         """Write a complete :class:`~core.spec.model.AssetSpec` for ``description``.
 
@@ -475,6 +490,8 @@ class BuiltinSpecWriter:
             Use this template for the object instead of the one the noun names.
         family : str, optional
             The kind chosen by the user; favours that family when the noun is unknown.
+        params : dict, optional
+            Parameter values of the object's template (clamped to their ranges).
 
         Raises
         ------
@@ -505,7 +522,7 @@ class BuiltinSpecWriter:
                 warnings.append(note[:1].upper() + note[1:] + ".")
         from core.spec.finish import finish
 
-        spec, more = finish(text, p, lib, t, style, seed)
+        spec, more = finish(text, p, lib, t, style, seed, params)
         warnings += more
         return WriteResult(
             spec=spec, writer=self.name, archetype=t.name, warnings=warnings,

@@ -41,7 +41,9 @@ def choose_style(tokens: list[str], style: str | None, t: CompiledTemplate) -> s
     return style or ("sci-fi" if t.tpl.category.value == "vehicle" and t.name in ("rocket",) else "stylised")
 
 
-def size_scale(tokens: list[str], style: str, t: CompiledTemplate, head_noun: set[str]) -> tuple[list[float], list[str]]:
+def size_scale(
+    tokens: list[str], style: str, t: CompiledTemplate, head_noun: set[str]
+) -> tuple[list[float], list[str]]:
     """Per-axis scale from style and size words (each word once), clamped to 0.1-10x."""
     from core.spec.builtin import MAX_SCALE, MIN_SCALE
 
@@ -66,7 +68,10 @@ def size_scale(tokens: list[str], style: str, t: CompiledTemplate, head_noun: se
     return scale, warnings
 
 
-def finish(text: str, p: Parse, lib: Library, t: CompiledTemplate, style: str | None, seed: int):
+def finish(
+    text: str, p: Parse, lib: Library, t: CompiledTemplate, style: str | None, seed: int,
+    overrides: dict[str, float] | None = None,
+):  # fmt: skip
     """The spec of ``t`` for the parse ``p``: returns ``(AssetSpec, warnings)``.
 
     Raises
@@ -79,11 +84,17 @@ def finish(text: str, p: Parse, lib: Library, t: CompiledTemplate, style: str | 
 
     words = p.words()
     params, warnings = set_params(t, p, seed)
+    for k, v in (overrides or {}).items():
+        spec_p = t.tpl.params[k]
+        v = min(max(float(v), spec_p.min), spec_p.max)
+        params[k] = float(round(v)) if spec_p.integer else v
     head = evaluate(t, params, words, seed)
     chosen_style = choose_style(p.tokens, style, t)
     noun = p.head_noun
     head_words = set(noun.words) if noun is not None and noun.templates else set()
-    scale, more = size_scale([x for s in p.segments[: (p.head or 0) + 1] for x in s.tokens], chosen_style, t, head_words)
+    scale, more = size_scale(
+        [x for s in p.segments[: (p.head or 0) + 1] for x in s.tokens], chosen_style, t, head_words
+    )
     warnings += more
     stretch(head, scale)
     group, made, more = compose_segments(p, lib, head, seed)

@@ -107,7 +107,9 @@ class Library:
             import difflib
 
             close = difflib.get_close_matches(name, self.templates, n=5, cutoff=0.5)
-            hint = f"Did you mean {', '.join(close)}?" if close else "List them with: python -m core templates"
+            hint = (
+                f"Did you mean {', '.join(close)}?" if close else "List them with: python -m core templates"
+            )
             raise SpecError(f"No template named '{name[:40]}'.", hint) from None
 
     def lookup(self, words: tuple[str, ...]) -> list[str]:
@@ -172,7 +174,11 @@ def load_file(path: Path, problems: list[Problem]) -> list[CompiledTemplate]:
         return []
     out = []
     for i, entry in enumerate(entries):
-        label = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else f"#{i + 1}"
+        label = (
+            entry.get("name")
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+            else f"#{i + 1}"
+        )
         try:
             tpl = Template.model_validate(entry)
             out.append(CompiledTemplate(tpl, shown))
@@ -209,7 +215,7 @@ def template_dirs() -> list[Path]:
         from core.config import get_settings
 
         extra = list(get_settings().template_dirs)
-    except Exception:  # noqa: BLE001 - a bad setting is reported by the doctor; the library still loads
+    except Exception:
         raw = os.environ.get("TEMPLATE_DIRS", "")
         extra = [Path(p) for p in raw.split(os.pathsep) if p.strip()]
     return [BUILTIN_DIR, *extra]

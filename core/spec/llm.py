@@ -92,10 +92,13 @@ class LiteLLMSpecWriter:
     # --- prompt --------------------------------------------------------------------------------
     def messages(self, description: str, style: str | None) -> list[dict]:
         from core.prompts import render
+        from core.spec.library import get_library
 
+        lib = get_library()
+        catalogue = [(t.name, t.family, t.tpl.summary, sorted(t.tpl.params)) for t in lib.templates.values()]
         system = render(
             "spec_system.j2", schema_json=_schema_json(), max_parts=min(MAX_PARTS, 64),
-            primitives=", ".join(p.value for p in Primitive),
+            primitives=", ".join(p.value for p in Primitive), catalogue=catalogue,
         )  # fmt: skip
         user = render(
             "spec_user.j2", description=description, style=style, target_polycount=3000,
@@ -204,7 +207,15 @@ class LiteLLMSpecWriter:
         )
 
     # --- writer --------------------------------------------------------------------------------
-    def write(self, description: str, style: str | None = None) -> WriteResult:
+    def write(
+        self,
+        description: str,
+        style: str | None = None,
+        *,
+        seed: int = 0,
+        template: str | None = None,
+        family: str | None = None,
+    ) -> WriteResult:
         """Ask the model chain for a spec of ``description``.
 
         Raises
@@ -215,11 +226,22 @@ class LiteLLMSpecWriter:
             Every model failed (network, auth, or replies invalid after the repair round);
             the message lists each model's reason.
         """
+        from core.spec.composition import build_composition, is_composition
         from core.spec.io import parse_spec
 
         text, warnings = clean_description(description)
-        spec, model, cached = self.ask_json(self.messages(text, style), parse_spec, what="spec")
-        return WriteResult(spec, self.name, spec.archetype, warnings, model, cached=cached)
+        if template is not None:  # the user picked a template: the library builds it, no call
+            from core.spec.builtin import BuiltinSpecWriter
+
+            return BuiltinSpecWriter().write(text, style=style, seed=seed, template=template, family=family)
+
+        def validate(data: dict):
+            if is_composition(data):
+                return build_composition(data, text, style, seed)
+            return parse_spec(data)
+
+        spec, model, cached = self.ask_json(self.messages(text, style), validate, what="spec")
+        return WriteResult(spec, self.name, spec.archetype, warnings, model, cached=cached, seed=seed)
 
 
 def _repair_prompt(errors: str) -> str:

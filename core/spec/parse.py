@@ -238,7 +238,7 @@ def count_in(tokens: list[str], before: int | None = None) -> int | None:
 
 
 def _lift_of(out: Parse) -> None:
-    """"stack of coins", "pair of boots", "statue of a lion": the *of* segment names the
+    """ "stack of coins", "pair of boots", "statue of a lion": the *of* segment names the
     object; the first word becomes a count or a material."""
     segs = out.segments
     if len(segs) < 2 or segs[0].relation != "head" or segs[1].relation != OF or segs[1].noun is None:

@@ -13,7 +13,9 @@ from core.spec.model import AssetSpec
 from core.spec.template_model import CompiledTemplate
 
 
-def template_spec(t: CompiledTemplate, seed: int | None = None, words: frozenset[str] = frozenset()) -> AssetSpec:
+def template_spec(
+    t: CompiledTemplate, seed: int | None = None, words: frozenset[str] = frozenset()
+) -> AssetSpec:
     """The spec of ``t`` alone, at its defaults (or a seeded variant).
 
     Raises

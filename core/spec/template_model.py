@@ -138,7 +138,9 @@ class Template(_Strict):
     def _param_names(cls, v: dict[str, Param]) -> dict[str, Param]:
         for k in v:
             if not NAME.match(k) or k in RESERVED:
-                raise ValueError(f"parameter name '{k}' must be lower_snake_case and not one of {sorted(RESERVED)}")
+                raise ValueError(
+                    f"parameter name '{k}' must be lower_snake_case and not one of {sorted(RESERVED)}"
+                )
         return v
 
     @field_validator("points")
@@ -164,7 +166,7 @@ class Template(_Strict):
 class CompiledPart:
     """A :class:`PartTemplate` with its expressions compiled."""
 
-    __slots__ = ("src", "size", "position", "rotation", "repeat", "words")
+    __slots__ = ("position", "repeat", "rotation", "size", "src", "words")
 
     def __init__(self, src: PartTemplate, params: set[str]):
         inner = params | {"i", "n"} if src.repeat is not None else params

@@ -512,9 +512,8 @@ class BuiltinSpecWriter:
         fallback = candidates[0].score == 0.0
         if template is not None:
             t = lib.get(template)
-            candidates = [Candidate(t.name, t.family, 1.0, "chosen by you")] + [
-                c for c in candidates if c.name != t.name
-            ][:2]
+            others = [c for c in candidates if c.name != t.name][:2]
+            candidates = [Candidate(t.name, t.family, 1.0, "chosen by you"), *others]
             note = None
         else:
             t = lib.templates[candidates[0].name]

@@ -92,7 +92,7 @@ def evaluate(
             if not keep:
                 continue
         try:
-            count = 1 if cp.repeat is None else max(0, int(round(cp.repeat(env))))
+            count = 1 if cp.repeat is None else max(0, round(cp.repeat(env)))
             for i in range(count):
                 local = {**env, "i": float(i), "n": float(count)} if cp.repeat is not None else env
                 size = [e(local) for e in cp.size]

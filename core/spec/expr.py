@@ -3,7 +3,7 @@
 A template writes part sizes, positions and rotations against its named parameters. Each
 expression is parsed once, when the library loads, with Python's :mod:`ast` and checked
 against a whitelist (numbers, the template's parameter names, ``i`` and ``n`` inside a
-``repeat``, ``+ - * / // % **``, and the functions in :data:`FUNCTIONS`); anything else
+``repeat``, ``+ - * / // %``, ``**`` with a constant exponent up to 4, and the functions in :data:`FUNCTIONS`); anything else
 (attributes, subscripts, calls of other names, strings) is refused with the offending text.
 The checked tree is compiled to a code object, so evaluating it costs about a microsecond.
 
@@ -114,6 +114,10 @@ def parse_expr(source: float | int | str, allowed: set[str] | frozenset[str]) ->
             raise ExprError(f"'{text}': {type(node).__name__} is not allowed in an expression")
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
             raise ExprError(f"'{text}': only numbers may appear as constants")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            right = node.right
+            if not (isinstance(right, ast.Constant) and isinstance(right.value, int | float) and abs(right.value) <= 4):
+                raise ExprError(f"'{text}': '**' takes a number from -4 to 4 as the exponent")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
                 raise ExprError(f"'{text}': only {sorted(FUNCTIONS)} may be called")

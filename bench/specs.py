@@ -57,7 +57,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
 
-    import_core = subprocess_seconds("import time; t = time.perf_counter(); import core; print(time.perf_counter() - t)")
+    import_core = subprocess_seconds(
+        "import time; t = time.perf_counter(); import core; print(time.perf_counter() - t)"
+    )
     load_cold = subprocess_seconds(
         "import time; from core.spec.library import get_library; t = time.perf_counter(); "
         "get_library(); print(time.perf_counter() - t)"
@@ -107,7 +109,9 @@ def main() -> None:
     for genre, (k, c, r) in sorted(per_genre.items()):
         print(f"{genre:<12} {k:>4} {c / k:>8.1%} {r / k:>11.1%}")
     print(f"{'all':<12} {n:>4} {cov:>8.1%} {acc:>11.1%}   (targets: 95 %, 90 %)\n")
-    print(f"writer p50 {figures['writer_p50_ms']:.2f} ms, p95 {figures['writer_p95_ms']:.2f} ms (target p50 <= 10 ms)")
+    print(
+        f"writer p50 {figures['writer_p50_ms']:.2f} ms, p95 {figures['writer_p95_ms']:.2f} ms (target p50 <= 10 ms)"
+    )
     print(
         f"library load: cold {figures['library_load_cold_ms']:.0f} ms (fresh process), "
         f"cached {figures['library_load_cached_ms']:.3f} ms (target <= 100 ms)"

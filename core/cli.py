@@ -38,6 +38,12 @@ Image = Annotated[
     Path | None,
     typer.Option("--image", help="Reference image (PNG/JPEG/WebP) for image-to-3D backends (meshy, tripo)."),
 ]
+Template = Annotated[
+    str | None, typer.Option("--template", help="Template for the object (see `templates`), e.g. guitar.")
+]
+Kind = Annotated[
+    str | None, typer.Option("--kind", help="Family that guides unknown words, e.g. instrument.")
+]
 Fallback = Annotated[
     str | None,
     typer.Option("--fallback", help="Backends to try if --backend fails, e.g. tripo,procedural "
@@ -145,7 +151,7 @@ def _run_jobs(jobs, as_json: bool) -> int:
 
 
 def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json, image=None,
-                    fallback=None) -> None:  # fmt: skip
+                    fallback=None, template=None) -> None:  # fmt: skip
     """Checkpoint one job per text (all before the first runs), then run them. With a remote
     store each job is shared as soon as it is created, so another machine's ``resume --all``
     finds the whole queue even if this process dies before reaching it."""
@@ -166,8 +172,15 @@ def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as
                 )
         jobs = []
         for text in texts:
+            spec = None
+            if template is not None:  # the chosen template: the spec is written here, offline
+                from core.spec.builtin import BuiltinSpecWriter
+
+                spec = BuiltinSpecWriter().write(text, style=style, seed=seed, template=template).spec
+                spec.technical.export_formats = fmts
             job = Job.create(text, asset_dir=asset_dir, writer=writer, model=model, backend=backend,
-                             fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference)  # fmt: skip
+                             fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference,
+                             spec=spec)  # fmt: skip
             job.share()
             jobs.append(job)
     except WorkbenchError as e:
@@ -188,10 +201,13 @@ def generate(
     style: Style = None,
     image: Image = None,
     fallback: Fallback = None,
+    template: Template = None,
     as_json: AsJson = False,
 ) -> None:
     """Generate one asset from a description (and a reference image with --image)."""
-    _create_and_run([text], writer, model, backend, formats, out, seed, style, as_json, image, fallback)
+    _create_and_run(
+        [text], writer, model, backend, formats, out, seed, style, as_json, image, fallback, template
+    )
 
 
 @app.command()
@@ -370,6 +386,12 @@ def spec(
     writer: Writer = None,
     model: Model = None,
     style: Style = None,
+    seed: Annotated[int, typer.Option("--seed", help="Variant: 0 = usual proportions.")] = 0,
+    template: Template = None,
+    kind: Kind = None,
+    candidates: Annotated[
+        bool, typer.Option("--candidates", help="Print the top three templates on stderr.")
+    ] = False,
 ) -> None:
     """Write only the spec and print it as JSON."""
     from core.spec.io import dump_spec
@@ -377,12 +399,17 @@ def spec(
 
     writer, _ = _defaults(writer, None)
     try:
-        result = get_writer(writer, **({"model": model} if model else {})).write(text, style=style)
+        result = get_writer(writer, **({"model": model} if model else {})).write(
+            text, style=style, seed=seed, template=template, family=kind
+        )
         output = dump_spec(result.spec)
     except WorkbenchError as e:
         raise _err(str(e)) from None
     for w in result.warnings:
         typer.echo(f"warning: {w}", err=True)
+    if candidates:
+        for c in result.candidates:
+            typer.echo(f"candidate: {c.name} ({c.family}) {c.score:.2f}: {c.why}", err=True)
     typer.echo(output)
 
 

@@ -49,7 +49,9 @@ def list_templates(
 @app.command("check")
 def check(
     paths: Annotated[list[Path], typer.Argument(help="Folders of *.toml template files, or the files.")],
-    build: Annotated[bool, typer.Option("--build/--no-build", help="Also build each template's mesh.")] = True,
+    build: Annotated[
+        bool, typer.Option("--build/--no-build", help="Also build each template's mesh.")
+    ] = True,
 ) -> None:
     """Validate the templates in PATHS; each problem names the file, template and field.
     Exit 1 if any."""

@@ -334,3 +334,39 @@ def test_generate_with_local_shap_e(shap_e):
     at = wait_for_job(at)
     assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
     assert any("Made with **shap_e**" in c.value for c in at.caption)
+
+
+def test_review_offers_other_templates_and_a_library_search(isolated_settings):
+    """Describe -> Review: "Not what you meant?" re-writes the spec with another candidate or a
+    searched template; each pick is an undoable revision; formats chosen on Describe stay."""
+    at = app()
+    at.text_area(key="describe.text").set_value("a wooden lute with a painted rose")
+    at.multiselect(key="describe.formats").set_value(["glb", "stl"])
+    at.button(key="describe.submit").click().run()
+    assert not at.exception and title(at) == "Review spec"
+    cands = at.session_state["spec.candidates"]
+    assert len(cands) == 3 and cands[0]["name"] == current(at)["archetype"]
+    other = cands[1]["name"]
+    at.button(key=f"review.alt.{other}").click().run()
+    assert not at.exception and current(at)["archetype"] == other
+    assert current(at)["technical"]["export_formats"] == ["glb", "stl"]
+    assert at.session_state["spec.index"] == 1  # one more revision: undo goes back
+    at.text_input(key="review.template_query").set_value("teapot").run()
+    at.button(key="review.search.teapot").click().run()
+    assert not at.exception and current(at)["archetype"] == "teapot"
+    at.button(key="review.undo").click().run()
+    assert current(at)["archetype"] == other
+
+
+def test_describe_kind_and_variant_seed_reach_the_writer(isolated_settings):
+    at = app()
+    at.text_area(key="describe.text").set_value("a frobnicator")
+    at.selectbox(key="describe.kind").set_value("instrument")
+    at.number_input(key="describe.seed").set_value(5)
+    at.button(key="describe.submit").click().run()
+    assert not at.exception
+    from core.spec.library import get_library
+
+    assert get_library().templates[current(at)["archetype"]].family == "instrument"
+    assert at.session_state["spec.seed"] == 5
+    assert any("frobnicator" in w for w in at.session_state["spec.warnings"])

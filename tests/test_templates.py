@@ -201,7 +201,7 @@ def test_the_kind_chosen_on_the_describe_page_guides_unknown_nouns():
 
 def test_candidates_are_three_with_scores_and_reasons():
     result = W.write("elvish sword")
-    assert [c.name for c in result.candidates][0] == "sword"
+    assert result.candidates[0].name == "sword"
     assert len(result.candidates) == 3
     assert all(0 <= c.score <= 1 and c.why for c in result.candidates)
 
@@ -239,7 +239,11 @@ def test_on_stands_the_object_above_its_support():
 
 def test_in_puts_the_object_inside_its_host():
     result = W.write("a scroll in a bottle")
-    host = next(n for n in ("bottle", "wine_bottle", "potion") if any(p.name.startswith(n + "_") for p in result.spec.parts))
+    host = next(
+        n
+        for n in ("bottle", "wine_bottle", "potion")
+        if any(p.name.startswith(n + "_") for p in result.spec.parts)
+    )
     (lo_h, hi_h), (lo_s, hi_s) = _bbox(result.spec, host + "_"), _bbox(result.spec, exclude=host + "_")
     assert all(lo_h[i] - 1e-3 <= lo_s[i] and hi_s[i] <= hi_h[i] + 1e-3 for i in range(3))
     assert any(m.opacity < 1 for m in result.spec.materials)  # the host is see-through
@@ -296,7 +300,11 @@ def test_llm_composition_reply_builds_through_the_library():
     from core.spec.composition import build_composition
 
     spec = build_composition(
-        {"template": "chest", "attach": [{"template": "lantern", "relation": "on"}], "colors": {"wood": "#aa3300"}},
+        {
+            "template": "chest",
+            "attach": [{"template": "lantern", "relation": "on"}],
+            "colors": {"wood": "#aa3300"},
+        },
         "a red chest with a lantern on it",
     )
     assert spec.archetype == "chest" and any(p.name.startswith("lantern_") for p in spec.parts)

@@ -34,6 +34,7 @@ _NODES = (
     ast.IfExp, ast.Compare, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq,
 )  # fmt: skip
 MAX_EXPR_CHARS = 200
+_GLOBALS = {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}
 
 
 class ExprError(ValueError):
@@ -54,8 +55,15 @@ class Expr:
 
     text: str
     names: frozenset[str]
-    code: object = None  # compiled code, None for a constant
+    code: object = None  # compiled code; None for a constant, or until first use after unpickling
     value: float = 0.0  # the constant's value
+
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "names": self.names, "code": None, "value": self.value}
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
 
     def __call__(self, env: dict[str, float]) -> float:
         """Value for the variables in ``env``.
@@ -77,7 +85,25 @@ class Expr:
         return out
 
 
+_MEMO: dict[object, Expr] = {}
+
+
 def parse_expr(source: float | int | str, allowed: set[str] | frozenset[str]) -> Expr:
+    """Check and compile ``source`` (memoised: a library repeats the same expressions), see
+    :func:`_parse_expr`."""
+    key = (type(source), source)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _parse_expr(source, None)
+        if len(_MEMO) < 200_000:
+            _MEMO[key] = hit
+    unknown = sorted(hit.names - set(allowed))
+    if unknown:
+        raise ExprError(f"'{hit.text}': unknown name '{unknown[0]}'; known: {sorted(allowed)}")
+    return hit
+
+
+def _parse_expr(source: float | int | str, allowed: set[str] | frozenset[str] | None) -> Expr:
     """Check and compile ``source``; numbers pass through.
 
     Parameters
@@ -116,13 +142,17 @@ def parse_expr(source: float | int | str, allowed: set[str] | frozenset[str]) ->
             raise ExprError(f"'{text}': only numbers may appear as constants")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             right = node.right
-            if not (isinstance(right, ast.Constant) and isinstance(right.value, int | float) and abs(right.value) <= 4):
+            if not (
+                isinstance(right, ast.Constant)
+                and isinstance(right.value, int | float)
+                and abs(right.value) <= 4
+            ):
                 raise ExprError(f"'{text}': '**' takes a number from -4 to 4 as the exponent")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
                 raise ExprError(f"'{text}': only {sorted(FUNCTIONS)} may be called")
         elif isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in CONSTANTS:
-            if node.id not in allowed:
+            if allowed is not None and node.id not in allowed:
                 raise ExprError(f"'{text}': unknown name '{node.id}'; known: {sorted(allowed)}")
             names.add(node.id)
     code = compile(tree, "<template>", "eval")

@@ -186,29 +186,31 @@ def find_noun(tokens: list[str], lib: Library) -> Noun | None:
                 return Noun(end - n, end, words, hit)
         if last in WRAPPERS:
             continue
-    for end in range(len(tokens), 0, -1):  # compounds: "broomstick", "sunflower", "firetruck"
-        hit = _compound(tokens[end - 1], lib)
+    word = unknown_head(tokens)  # compounds: "broomstick", "sunflower", "firetruck"
+    if word is not None:
+        hit = _compound(word, lib)
         if hit:
-            return Noun(end - 1, end, (tokens[end - 1],), hit, "compound")
+            k = len(tokens) - 1 - tokens[::-1].index(word)
+            return Noun(k, k + 1, (word,), hit, "compound")
     return None
 
 
 def _compound(word: str, lib: Library) -> list[str]:
+    """Templates of a compound's head: the longest known suffix of at least four letters after a
+    modifier of at least three ("sun|flower", "fire|truck"); a known prefix when the suffix is a
+    part word ("broom|stick", "cannon|ball")."""
     word = word.replace("-", "")
-    if len(word) < 6:
-        return []
-    best: list[str] = []
-    for k in range(len(word) - 3, 2, -1):  # longest known suffix first: the head of a compound
+    for k in range(3, len(word) - 3):
         head, mod = word[k:], word[:k]
+        if head in COMPOUND_PARTS:
+            prefix = lib.lookup((mod,))
+            if prefix and len(mod) >= 4:
+                return prefix
+            continue
         suffix = lib.lookup((head,))
-        prefix = lib.lookup((mod,)) if len(mod) >= 3 else []
-        if suffix and head not in COMPOUND_PARTS:
+        if suffix:
             return suffix
-        if prefix and not best:
-            best = prefix
-        if suffix and not best:
-            best = suffix
-    return best
+    return []
 
 
 def unknown_head(tokens: list[str]) -> str | None:

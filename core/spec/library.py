@@ -242,10 +242,12 @@ def _disk_cache_path(dirs: tuple[Path, ...], stamp: tuple) -> Path | None:
         from core.config import get_settings
 
         folder = Path(get_settings().cache_dir) / "templates"
-    except Exception:  # noqa: BLE001 - no usable settings: no disk cache, the library still loads
+    except Exception:
         return None
     code = tuple((str(p), p.stat().st_mtime_ns) for p in _CODE)
-    key = hashlib.sha256(repr((sys.version_info[:2], code, [str(d) for d in dirs], stamp)).encode()).hexdigest()
+    key = hashlib.sha256(
+        repr((sys.version_info[:2], code, [str(d) for d in dirs], stamp)).encode()
+    ).hexdigest()
     return folder / f"library-{key[:24]}.pickle"
 
 
@@ -258,10 +260,10 @@ def _cached(dirs: tuple[Path, ...], stamp: tuple) -> Library:
     path = _disk_cache_path(dirs, stamp)
     if path is not None and path.is_file():
         try:
-            lib = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache folder, as diskcache
+            lib = pickle.loads(path.read_bytes())
             if isinstance(lib, Library):
                 return lib
-        except Exception:  # noqa: BLE001 - a stale or torn cache file is rebuilt
+        except Exception:
             pass
     lib = build(dirs)
     if path is not None:

@@ -34,7 +34,10 @@ def settings() -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
     if getattr(GENERATORS.get(st.session_state["generate.backend"]), "uses_seed", False):
-        c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed")
+        redraws = getattr(GENERATORS.get(st.session_state["generate.backend"]), "seed_redraws_spec", False)
+        c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed",
+                        help="Another variant of the template (proportions, counts, options) while the spec "
+                             "is unedited." if redraws else "Same seed, same result.")  # fmt: skip
     else:
         c2.caption("Same spec, same model: this backend needs no seed.")
     ok, reason = available("generator", st.session_state["generate.backend"])

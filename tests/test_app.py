@@ -370,3 +370,23 @@ def test_describe_kind_and_variant_seed_reach_the_writer(isolated_settings):
     assert get_library().templates[current(at)["archetype"]].family == "instrument"
     assert at.session_state["spec.seed"] == 5
     assert any("frobnicator" in w for w in at.session_state["spec.warnings"])
+
+
+def test_procedural_seed_draws_a_variant_of_an_unedited_spec(isolated_settings):
+    at = app()
+    at.text_area(key="describe.text").set_value("wooden cart")
+    at.button(key="describe.submit").click().run()
+    at.switch_page("pages/3_generate.py").run()
+    before = current(at)
+    at.number_input(key="generate.seed").set_value(9)
+    at.button(key="generate.run").click().run()
+    after = current(at)
+    assert not at.exception and after["archetype"] == "cart" and after != before
+    assert at.session_state["spec.seed"] == 9
+    wait_for_job(at)
+    # an edited spec is never redrawn: the seed is then just recorded
+    at.session_state["spec.written"] = None
+    at.number_input(key="generate.seed").set_value(10)
+    at.button(key="generate.run").click().run()
+    assert current(at) == after
+    wait_for_job(at)

@@ -117,3 +117,27 @@ def test_availability_reports_what_is_missing(monkeypatch):
     monkeypatch.setenv("LLM_API_BASE", "http://127.0.0.1:1/v1")
     get_settings.cache_clear()
     assert LiteLLMSpecWriter.availability().ok
+
+
+def test_the_prompt_carries_the_template_catalogue_and_a_composition_reply_builds(fake_llm):
+    """A small model may answer with template references: the library builds the spec."""
+    reply = json.dumps({"template": "chest", "params": {}, "attach": [{"template": "lantern", "relation": "on"}],
+                        "colors": {"wood": "#224488"}, "name": "Blue Chest"})  # fmt: skip
+    fake_llm.script["small"] = [(200, reply)]
+    result = writer("openai/small").write("a blue chest with a lantern on it")
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert "Catalogue" in system and "\ncontainer: " in system and "\ninstrument: " in system
+    assert "\nchest, container: " in system  # the closest templates, one line each
+    spec = result.spec
+    assert spec.archetype == "chest" and spec.name == "Blue Chest"
+    assert any(p.name.startswith("lantern_") for p in spec.parts)
+    assert spec.material("wood").base_color == "#224488"
+    assert spec.short_description == "a blue chest with a lantern on it"
+
+
+def test_a_bad_composition_gets_the_repair_round(fake_llm):
+    good = json.dumps({"template": "sword"})
+    fake_llm.script["m"] = [(200, json.dumps({"template": "swrod"})), (200, good)]
+    result = writer("openai/m").write("a sword")
+    assert result.spec.archetype == "sword" and fake_llm.calls("m") == 2
+    assert "Unknown template 'swrod'" in fake_llm.requests[1]["messages"][-1]["content"]

@@ -41,6 +41,24 @@ def concept_picker(spec) -> None:
                            "with the asset for image-to-3D backends.")  # fmt: skip
 
 
+def reseed_if_unedited(spec, seed: int):
+    """With a backend whose seed redraws the spec (procedural), a new seed gives the template's
+    variant for that seed, as long as the spec is still as the built-in writer wrote it (edits
+    are never thrown away). Returns the spec to generate."""
+    from core.generators import GENERATORS
+    from ui.state import current_spec
+    from ui.template_picker import remember, write_spec
+
+    ss = st.session_state
+    gen = GENERATORS.get(ss["generate.backend"])
+    unedited = ss["spec.written"] is not None and ss["spec.written"] == spec.model_dump(mode="json")
+    if not getattr(gen, "seed_redraws_spec", False) or seed == ss["spec.seed"] or not unedited:
+        return spec
+    result = write_spec(ss["spec.description"] or spec.short_description, template=spec.archetype, seed=seed)
+    remember(result, keep=spec)
+    return current_spec()
+
+
 def start_job() -> None:
     """Generate button callback: submit a job for the current spec with the page's settings.
     Runs before the page is drawn, so the page shows the new job's progress at once."""
@@ -54,6 +72,7 @@ def start_job() -> None:
     if spec is None:
         return
     try:
+        spec = reseed_if_unedited(spec, int(ss["generate.seed"]))
         job = Job.create(
             ss["spec.description"] or spec.short_description, asset_dir=get_settings().asset_dir, spec=spec,
             backend=ss["generate.backend"], seed=int(ss["generate.seed"]),

@@ -110,6 +110,7 @@ class Generator(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     uses_seed: ClassVar[bool] = False  # True for backends that sample (the UI shows a seed)
+    seed_redraws_spec: ClassVar[bool] = False  # True: a new seed re-writes an unedited spec as a variant
     accepts_image: ClassVar[bool] = False  # True for backends that can generate from a reference image
     remote: ClassVar[bool] = False  # True for paid cloud services (credits, retention)
 

@@ -89,7 +89,8 @@ class ProceduralGenerator(Generator):
 
     name = "procedural"
     label = "Procedural (built-in, no GPU)"
-    uses_seed = True  # a job written from a description: the seed picks the template variant
+    uses_seed = True  # the seed picks the template's variant when the spec is written from text
+    seed_redraws_spec = True  # ... and, on the Generate page, for a spec nobody has edited
 
     def generate(
         self,

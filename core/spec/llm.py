@@ -55,6 +55,29 @@ def extract_json(text: str) -> dict:
     return data
 
 
+def catalogue_for(description: str, detail: int = 12) -> tuple[dict[str, list[str]], list[tuple]]:
+    """The template catalogue for a prompt: every name grouped by family (compact enough for a
+    3B model's context), and one line each (name, family, summary, parameters) for the
+    ``detail`` templates most relevant to ``description`` (the built-in writer's candidates and
+    their families)."""
+    from core.spec.builtin import BuiltinSpecWriter
+    from core.spec.library import get_library
+
+    lib = get_library()
+    families: dict[str, list[str]] = {}
+    for t in lib.templates.values():
+        families.setdefault(t.family, []).append(t.name)
+    try:
+        cands = BuiltinSpecWriter(lib).write(description).candidates
+    except SpecError:
+        cands = []
+    names = [c.name for c in cands]
+    for c in cands:
+        names += [n for n in families.get(c.family, []) if n not in names]
+    relevant = [lib.templates[n] for n in names[:detail]]
+    return families, [(t.name, t.family, t.tpl.summary, sorted(t.tpl.params)) for t in relevant]
+
+
 class LiteLLMSpecWriter:
     """Spec writer backed by LiteLLM; see the module docstring for the protocol."""
 
@@ -92,13 +115,11 @@ class LiteLLMSpecWriter:
     # --- prompt --------------------------------------------------------------------------------
     def messages(self, description: str, style: str | None) -> list[dict]:
         from core.prompts import render
-        from core.spec.library import get_library
 
-        lib = get_library()
-        catalogue = [(t.name, t.family, t.tpl.summary, sorted(t.tpl.params)) for t in lib.templates.values()]
+        families, relevant = catalogue_for(description)
         system = render(
             "spec_system.j2", schema_json=_schema_json(), max_parts=min(MAX_PARTS, 64),
-            primitives=", ".join(p.value for p in Primitive), catalogue=catalogue,
+            primitives=", ".join(p.value for p in Primitive), families=families, relevant=relevant,
         )  # fmt: skip
         user = render(
             "spec_user.j2", description=description, style=style, target_polycount=3000,

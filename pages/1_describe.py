@@ -94,6 +94,7 @@ if st.button("Write spec", type="primary", key="describe.submit"):
 
     result.spec = spec
     remember(result)
+    st.session_state["spec.style"], st.session_state["spec.kind"] = style, kind
     st.session_state["spec.warnings"] = cut_warnings + [w for w in result.warnings if w not in cut_warnings]
     st.session_state["spec.description"] = text
     st.switch_page("pages/2_review.py")

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, object] = {
     "spec.archetype": None,
     "spec.candidates": [],  # the writer's top three templates: [{"name", "family", "score", "why"}]
     "spec.seed": 0,  # the variant seed the spec was written with
+    "spec.style": None,  # the style and kind chosen on Describe when it was written (None: auto)
+    "spec.kind": None,
     "spec.written": None,  # the spec dict as the writer returned it (unedited check)
     "describe.kind": "auto",
     "describe.seed": 0,

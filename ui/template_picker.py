@@ -12,10 +12,10 @@ def write_spec(description: str, *, template: str | None = None, seed: int = 0):
     """Built-in writer result for ``description`` with the Describe page's style and kind."""
     from core.spec.builtin import BuiltinSpecWriter
 
-    ss = st.session_state
-    style = None if ss["describe.style"] in (None, "auto") else ss["describe.style"]
-    kind = None if ss["describe.kind"] in (None, "auto") else ss["describe.kind"]
-    return BuiltinSpecWriter().write(description, style=style, seed=seed, template=template, family=kind)
+    ss = st.session_state  # not the Describe widgets' keys: Streamlit drops those on other pages
+    return BuiltinSpecWriter().write(
+        description, style=ss["spec.style"], seed=seed, template=template, family=ss["spec.kind"]
+    )
 
 
 def remember(result, keep=None) -> None:

@@ -123,7 +123,8 @@ def clean_description(text: str) -> tuple[str, list[str]]:
 
 
 def _hint_score(t: CompiledTemplate, words: set[str]) -> int:
-    return len(words & set(t.tpl.hints)) + len(words & t.part_words)
+    """Distinct words of ``words`` among ``t``'s hints and part words."""
+    return len(words & (set(t.tpl.hints) | t.part_words))
 
 
 def _alternatives(
@@ -177,6 +178,8 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
         if word:
             singles = [k[0] for k in lib.nouns if len(k) == 1]
             for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.82):
+                if abs(len(close) - len(word)) > 1 or close[0] != word[0]:
+                    continue  # a misspelling keeps its length and first letter; "burrito" is not "burro"
                 for name in lib.nouns[(close,)]:
                     bump(name, 0.7, f"'{word}' looks like a misspelling of '{close}'")
         for fam, info in fams.items():
@@ -198,8 +201,11 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
                 members = [t for t in lib.templates.values() if t.family == fam]
                 best = max(members, key=lambda t: (_hint_score(t, words), t.name == default))
                 bump(best.name if _hint_score(best, words) else default, min(s, 0.69), why)
-        for t in lib.templates.values():  # template hints and part words anywhere in the text
-            k = _hint_score(t, words)
+        head_words = set()
+        if p.head is not None:
+            head_words = {w for tok in p.segments[p.head].tokens for w in (tok, *singulars(tok))}
+        for t in lib.templates.values():  # template hints and part words of the object's own phrase
+            k = _hint_score(t, head_words)
             if k >= 2:
                 bump(
                     t.name,
@@ -345,7 +351,11 @@ def compose_segments(
             continue
         t = _pick(seg.noun.templates, lib, words, head.template)
         seg_words = set(seg.tokens) | {s for w in seg.tokens for s in singulars(w)}
-        inst = evaluate(t, sample_params(t, seed), seg_words, seed)
+        try:
+            inst = evaluate(t, sample_params(t, seed), seg_words, seed)
+        except SpecError as e:  # a template that fails for these words is left out, and said so
+            warnings.append(f"'{seg.noun.text}' was left out: {e}")
+            continue
         if seg.relation == ON:
             place_on(group, inst)
         elif seg.relation == IN:

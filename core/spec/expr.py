@@ -73,10 +73,14 @@ class Expr:
         ExprError
             A variable is missing, or the arithmetic fails (division by zero, overflow).
         """
-        if self.code is None:
+        if not self.names:
             return self.value
+        code = self.code
+        if code is None:  # unpickled from the library cache: compile the checked text once
+            code = compile(self.text, "<template>", "eval")
+            object.__setattr__(self, "code", code)
         try:
-            out = eval(self.code, {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}, env)
+            out = eval(code, _GLOBALS, env)
         except (ArithmeticError, ValueError, TypeError, NameError) as e:
             raise ExprError(f"'{self.text}': {e}") from None
         out = float(out)
@@ -157,6 +161,11 @@ def _parse_expr(source: float | int | str, allowed: set[str] | frozenset[str] | 
             names.add(node.id)
     code = compile(tree, "<template>", "eval")
     if not names:  # constant expression: fold it now
-        value = Expr(text, frozenset(), code)({})
+        try:
+            value = float(eval(code, _GLOBALS, {}))
+        except (ArithmeticError, ValueError, TypeError) as e:
+            raise ExprError(f"'{text}': {e}") from None
+        if not math.isfinite(value):
+            raise ExprError(f"'{text}' is not a finite number")
         return Expr(text, frozenset(), None, value)
     return Expr(text, frozenset(names), code)

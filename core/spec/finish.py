@@ -3,6 +3,7 @@ validate the result into an :class:`~core.spec.model.AssetSpec`."""
 
 from __future__ import annotations
 
+from core.errors import SpecError
 from core.spec import vocab
 from core.spec.assemble import instance_materials, measure, spec_materials
 from core.spec.compose import Instance, evaluate, merge
@@ -88,7 +89,11 @@ def finish(
         spec_p = t.tpl.params[k]
         v = min(max(float(v), spec_p.min), spec_p.max)
         params[k] = float(round(v)) if spec_p.integer else v
-    head = evaluate(t, params, words, seed)
+    try:
+        head = evaluate(t, params, words, seed)
+    except SpecError as e:  # the words or the seed asked for something the template cannot make
+        warnings.append(f"Made with the template's usual proportions: {e}")
+        head = evaluate(t, t.defaults(), frozenset(), None)
     chosen_style = choose_style(p.tokens, style, t)
     noun = p.head_noun
     head_words = set(noun.words) if noun is not None and noun.templates else set()

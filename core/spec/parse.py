@@ -37,6 +37,8 @@ RELATIONS: dict[tuple[str, ...], str] = {
     ("topped", "with"): TOP, ("topped", "by"): TOP, ("crowned", "with"): TOP, ("crowned", "by"): TOP,
     ("holding",): HOLD, ("wielding",): HOLD, ("clutching",): HOLD, ("carrying",): HOLD,
     ("gripping",): HOLD, ("grasping",): HOLD,
+    ("hanging", "from"): WITH, ("hanging", "on"): WITH, ("pulled", "by"): BESIDE, ("pulling",): BESIDE,
+    ("riding",): ON, ("ridden", "by"): BESIDE, ("leaning", "on"): BESIDE, ("leaning", "against"): BESIDE,
     ("next", "to"): BESIDE, ("beside",): BESIDE, ("alongside",): BESIDE, ("near",): BESIDE,
     ("under",): BESIDE, ("beneath",): BESIDE, ("below",): BESIDE, ("underneath",): BESIDE,
     ("made", "of"): MATERIAL, ("made", "from"): MATERIAL, ("carved", "from"): MATERIAL,
@@ -264,10 +266,28 @@ def _lift_of(out: Parse) -> None:
     segs.pop(0)
 
 
+def _split_participles(segs: list[Segment], lib: Library) -> list[Segment]:
+    """ "panda **eating** bamboo", "robot **playing** a guitar": a verb after the first segment's
+    noun starts a new segment attached *with*, so the object stays the panda."""
+    if not segs or segs[0].relation != "head":
+        return segs
+    toks = segs[0].tokens
+    seen_noun = False
+    for k, tok in enumerate(toks):
+        if seen_noun and len(tok) > 4 and tok.endswith(("ing", "ed")) and not lib.lookup((tok,)):
+            rest = toks[k + 1 :]
+            if rest:
+                return [Segment("head", toks[:k]), Segment(WITH, rest), *segs[1:]]
+            return segs
+        if lib.lookup((tok,)):
+            seen_noun = True
+    return segs
+
+
 def parse(text: str, lib: Library) -> Parse:
     """Segments, nouns and the head of a cleaned description (see the module docstring)."""
     tokens = tokenize(text)
-    segs = segment(tokens)
+    segs = _split_participles(segment(tokens), lib)
     for s in segs:
         if s.relation not in (MATERIAL,):
             s.noun = find_noun(s.tokens, lib)

@@ -88,6 +88,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|[,;]", re.UNICODE)
 _PHRASES = [
     (re.compile(r"\blow[\s_-]?poly\b"), "low-poly"),
     (re.compile(r"\bsci[\s_-]?fi\b"), "sci-fi"),
+    (re.compile(r"['’]-|-['’]"), "-"),
     (re.compile(r"(\w)['’]s\b"), r"\1"),
     (re.compile(r"(\w)s['’](?=\s|$)"), r"\1s"),
 ]
@@ -182,8 +183,10 @@ def find_noun(tokens: list[str], lib: Library) -> Noun | None:
             if "," in words:
                 continue
             hit = lib.lookup(words)
-            if n == 1 and not hit and "-" in last:
-                hit = lib.lookup(tuple(last.split("-")[-1:]))
+            if n == 1 and not hit and ("-" in last or "'" in last or "’" in last):
+                parts = tuple(x for x in re.split(r"[-'’]", last) if x)
+                # "jack-o'-lantern" -> "jack o lantern", "jackolantern", then "lantern"
+                hit = lib.lookup(parts) or lib.lookup(("".join(parts),)) or lib.lookup(parts[-1:])
             if hit:
                 return Noun(end - n, end, words, hit)
         if last in WRAPPERS:

@@ -30,7 +30,7 @@ def list_templates(
     lib = get_library()
     rows = [
         {"name": t.name, "family": t.family, "category": t.tpl.category.value, "summary": t.tpl.summary,
-         "nouns": list(t.tpl.nouns), "params": sorted(t.tpl.params), "points": sorted(t.tpl.points),
+         "nouns": list(t.tpl.nouns), "params": sorted(t.tpl.params), "points": sorted(t.point_names),
          "source": t.source}
         for t in lib.templates.values() if family is None or t.family == family
     ]  # fmt: skip

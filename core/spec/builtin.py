@@ -320,7 +320,7 @@ def _pick(names: list[str], lib: Library, words: set[str], host: CompiledTemplat
 
     def key(n: str) -> tuple:
         t = lib.templates[n]
-        fits = bool(set(t.tpl.attach) & set(host.tpl.points)) and t.tpl.attach != ("side", "top")
+        fits = bool(set(t.tpl.attach) & host.point_names) and t.tpl.attach != ("side", "top")
         return (-_hint_score(t, words), -int(fits), names.index(n))
 
     return lib.templates[sorted(names, key=key)[0]]

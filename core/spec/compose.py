@@ -81,14 +81,13 @@ def evaluate(
     parts: list[dict] = []
     srcs: list = []
     for cp in tpl.parts:
-        src = cp.src
-        if src.when and not words & set(src.when):
+        if cp.when and not words & cp.when:
             continue
-        if src.unless and words & set(src.unless):
+        if cp.unless and words & cp.unless:
             continue
-        if src.chance < 1.0:
+        if cp.chance < 1.0:
             named = bool(words & cp.words)
-            keep = named or (rng.random() < src.chance if rng else src.chance >= 0.5)
+            keep = named or (rng.random() < cp.chance if rng else cp.chance >= 0.5)
             if not keep:
                 continue
         try:
@@ -99,16 +98,16 @@ def evaluate(
                 if min(size) <= 0:
                     raise ExprError(f"size {[round(s, 5) for s in size]} must be positive")
                 parts.append({
-                    "name": src.name if cp.repeat is None else f"{src.name}_{i + 1}",
-                    "primitive": src.primitive.value,
+                    "name": cp.name if cp.repeat is None else f"{cp.name}_{i + 1}",
+                    "primitive": cp.primitive,
                     "size": size,
                     "position": [e(local) for e in cp.position],
                     "rotation": [e(local) for e in cp.rotation],
-                    "material": src.material,
+                    "material": cp.material,
                 })  # fmt: skip
                 srcs.append(cp)
         except ExprError as e:
-            raise SpecError(f"Template '{tpl.name}', part '{src.name}': {e}") from None
+            raise SpecError(f"Template '{tpl.name}', part '{cp.name}': {e}") from None
     if not parts:
         raise SpecError(f"Template '{tpl.name}' has no parts for these words.")
     points = {}

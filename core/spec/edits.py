@@ -242,7 +242,9 @@ class BuiltinEditor:
             stems |= PART_SYNONYMS.get(w, set())
         hits = []
         for i, p in enumerate(data["parts"]):
-            tokens = {t.rstrip("s") for t in p["name"].lower().split("_")} | {p["name"].lower().rstrip("s")}
+            # name pieces of one or two letters ("spoke_a_1") or digits name nothing a user types
+            pieces = [t for t in p["name"].lower().split("_") if len(t) > 2 and not t.isdigit()]
+            tokens = {t.rstrip("s") for t in pieces} | {p["name"].lower().rstrip("s")}
             if tokens & stems or p["material"].lower() in stems:
                 hits.append(i)
         return hits

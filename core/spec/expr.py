@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 FUNCTIONS = {
     "sin": lambda deg: math.sin(math.radians(deg)),
@@ -41,29 +41,26 @@ class ExprError(ValueError):
     """An expression that is not allowed or does not parse; the message quotes it."""
 
 
-@dataclass(frozen=True)
-class Expr:
-    """A checked expression (or a plain number) over named variables.
+_CODE: dict[str, object] = {}  # expression text -> compiled code, shared by every template
+
+
+class Expr(NamedTuple):
+    """A checked expression (or a plain number) over named variables. A named tuple, so the
+    library's disk cache holds ~7,000 of them cheaply; the code is compiled on first use.
 
     Attributes
     ----------
     text : str
         The source, as written in the template file.
     names : frozenset[str]
-        Variables it reads (parameters, ``i``, ``n``).
+        Variables it reads (parameters, ``i``, ``n``); empty for a constant.
+    value : float
+        The constant's value (unused otherwise).
     """
 
     text: str
-    names: frozenset[str]
-    code: object = None  # compiled code; None for a constant, or until first use after unpickling
-    value: float = 0.0  # the constant's value
-
-    def __getstate__(self) -> dict:
-        return {"text": self.text, "names": self.names, "code": None, "value": self.value}
-
-    def __setstate__(self, state: dict) -> None:
-        for k, v in state.items():
-            object.__setattr__(self, k, v)
+    names: frozenset
+    value: float = 0.0
 
     def __call__(self, env: dict[str, float]) -> float:
         """Value for the variables in ``env``.
@@ -75,10 +72,9 @@ class Expr:
         """
         if not self.names:
             return self.value
-        code = self.code
-        if code is None:  # unpickled from the library cache: compile the checked text once
-            code = compile(self.text, "<template>", "eval")
-            object.__setattr__(self, "code", code)
+        code = _CODE.get(self.text)
+        if code is None:  # the text was checked when the library loaded
+            code = _CODE[self.text] = compile(self.text, "<template>", "eval")
         try:
             out = eval(code, _GLOBALS, env)
         except (ArithmeticError, ValueError, TypeError, NameError) as e:
@@ -128,7 +124,7 @@ def _parse_expr(source: float | int | str, allowed: set[str] | frozenset[str] | 
     if isinstance(source, int | float):
         if not math.isfinite(source):
             raise ExprError(f"{source!r} is not a finite number")
-        return Expr(str(source), frozenset(), None, float(source))
+        return Expr(str(source), frozenset(), float(source))
     if not isinstance(source, str):
         raise ExprError(f"{source!r} is not a number or an expression")
     text = source.strip()
@@ -167,5 +163,6 @@ def _parse_expr(source: float | int | str, allowed: set[str] | frozenset[str] | 
             raise ExprError(f"'{text}': {e}") from None
         if not math.isfinite(value):
             raise ExprError(f"'{text}' is not a finite number")
-        return Expr(text, frozenset(), None, value)
-    return Expr(text, frozenset(names), code)
+        return Expr(text, frozenset(), value)
+    _CODE[text] = code
+    return Expr(text, frozenset(names))

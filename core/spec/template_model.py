@@ -13,7 +13,7 @@ part with ``repeat``, ``i`` (0-based index) and ``n`` (the count) may be used to
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -163,19 +163,40 @@ class Template(_Strict):
         return self
 
 
-class CompiledPart:
-    """A :class:`PartTemplate` with its expressions compiled."""
+class CompiledPart(NamedTuple):
+    """A :class:`PartTemplate` with its expressions compiled; a named tuple of plain fields, so
+    the library's disk cache loads fast. Build with :func:`compile_part`."""
 
-    __slots__ = ("position", "repeat", "rotation", "size", "src", "words")
+    name: str
+    primitive: str
+    material: str
+    when: frozenset
+    unless: frozenset
+    chance: float
+    size: tuple
+    position: tuple
+    rotation: tuple
+    repeat: Expr | None
+    words: frozenset
 
-    def __init__(self, src: PartTemplate, params: set[str]):
-        inner = params | {"i", "n"} if src.repeat is not None else params
-        self.src = src
-        self.size = tuple(parse_expr(v, inner) for v in src.size)
-        self.position = tuple(parse_expr(v, inner) for v in src.position)
-        self.rotation = tuple(parse_expr(v, inner) for v in src.rotation)
-        self.repeat: Expr | None = parse_expr(src.repeat, params) if src.repeat is not None else None
-        self.words = frozenset([*src.name.split("_"), *(a.lower() for a in src.aliases)])
+
+def compile_part(src: PartTemplate, params: set[str]) -> CompiledPart:
+    """Compile ``src``'s expressions against ``params`` (plus ``i``, ``n`` in a repeat).
+
+    Raises
+    ------
+    ExprError
+        A malformed expression or an unknown name.
+    """
+    inner = params | {"i", "n"} if src.repeat is not None else params
+    return CompiledPart(
+        src.name, src.primitive.value, src.material, frozenset(src.when), frozenset(src.unless), src.chance,
+        tuple(parse_expr(v, inner) for v in src.size),
+        tuple(parse_expr(v, inner) for v in src.position),
+        tuple(parse_expr(v, inner) for v in src.rotation),
+        parse_expr(src.repeat, params) if src.repeat is not None else None,
+        frozenset([*src.name.split("_"), *(a.lower() for a in src.aliases)]),
+    )  # fmt: skip
 
 
 class CompiledTemplate:
@@ -195,7 +216,7 @@ class CompiledTemplate:
         self.parts: list[CompiledPart] = []
         for j, p in enumerate(tpl.parts):
             try:
-                self.parts.append(CompiledPart(p, names))
+                self.parts.append(compile_part(p, names))
             except ExprError as e:
                 raise ExprError(f"parts.{j} ('{p.name}'): {e}") from None
         self.points: dict[str, tuple[tuple[Expr, ...], tuple[Expr, ...]]] = {}
@@ -208,6 +229,9 @@ class CompiledTemplate:
             except ExprError as e:
                 raise ExprError(f"points.{k}: {e}") from None
         self.part_words = frozenset(w for p in self.parts for w in p.words)
+        self.point_names = frozenset(tpl.points)
+        # the compiled parts and points replace the raw ones (smaller, faster disk cache)
+        self.tpl = tpl.model_copy(update={"parts": (), "points": {}})
 
     @property
     def name(self) -> str:

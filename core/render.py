@@ -43,6 +43,30 @@ def to_pyvista(mesh: Model):
     return poly
 
 
+def _layers(mesh: Model) -> list[tuple[object, float]]:
+    """``(polydata, opacity)`` to draw: the opaque faces, then each see-through material's faces
+    (a glass bottle shows the ship inside it)."""
+    poly = to_pyvista(mesh)
+    if not isinstance(mesh, AssetMesh) or all(m.opacity >= 0.99 for m in mesh.materials):
+        return [(poly, 1.0)]
+    clear = np.array([m.opacity < 0.99 for m in mesh.materials])[mesh.face_material]
+    layers = []
+    if (~clear).any():
+        layers.append(
+            (poly.extract_cells(np.flatnonzero(~clear)).extract_surface(algorithm="dataset_surface"), 1.0)
+        )
+    for k, m in enumerate(mesh.materials):
+        ids = np.flatnonzero(mesh.face_material == k)
+        if m.opacity < 0.99 and len(ids):
+            layers.append(
+                (
+                    poly.extract_cells(ids).extract_surface(algorithm="dataset_surface"),
+                    max(float(m.opacity), 0.15),
+                )
+            )
+    return layers
+
+
 def render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> bytes:
     """Render ``mesh`` (AssetMesh or TexturedMesh) from a front three-quarter view to PNG
     bytes (``size`` x ``size`` pixels; per-face base colours, or texture colours per vertex). Thread-safe: one render at a time per process.
@@ -70,10 +94,11 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
         plotter = pv.Plotter(off_screen=True, window_size=(size, size))
         try:
             plotter.set_background(background, top="#4a505a")
-            plotter.add_mesh(
-                to_pyvista(mesh), scalars="rgba", rgb=True, smooth_shading=False,
-                show_scalar_bar=False, specular=0.3, ambient=0.15,
-            )  # fmt: skip
+            for poly, opacity in _layers(mesh):
+                plotter.add_mesh(
+                    poly, scalars="rgba", rgb=True, smooth_shading=False, opacity=opacity,
+                    show_scalar_bar=False, specular=0.3, ambient=0.15,
+                )  # fmt: skip
             plotter.enable_anti_aliasing("ssaa")
             lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
             centre = (lo + hi) / 2

@@ -1,7 +1,8 @@
 """The ``procedural`` backend: builds the mesh from ``spec.parts``; no GPU, key or network.
 
 Each part becomes a closed primitive (:mod:`core.mesh.primitives`), rotated (Euler XYZ,
-degrees) and placed; all parts are then unioned with manifold3d
+degrees) and placed; all opaque parts are then unioned with manifold3d (see-through parts, such
+as a bottle's glass, in a second union, so contents stay visible inside)
 (https://github.com/elalish/manifold) into one watertight, manifold mesh. manifold3d keeps,
 for every output triangle, the id of the input it came from (``run_original_id``), so each
 face keeps its part's PBR material through the union. Output is deterministic for a spec.
@@ -69,17 +70,32 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
         yield Progress(0.8 * (i + 1) / n, f"Built part {i + 1}/{n}: {part.name}")
     if cancel:
         cancel.raise_if_cancelled()
-    union = manifold3d.Manifold.batch_boolean(solids, manifold3d.OpType.Add)
-    out = union.to_mesh()
-    verts = np.asarray(out.vert_properties, dtype=np.float64)[:, :3]
-    faces = np.asarray(out.tri_verts, dtype=np.int64)
+    # see-through parts (a glass bottle) are unioned apart from the opaque ones, so what is
+    # inside them (the ship in the bottle) is kept as its own closed body instead of swallowed
+    clear = {i for i, m in enumerate(spec.materials) if m.opacity < 0.99}
+    groups = [[m for m in solids if owner[m.original_id()] not in clear],
+              [m for m in solids if owner[m.original_id()] in clear]]  # fmt: skip
+    all_verts, all_faces, all_mats, offset = [], [], [], 0
+    for group in groups:
+        if not group:
+            continue
+        out = manifold3d.Manifold.batch_boolean(group, manifold3d.OpType.Add).to_mesh()
+        verts = np.asarray(out.vert_properties, dtype=np.float64)[:, :3]
+        faces = np.asarray(out.tri_verts, dtype=np.int64)
+        run_index = np.asarray(out.run_index, dtype=np.int64)
+        run_ids = np.asarray(out.run_original_id, dtype=np.int64)
+        face_mat = np.empty(len(faces), dtype=np.int32)
+        for k, oid in enumerate(run_ids):
+            face_mat[run_index[k] // 3 : run_index[k + 1] // 3] = owner[int(oid)]
+        all_verts.append(verts)
+        all_faces.append(faces + offset)
+        all_mats.append(face_mat)
+        offset += len(verts)
+    verts = np.concatenate(all_verts) if all_verts else np.zeros((0, 3))
+    faces = np.concatenate(all_faces) if all_faces else np.zeros((0, 3), dtype=np.int64)
+    face_mat = np.concatenate(all_mats) if all_mats else np.zeros(0, dtype=np.int32)
     if len(faces) == 0:
         raise GenerationError("The union of the parts is empty.", "Check the parts' sizes.")
-    run_index = np.asarray(out.run_index, dtype=np.int64)
-    run_ids = np.asarray(out.run_original_id, dtype=np.int64)
-    face_mat = np.empty(len(faces), dtype=np.int32)
-    for k, oid in enumerate(run_ids):
-        face_mat[run_index[k] // 3 : run_index[k + 1] // 3] = owner[int(oid)]
     yield Progress(0.95, f"Unioned {n} parts into {len(faces)} triangles")
     yield AssetMesh(verts, faces, face_mat, list(spec.materials))
 

@@ -391,7 +391,10 @@ def _apply_tokens(m: dict, tokens: list[str]) -> None:
     for t in tokens:
         if t in vocab.MATERIAL_WORDS:
             preset = vocab.MATERIAL_WORDS[t]
-            m.update(vocab.MATERIAL_PRESETS[preset], preset=preset)
+            values = dict(vocab.MATERIAL_PRESETS[preset])
+            if preset == m.get("preset"):  # "satin bow" on a red cloth ribbon: still red
+                values.pop("base_color", None)
+            m.update(values, preset=preset)
         if t in vocab.COLOR_WORDS:
             m["base_color"] = vocab.COLOR_WORDS[t]
             if m.get("emissive", "#000000") != "#000000":

@@ -19,6 +19,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from core.errors import SpecError
 from core.spec.expr import ExprError
 from core.spec.geometry import parts_bbox
@@ -176,19 +178,93 @@ def place_in(group: list[Instance], host: Instance) -> None:
         g.transform(k, t)
 
 
+def _euler_to_matrix(deg) -> np.ndarray:
+    """Rotation matrix of Euler XYZ angles in degrees, static axes (as trimesh's ``'sxyz'``)."""
+    a, b, c = np.radians(deg)
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def _matrix_to_euler(r: np.ndarray) -> list[float]:
+    """Inverse of :func:`_euler_to_matrix` (degrees)."""
+    sy = float(np.hypot(r[0, 0], r[1, 0]))
+    if sy > 1e-9:
+        a, b, c = np.arctan2(r[2, 1], r[2, 2]), np.arctan2(-r[2, 0], sy), np.arctan2(r[1, 0], r[0, 0])
+    else:  # gimbal lock
+        a, b, c = np.arctan2(-r[1, 2], r[1, 1]), np.arctan2(-r[2, 0], sy), 0.0
+    return [float(np.degrees(v)) for v in (a, b, c)]
+
+
+def turn(inst: Instance, yaw_deg: float) -> None:
+    """Rotate ``inst`` about +Y through the origin by ``yaw_deg`` (parts, rotations and points)."""
+    if abs(yaw_deg) < 1e-9:
+        return
+    ry = _euler_to_matrix((0.0, yaw_deg, 0.0))
+    for p in inst.parts:
+        p["position"] = (ry @ np.asarray(p["position"])).tolist()
+        p["rotation"] = _matrix_to_euler(ry @ _euler_to_matrix(p["rotation"]))
+    for name, (at, room) in inst.points.items():
+        r = np.abs(ry) @ np.asarray(room)
+        inst.points[name] = ((ry @ np.asarray(at)).tolist(), r.tolist())
+
+
+def facing(inst: Instance) -> np.ndarray:
+    """Unit horizontal vector the object faces: towards its ``front`` point (animals face +X,
+    figures +Z), else +Z."""
+    if "front" in inst.points:
+        lo, hi = bbox(inst.parts)
+        d = np.asarray(inst.points["front"][0]) - (np.asarray(lo) + np.asarray(hi)) / 2
+        d[1] = 0.0
+        i = int(np.argmax(np.abs(d)))
+        if abs(d[i]) > 1e-6:
+            out = np.zeros(3)
+            out[i] = np.sign(d[i])
+            return out
+    return np.array([0.0, 0.0, 1.0])
+
+
+SURFACE_POINTS = ("neck", "front", "side", "back")
+
+
 def attach_to(obj: Instance, head: Instance, prefer: tuple[str, ...]) -> str:
     """Attach ``obj`` to ``head`` at the first point of ``prefer`` the head has (else ``obj``'s
-    own ``attach`` list, else a derived side point); returns the point used."""
+    own ``attach`` list, else a derived side point); returns the point used.
+
+    On ``top`` the object stands on the point; on ``head`` it sits on top of the head (a hat);
+    on a surface point (``neck``, ``front``, ``side``, ``back``) it turns to face the way the
+    head faces and moves out to the surface of the part it is attached to (a bow tie on the
+    front of a dog's neck, not inside it); elsewhere it is centred on the point.
+    """
     names = prefer + tuple(n for n in obj.template.tpl.attach if n not in prefer)
     have = [n for n in names if n in head.points]
     name, at, room = point_of(head, tuple(have) or names)
+    if name in SURFACE_POINTS:
+        d = facing(head) if name in ("neck", "front") else None
+        if name == "side":
+            d = np.array([0.0, 0.0, 1.0]) if abs(facing(head)[0]) > 0.5 else np.array([1.0, 0.0, 0.0])
+        if name == "back":
+            d = -facing(head)
+        turn(obj, float(np.degrees(np.arctan2(d[0], d[2]))))
     lo, hi = bbox(obj.parts)
-    d = [max(b - a, 1e-6) for a, b in zip(lo, hi, strict=True)]
-    k = min(1.0, max(room) / max(d))
+    dims = [max(b - a, 1e-6) for a, b in zip(lo, hi, strict=True)]
+    k = min(1.0, max(room) / max(dims))
     c = [(a + b) / 2 * k for a, b in zip(lo, hi, strict=True)]
     t = [a - cc for a, cc in zip(at, c, strict=True)]
     if name == "top":  # stands on the top point, slightly sunk
-        t[1] = at[1] - lo[1] * k - SINK * d[1] * k
+        t[1] = at[1] - lo[1] * k - SINK * dims[1] * k
+    elif name == "head":  # sits on the head
+        t[1] = at[1] + 0.3 * room[1] - lo[1] * k - SINK * dims[1] * k
+    elif name in SURFACE_POINTS:
+        pa = np.asarray(at)
+        reach = 0.0
+        for q in head.parts:  # how far the surface is along d from the point, in the parts holding it
+            qlo, qhi = bbox([q])
+            if all(qlo[i] - 1e-6 <= pa[i] <= qhi[i] + 1e-6 for i in range(3)):
+                reach = max(reach, float(np.dot(np.where(d > 0, qhi, qlo) - pa, d)))
+        depth = float(np.dot(np.asarray(dims) * k, np.abs(d)))
+        t = (np.asarray(t) + d * (reach + 0.2 * depth)).tolist()
     obj.transform(k, t)
     return name
 

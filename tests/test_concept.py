@@ -23,7 +23,8 @@ def png_b64(colour: str = "red", size=(64, 64)) -> str:
 
 def test_prompt_is_rendered_from_the_spec():
     prompt = concept_prompt(POTION)
-    assert "Magical Healing Potion" in prompt and "0.21 m tall" in prompt and "liquid" in prompt
+    tall = f"{POTION.dimensions.height:.2f} m tall"
+    assert "Magical Healing Potion" in prompt and tall in prompt and "liquid" in prompt
 
 
 def test_candidates_are_validated_cached_and_returned(fake_llm, monkeypatch):

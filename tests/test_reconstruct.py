@@ -20,11 +20,11 @@ def _shapes():
     from core.generators import get_generator
     from core.spec.builtin import BuiltinSpecWriter
 
-    crate = list(get_generator("procedural").generate(BuiltinSpecWriter().write("wooden crate").spec))[-1]
+    chest = list(get_generator("procedural").generate(BuiltinSpecWriter().write("wooden chest").spec))[-1]
     return {
         "sphere": trimesh.creation.icosphere(4, radius=0.5),
         "torus": trimesh.creation.torus(0.5, 0.15),
-        "crate": crate.mesh.to_trimesh(),
+        "chest": chest.mesh.to_trimesh(),
     }
 
 
@@ -34,7 +34,7 @@ def _sample(mesh, n=4096, seed=1):
     return pts, colors
 
 
-@pytest.mark.parametrize("name", ["sphere", "torus", "crate"])
+@pytest.mark.parametrize("name", ["sphere", "torus", "chest"])
 def test_known_shapes_come_back_watertight_and_within_one_percent(name):
     mesh = _shapes()[name]
     pts, colors = _sample(mesh)

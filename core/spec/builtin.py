@@ -136,7 +136,13 @@ def _alternatives(
     pool = [
         t for t in lib.templates.values() if t.name not in have and t.family == fam and t.family != "generic"
     ]
-    pool.sort(key=lambda t: (-_hint_score(t, words), t.name))
+    text_words = {w for n in words for w in n.split()}
+
+    def shared(t: CompiledTemplate) -> int:  # nouns that share a word with the description
+        return sum(1 for n in t.tpl.nouns if text_words & set(n.split()))
+
+    # context first, then shared words, then the broadest templates (most nouns): the common kinds
+    pool.sort(key=lambda t: (-_hint_score(t, words), -shared(t), -len(t.tpl.nouns), t.name))
     top = chosen[0].score if chosen else 0.5
     return [Candidate(t.name, t.family, round(top * 0.5, 3), f"same family ({t.family})") for t in pool]
 

@@ -57,7 +57,8 @@ _MAX_REL = max(len(k) for k in RELATIONS)
 QUANTIFIERS = {
     "stack", "pile", "heap", "pair", "set", "bunch", "bundle", "handful", "group", "collection",
     "row", "stash", "hoard", "couple", "cluster", "lot", "sack", "mound", "batch", "assortment",
-    "piece", "chunk", "slice", "bit", "kind", "type", "sort",
+    "piece", "chunk", "slice", "bit", "kind", "type", "sort", "wheel", "wedge", "bouquet", "clump",
+    "tuft", "strand", "sprig", "scoop", "dollop", "stick", "bar", "block", "loaf", "ring",
 }  # fmt: skip
 REPRESENTATIONS = {
     "statue": "stone", "statuette": "bronze", "figurine": "ceramic", "figure": "plastic",
@@ -80,17 +81,18 @@ NUMBERS = {
     "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
     "twelve": 12, "dozen": 12, "couple": 2, "few": 3, "several": 4, "many": 6,
 }  # fmt: skip
-STOPWORDS = {"a", "an", "the", "some", "its", "his", "her", "their", "my", "your", "our", "very", "is",
+STOPWORDS = {"'s", "a", "an", "the", "some", "its", "his", "her", "their", "my", "your", "our", "very", "is",
              "this", "that", "it", "as", "like", "looking", "shaped", "style", "styled", "made", "old"}  # fmt: skip
 COMPOUND_PARTS = {"stick", "head", "top", "handle", "base", "piece", "part", "board", "ball", "box", "tail"}
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|[,;]", re.UNICODE)
+_TOKEN = re.compile(r"'s\b|[^\W_]+(?:['’-][^\W_]+)*|[,;]", re.UNICODE)
+POSSESSIVE = "'s"  # kept as a token: the noun before it owns the object ("knight's lance")
 _PHRASES = [
     (re.compile(r"\blow[\s_-]?poly\b"), "low-poly"),
     (re.compile(r"\bsci[\s_-]?fi\b"), "sci-fi"),
     (re.compile(r"['’]-|-['’]"), "-"),
-    (re.compile(r"(\w)['’]s\b"), r"\1"),
-    (re.compile(r"(\w)s['’](?=\s|$)"), r"\1s"),
+    (re.compile(r"(\w)['’]s\b"), r"\1 's"),
+    (re.compile(r"(\w)s['’](?=\s|$)"), r"\1s 's"),
 ]
 
 
@@ -153,6 +155,24 @@ def tokenize(text: str) -> list[str]:
     return [vocab.SYNONYMS.get(w, w) for w in _TOKEN.findall(low)]
 
 
+def join_phrases(tokens: list[str], lib: Library) -> list[str]:
+    """Merge the library's nouns that contain a relation word ("chest of drawers", "jack in the
+    box") into one token, so segmenting does not cut them."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in (5, 4, 3):
+            words = tuple(tokens[i : i + n])
+            if len(words) == n and any((w,) in RELATIONS for w in words[1:-1]) and lib.lookup(words):
+                out.append(" ".join(words))
+                i += n
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def segment(tokens: list[str]) -> list[Segment]:
     """Cut ``tokens`` at relation phrases (longest phrase first); empty segments dropped."""
     segs = [Segment("head", [])]
@@ -180,9 +200,11 @@ def find_noun(tokens: list[str], lib: Library) -> Noun | None:
             continue
         for n in range(min(4, end), 0, -1):
             words = tuple(tokens[end - n : end])
-            if "," in words:
+            if "," in words or POSSESSIVE in words:
                 continue
-            hit = lib.lookup(words)
+            if end < len(tokens) and tokens[end] == POSSESSIVE and end < len(tokens) - 1:
+                continue  # the owner, not the object: "knight's lance"
+            hit = lib.lookup(tuple(words[0].split())) if n == 1 and " " in words[0] else lib.lookup(words)
             if n == 1 and not hit and ("-" in last or "'" in last or "’" in last):
                 parts = tuple(x for x in re.split(r"[-'’]", last) if x)
                 # "jack-o'-lantern" -> "jack o lantern", "jackolantern", then "lantern"
@@ -282,14 +304,14 @@ def _split_participles(segs: list[Segment], lib: Library) -> list[Segment]:
             if rest:
                 return [Segment("head", toks[:k]), Segment(WITH, rest), *segs[1:]]
             return segs
-        if lib.lookup((tok,)):
+        if lib.lookup((tok,)) and not (k + 1 < len(toks) and toks[k + 1] == POSSESSIVE):
             seen_noun = True
     return segs
 
 
 def parse(text: str, lib: Library) -> Parse:
     """Segments, nouns and the head of a cleaned description (see the module docstring)."""
-    tokens = tokenize(text)
+    tokens = join_phrases(tokenize(text), lib)
     segs = _split_participles(segment(tokens), lib)
     for s in segs:
         if s.relation not in (MATERIAL,):

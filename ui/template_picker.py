@@ -65,7 +65,7 @@ def not_what_you_meant(spec) -> None:
             )  # fmt: skip
         query = st.text_input(
             "Search the template library", key="review.template_query",
-            placeholder="e.g. guitar, boat, dog, lamp", label_visibility="collapsed",
+            placeholder="Search the template library: guitar, boat, dog, lamp…", label_visibility="collapsed",
         )  # fmt: skip
         if query.strip():
             from core.spec.library import get_library

@@ -194,8 +194,9 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
             if default is None or fam == "generic":
                 continue
             s, why = 0.0, ""
-            if word and any(word.endswith(x) and len(word) > len(x) + 1 for x in info.suffixes):
-                s, why = 0.45, f"'{word}' ends like a {fam.replace('_', ' ')} word"
+            ends = [x for x in info.suffixes if word and word.endswith(x) and len(word) > len(x) + 2]
+            if ends:  # a longer ending says more: "-scope" more than "-er"
+                s, why = min(0.3 + 0.04 * max(map(len, ends)), 0.5), f"'{word}' ends like a {fam.replace('_', ' ')} word"
             hits = sorted(words & set(info.hints))
             if hits:
                 s += 0.12 * min(len(hits), 3)

@@ -196,7 +196,10 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
             s, why = 0.0, ""
             ends = [x for x in info.suffixes if word and word.endswith(x) and len(word) > len(x) + 2]
             if ends:  # a longer ending says more: "-scope" more than "-er"
-                s, why = min(0.3 + 0.04 * max(map(len, ends)), 0.5), f"'{word}' ends like a {fam.replace('_', ' ')} word"
+                s, why = (
+                    min(0.3 + 0.04 * max(map(len, ends)), 0.5),
+                    f"'{word}' ends like a {fam.replace('_', ' ')} word",
+                )
             hits = sorted(words & set(info.hints))
             if hits:
                 s += 0.12 * min(len(hits), 3)

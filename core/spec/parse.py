@@ -296,15 +296,26 @@ def _split_participles(segs: list[Segment], lib: Library) -> list[Segment]:
     noun starts a new segment attached *with*, so the object stays the panda."""
     if not segs or segs[0].relation != "head":
         return segs
+    from core.spec import vocab
+
     toks = segs[0].tokens
     seen_noun = False
     for k, tok in enumerate(toks):
-        if seen_noun and len(tok) > 4 and tok.endswith(("ing", "ed")) and not lib.lookup((tok,)):
+        nxt = toks[k + 1] if k + 1 < len(toks) else ""
+        gerund_noun = bool(nxt) and bool(lib.lookup((tok, nxt)))  # "frying pan", "fishing rod"
+        if (
+            seen_noun
+            and len(tok) > 4
+            and tok.endswith(("ing", "ed"))
+            and not lib.lookup((tok,))
+            and not gerund_noun
+        ):
             rest = toks[k + 1 :]
             if rest:
                 return [Segment("head", toks[:k]), Segment(WITH, rest), *segs[1:]]
             return segs
-        if lib.lookup((tok,)) and not (k + 1 < len(toks) and toks[k + 1] == POSSESSIVE):
+        material = tok in vocab.MATERIAL_WORDS or tok in vocab.COLOR_WORDS  # "cast iron frying pan"
+        if lib.lookup((tok,)) and not material and not (k + 1 < len(toks) and toks[k + 1] == POSSESSIVE):
             seen_noun = True
     return segs
 

@@ -31,7 +31,7 @@ def test_library_size_and_no_problems():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_template_builds_watertight_for_several_seeds(name):
-    assert check_template(LIB.templates[name], seeds=(0, 7)) == []
+    assert check_template(LIB.templates[name], seeds=(0, 1, 2)) == []
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,8 @@ def glbs(tmp_path_factory):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_template_glb_is_khronos_valid(glbs, name):
-    issues = glbs[name]["issues"]
-    assert issues["numErrors"] == 0, issues["messages"][:3]
+    report = glbs[name]
+    assert report["numErrors"] == 0, report["errors"][:3]
 
 
 def test_library_load_is_fast_once_cached():
@@ -188,9 +188,9 @@ def test_the_object_is_the_head_noun(text, family):
 
 
 def test_unknown_noun_takes_the_nearest_template_and_says_why():
-    result = W.write("a zither with strings to play music")
+    result = W.write("a glimbertrone with strings to play music")
     assert LIB.templates[result.archetype].family == "instrument"
-    assert any("no template for 'zither'" in w for w in result.warnings)
+    assert any("no template for 'glimbertrone'" in w for w in result.warnings)
     assert len(result.candidates) == 3 and result.candidates[0].score >= result.candidates[-1].score
 
 

@@ -199,6 +199,11 @@ def build(dirs: Iterable[Path]) -> Library:
     for path in _files(dirs):
         lib.sources.append(str(path))
         for t in load_file(path, lib.problems):
+            old = lib.templates.get(t.name)
+            if old is not None and Path(old.source).parent == path.parent:
+                lib.problems.append(
+                    Problem(str(path), t.name, f"also defined in {Path(old.source).name}; this one is used")
+                )
             lib.templates[t.name] = t
     lib.templates = dict(sorted(lib.templates.items()))
     for t in lib.templates.values():

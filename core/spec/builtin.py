@@ -241,7 +241,8 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
                     "the description names no object; a generic prop was used: pick a template below")  # fmt: skip
     if len(out) < 3:
         out += _alternatives(lib, out, words, None)
-    return out[:3], note
+    first, rest = out[0], sorted(out[1:3], key=lambda c: -c.score)  # the pick stays first
+    return [first, *rest], note
 
 
 # --- 4. parameters ----------------------------------------------------------------------------

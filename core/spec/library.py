@@ -270,6 +270,7 @@ def _cached(dirs: tuple[Path, ...], stamp: tuple) -> Library:
             gc.disable()  # ~60,000 small objects: the cyclic GC would more than double the load
             try:
                 lib = pickle.loads(data)
+                gc.freeze()  # long-lived: keep later collections from walking them again
             finally:
                 gc.enable()
             if isinstance(lib, Library):

@@ -317,3 +317,14 @@ def test_llm_composition_reply_builds_through_the_library():
 
 def test_templates_dir_is_inside_the_package():
     assert (Path(BUILTIN_DIR) / "generic.toml").is_file()
+
+
+def test_every_family_has_hints_and_an_existing_default_template():
+    from core.spec.families import families
+    from core.spec.template_model import FAMILIES
+
+    fams = families()
+    assert set(fams) == set(FAMILIES)
+    for name, info in fams.items():
+        assert info.default in LIB.templates, (name, info.default)
+        assert LIB.templates[info.default].family == name

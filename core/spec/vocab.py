@@ -106,6 +106,7 @@ MATERIAL_WORDS: dict[str, str] = {
     "chocolate": "chocolate", "lava": "lava", "molten": "lava", "snowy": "snow", "sandstone": "sand",
     "feathered": "feather", "scaly": "skin", "ivory": "bone", "jade": "gem", "rusty": "iron",
     "tin": "steel", "aluminium": "steel", "aluminum": "steel", "titanium": "steel", "pewter": "silver",
+    "snow": "snow", "moss": "moss", "sand": "sand", "rust": "iron", "frost": "ice",
     "bamboo": "wood", "mahogany": "dark wood", "walnut": "dark wood", "birch": "wood", "cedar": "wood",
 }  # fmt: skip
 

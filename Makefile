@@ -53,6 +53,7 @@ lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-stamp
 	$(BIN)/ruff format .

@@ -56,7 +56,7 @@ def check(
     """Validate the templates in PATHS; each problem names the file, template and field.
     Exit 1 if any."""
     from core.spec.library import build as build_library
-    from core.spec.template_check import check_template
+    from core.template_check import check_template
 
     for p in paths:
         if not p.exists():

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 from core.errors import LLMError, SpecError
-from core.generators.base import Availability
 from core.spec.model import AssetSpec
+from core.types import Availability
 
 
 @dataclass

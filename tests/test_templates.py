@@ -14,7 +14,7 @@ from core.errors import SpecError
 from core.spec.builtin import BuiltinSpecWriter
 from core.spec.expr import ExprError, parse_expr
 from core.spec.library import BUILTIN_DIR, build, get_library
-from core.spec.template_check import check_template, template_spec
+from core.template_check import check_template, template_spec
 
 LIB = get_library([BUILTIN_DIR])
 NAMES = sorted(LIB.templates)
@@ -269,7 +269,7 @@ def test_counts_change_the_hosts_parts():
 def test_compositions_build_one_watertight_solid():
     from core.generators.procedural import build_parts_mesh
     from core.mesh.asset_mesh import AssetMesh
-    from core.spec.template_check import weld_report
+    from core.template_check import weld_report
 
     for text in ("mailbox on a post", "a lantern on a barrel", "a golden retriever with a blue bowtie"):
         spec = W.write(text).spec

@@ -9,27 +9,27 @@ A generator is run as an iterator: it yields :class:`Progress` events and ends b
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from core.errors import JobCancelled
+from core.types import Availability, CancelToken, Progress
+
+__all__ = [
+    "Availability",
+    "CancelToken",
+    "GenerationContext",
+    "GenerationResult",
+    "Generator",
+    "Progress",
+    "Requirements",
+]
 
 if TYPE_CHECKING:
     from core.mesh.asset_mesh import AssetMesh
     from core.spec.model import AssetSpec
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress event: ``fraction`` in [0, 1] of the current step, and a short message."""
-
-    fraction: float
-    message: str
-    step: str = "generate"
 
 
 @dataclass
@@ -73,35 +73,6 @@ class Requirements:
     packages: tuple[str, ...] = ()
     gpu: bool = False
     install_hint: str = ""
-
-
-@dataclass(frozen=True)
-class Availability:
-    ok: bool
-    reason: str = ""
-
-
-class CancelToken:
-    """Thread-safe cancel flag shared by the job runner and the UI."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; returns True (early) if the job was cancelled meanwhile."""
-        return self._event.wait(max(0.0, seconds))
-
-    def raise_if_cancelled(self) -> None:
-        """Raise ``JobCancelled`` if :meth:`cancel` was called."""
-        if self._event.is_set():
-            raise JobCancelled("The job was cancelled.", "Resume it to continue where it stopped.")
 
 
 class Generator(ABC):

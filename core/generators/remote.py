@@ -59,7 +59,7 @@ def data_uri(png: Path) -> str:
 
 
 def now_iso() -> str:
-    from core.jobs.checkpoint import now
+    from core.types import now
 
     return now()
 

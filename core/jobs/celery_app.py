@@ -26,7 +26,7 @@ import threading
 import time
 from functools import lru_cache
 
-from core.generators.base import CancelToken
+from core.types import CancelToken
 
 QUEUES = {"procedural": "cpu", "meshy": "remote", "tripo": "remote", "shap_e": "gpu", "point_e": "gpu"}
 PROGRESS_TTL_S = 7 * 24 * 3600

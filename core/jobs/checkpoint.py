@@ -13,7 +13,6 @@ derived from the job (:func:`~core.storage.keys.asset_id_for`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from core.errors import CheckpointError, StorageError, clip
 from core.fsutil import atomic_write_text, parse_json, read_bytes_limited, sha256_file
 from core.storage.keys import MAX_ID_LEN, asset_id_for, check_name
+from core.types import now
 
 CHECKPOINT_VERSION = 1
 STEPS = ("spec", "generate", "process", "export", "thumbnail", "store")
@@ -35,10 +35,6 @@ MAX_NAME_CHARS = 200  # writer, model, backend, style, store names
 MAX_TEXT_CHARS = 1000  # = core.spec.builtin.MAX_DESCRIPTION_CHARS: descriptions are cut there
 MAX_ERROR_CHARS = 4000
 ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{MAX_ID_LEN - 1}}}$"
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def check_rel_path(rel: str) -> str:

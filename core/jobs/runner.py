@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import JobCancelled, WorkbenchError
-from core.generators.base import CancelToken
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, jobs_root
+from core.types import CancelToken
 
 # seconds per step on embedded defaults (bench/pipeline.py p50), used until real runs are seen
 DEFAULT_STEP_SECONDS = {"spec": 0.01, "generate": 0.05, "process": 0.05, "export": 0.05,

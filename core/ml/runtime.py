@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from core.generators.base import CancelToken, Progress
+from core.types import CancelToken, Progress
 
 Report = Callable[[float, str], None]
 

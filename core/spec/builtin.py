@@ -20,7 +20,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from core.errors import SpecError
-from core.generators.base import Availability
 from core.spec import vocab
 from core.spec.compose import (
     Instance,
@@ -49,6 +48,7 @@ from core.spec.parse import (
     parse,
 )
 from core.spec.template_model import FAMILIES, CompiledTemplate
+from core.types import Availability
 
 MAX_DESCRIPTION_CHARS = 1000
 MIN_SCALE, MAX_SCALE = 0.1, 10.0  # what size and shape words may do to a template

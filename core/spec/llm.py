@@ -17,9 +17,9 @@ import re
 from functools import lru_cache
 
 from core.errors import LLMError, SpecError
-from core.generators.base import Availability
 from core.spec.builtin import WriteResult, clean_description
 from core.spec.model import MAX_PARTS, Primitive, spec_json_schema
+from core.types import Availability
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 

@@ -182,7 +182,7 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
                 scores[name] = (s, why)
 
         if word:
-            singles = [k[0] for k in lib.nouns if len(k) == 1]
+            singles = lib.single_nouns()
             for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.82):
                 if abs(len(close) - len(word)) > 1 or close[0] != word[0]:
                     continue  # a misspelling keeps its length and first letter; "burrito" is not "burro"
@@ -231,7 +231,7 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
             generic = "generic" if "generic" in lib.templates else next(iter(lib.templates))
             out = [Candidate(generic, lib.templates[generic].family, 0.0, "nothing matched")]
             if word:
-                singles = [k[0] for k in lib.nouns if len(k) == 1]
+                singles = lib.single_nouns()
                 for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.5):
                     name = lib.nouns[(close,)][0]
                     if name not in {c.name for c in out}:

@@ -127,6 +127,13 @@ class Library:
                 return hit
         return []
 
+    def single_nouns(self) -> list[str]:
+        """One-word nouns, for spelling matches; built once per library (~9,000 keys)."""
+        cached = self.__dict__.get("_single_nouns")
+        if cached is None:
+            cached = self.__dict__["_single_nouns"] = [k[0] for k in self.nouns if len(k) == 1]
+        return cached
+
     def noun_count(self) -> int:
         return len({k for k in self.nouns if not k[-1].endswith("s") or k[-1].endswith(("ss", "us"))})
 

@@ -35,21 +35,50 @@ def real_size_shap_e(device: str):
     from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
     tokenizer, vocab = _tokenizer(Path(tempfile.mkdtemp()) / "tok")
-    text = CLIPTextModelWithProjection(CLIPTextConfig(
-        vocab_size=vocab, hidden_size=768, intermediate_size=3072, num_attention_heads=12, num_hidden_layers=12,
-        projection_dim=768, max_position_embeddings=77, bos_token_id=0, eos_token_id=1, pad_token_id=1))  # fmt: skip
+    text = CLIPTextModelWithProjection(
+        CLIPTextConfig(
+            vocab_size=vocab,
+            hidden_size=768,
+            intermediate_size=3072,
+            num_attention_heads=12,
+            num_hidden_layers=12,
+            projection_dim=768,
+            max_position_embeddings=77,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+        )
+    )
     prior = PriorTransformer(
-        num_attention_heads=16, attention_head_dim=64, num_layers=24, embedding_dim=1024, num_embeddings=1024,
-        additional_embeddings=0, time_embed_act_fn="gelu", norm_in_type="layer", encoder_hid_proj_type=None,
-        added_emb_type=None, embedding_proj_norm_type="layer", clip_embed_dim=1536, embedding_proj_dim=768)  # fmt: skip
+        num_attention_heads=16,
+        attention_head_dim=64,
+        num_layers=24,
+        embedding_dim=1024,
+        num_embeddings=1024,
+        additional_embeddings=0,
+        time_embed_act_fn="gelu",
+        norm_in_type="layer",
+        encoder_hid_proj_type=None,
+        added_emb_type=None,
+        embedding_proj_norm_type="layer",
+        clip_embed_dim=1536,
+        embedding_proj_dim=768,
+    )
     renderer = ShapERenderer()  # the published defaults: 4 x 256-row projected layers, d_latent 1024
     cases, masks = marching_cubes_tables()
     renderer.mesh_decoder.cases.copy_(cases)
     renderer.mesh_decoder.masks.copy_(masks)
-    scheduler = HeunDiscreteScheduler(beta_schedule="exp", num_train_timesteps=1024, prediction_type="sample",
-                                      use_karras_sigmas=True, clip_sample=True, clip_sample_range=1.0)  # fmt: skip
-    pipe = ShapEPipeline(prior=prior, text_encoder=text, tokenizer=tokenizer, scheduler=scheduler,
-                         shap_e_renderer=renderer).to(device)  # fmt: skip
+    scheduler = HeunDiscreteScheduler(
+        beta_schedule="exp",
+        num_train_timesteps=1024,
+        prediction_type="sample",
+        use_karras_sigmas=True,
+        clip_sample=True,
+        clip_sample_range=1.0,
+    )
+    pipe = ShapEPipeline(
+        prior=prior, text_encoder=text, tokenizer=tokenizer, scheduler=scheduler, shap_e_renderer=renderer
+    ).to(device)
     pipe.set_progress_bar_config(disable=True)
     params = sum(p.numel() for m in (text, prior, renderer) for p in m.parameters())
     return pipe, params
@@ -68,8 +97,13 @@ def bench_shap_e(device: str, steps: int, grid: int) -> None:
 
     pipe.progress_bar = progress_bar
     t0 = time.perf_counter()
-    latents = pipe("a red chair", num_inference_steps=steps, guidance_scale=15.0, output_type="latent",
-                   generator=torch.Generator().manual_seed(0)).images  # fmt: skip
+    latents = pipe(
+        "a red chair",
+        num_inference_steps=steps,
+        guidance_scale=15.0,
+        output_type="latent",
+        generator=torch.Generator().manual_seed(0),
+    ).images
     t1 = time.perf_counter()
     per_eval = statistics.median(b - a for a, b in itertools.pairwise(stamps)) if len(stamps) > 1 else t1 - t0
     evals_64 = 2 * 64 - 1
@@ -78,8 +112,10 @@ def bench_shap_e(device: str, steps: int, grid: int) -> None:
         with contextlib.suppress(ValueError):  # random weights may give no surface; the time counts
             pipe.shap_e_renderer.decode_to_mesh(latents[0][None], device, grid_size=grid)
         decode = time.perf_counter() - t2
-    print(f"| shap_e | {device} | {params / 1e6:.0f} M | {per_eval:.2f} | {steps} steps: {t1 - t0:.1f} | "
-          f"{per_eval * evals_64:.0f} | {decode:.1f} (grid {grid}) | {per_eval * evals_64 + decode:.0f} |")  # fmt: skip
+    print(
+        f"| shap_e | {device} | {params / 1e6:.0f} M | {per_eval:.2f} | {steps} steps: {t1 - t0:.1f} | "
+        f"{per_eval * evals_64:.0f} | {decode:.1f} (grid {grid}) | {per_eval * evals_64 + decode:.0f} |"
+    )
 
 
 def bench_point_e(device: str) -> None:
@@ -97,10 +133,15 @@ def bench_point_e(device: str) -> None:
 
     dev = torch.device(device)
     base, up = (model_from_config(MODEL_CONFIGS[n], dev).eval() for n in ("base40M-textvec", "upsample"))
-    sampler = PointCloudSampler(device=dev, models=[base, up],
-                                diffusions=[diffusion_from_config(DIFFUSION_CONFIGS[n]) for n in ("base40M-textvec", "upsample")],
-                                num_points=[1024, 3072], aux_channels=["R", "G", "B"], guidance_scale=[3.0, 0.0],
-                                model_kwargs_key_filter=("texts", ""))  # fmt: skip
+    sampler = PointCloudSampler(
+        device=dev,
+        models=[base, up],
+        diffusions=[diffusion_from_config(DIFFUSION_CONFIGS[n]) for n in ("base40M-textvec", "upsample")],
+        num_points=[1024, 3072],
+        aux_channels=["R", "G", "B"],
+        guidance_scale=[3.0, 0.0],
+        model_kwargs_key_filter=("texts", ""),
+    )
     stamps = [time.perf_counter()]
     for _ in sampler.sample_batch_progressive(batch_size=1, model_kwargs={"texts": ["a red chair"]}):
         stamps.append(time.perf_counter())

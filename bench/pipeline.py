@@ -61,8 +61,10 @@ def main() -> None:
 
     rows = [(s, pct(v, 50), pct(v, 95), max(v)) for s, v in per_step.items()]
     rows.append(("total (wall)", pct(totals, 50), pct(totals, 95), max(totals)))
-    print(f"Pipeline benchmark: {len(prompts)} prompts, formats {','.join(formats)}, "
-          f"first job incl. imports {warmup:.2f} s (not counted)")  # fmt: skip
+    print(
+        f"Pipeline benchmark: {len(prompts)} prompts, formats {','.join(formats)}, "
+        f"first job incl. imports {warmup:.2f} s (not counted)"
+    )
     print(f"{'step':<14}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
     for name, p50, p95, mx in rows:
         print(f"{name:<14}{p50:>9.3f}{p95:>9.3f}{mx:>9.3f}")

@@ -82,12 +82,19 @@ def main() -> None:
         server.glb = server.preview_glb = glb
         server.queued_polls, server.polls_to_finish = 0, 1
     os.environ.update(
-        ASSET_DIR=str(tmp / "assets"), CACHE_DIR=str(tmp / "cache"), MESHY_BASE_URL=meshy.url,
-        MESHY_API_KEY="msy-bench", TRIPO_BASE_URL=tripo.base_url, TRIPO_API_KEY="tsk-bench",
-        REMOTE_POLL_S="0.01", REMOTE_REQUESTS_PER_S="1000",
-    )  # fmt: skip
-    print(f"service model: {args.faces} faces requested, {len(glb) / 2**20:.1f} MiB GLB with a "
-          f"{args.texture}px texture; {args.runs} runs; formats {args.formats}\n")  # fmt: skip
+        ASSET_DIR=str(tmp / "assets"),
+        CACHE_DIR=str(tmp / "cache"),
+        MESHY_BASE_URL=meshy.url,
+        MESHY_API_KEY="msy-bench",
+        TRIPO_BASE_URL=tripo.base_url,
+        TRIPO_API_KEY="tsk-bench",
+        REMOTE_POLL_S="0.01",
+        REMOTE_REQUESTS_PER_S="1000",
+    )
+    print(
+        f"service model: {args.faces} faces requested, {len(glb) / 2**20:.1f} MiB GLB with a "
+        f"{args.texture}px texture; {args.runs} runs; formats {args.formats}\n"
+    )
     results = {b: run(b, args.runs, formats, tmp / "assets") for b in ("procedural", "meshy", "tripo")}
     print(f"| step | {' | '.join(f'{b} p50 | {b} p95' for b in results)} | meshy/procedural p50 |")
     print("|---|" + "---|" * (2 * len(results) + 1))

@@ -62,9 +62,16 @@ def celery(n_workers: int, n_jobs: int, asset_dir: Path) -> tuple[float, list[fl
 
     get_settings.cache_clear()
     celery_app.cache_clear()
-    procs = [subprocess.Popen([sys.executable, "-m", "core", "worker", "--queues", "cpu", "--name", f"b{i}@%h"],
-                              cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for i in range(n_workers)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "core", "worker", "--queues", "cpu", "--name", f"b{i}@%h"],
+            cwd=REPO,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(n_workers)
+    ]
     try:
         runner = CeleryRunner(asset_dir)
         while len(runner.app.control.ping(timeout=0.5)) < n_workers:
@@ -101,10 +108,28 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-scale-"))
     port = free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL)  # fmt: skip
-    os.environ.update(ASSET_DIR=str(tmp / "assets"), CACHE_DIR=str(tmp / "cache"), JOB_RUNNER="celery",
-                      CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0")  # fmt: skip
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    os.environ.update(
+        ASSET_DIR=str(tmp / "assets"),
+        CACHE_DIR=str(tmp / "cache"),
+        JOB_RUNNER="celery",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0",
+    )
     time.sleep(0.5)
     try:
         rows = [("embedded (2 threads)", *embedded(args.jobs, tmp / "assets"))]

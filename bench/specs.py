@@ -95,12 +95,17 @@ def main() -> None:
     cov = sum(g[1] for g in per_genre.values()) / n
     acc = sum(g[2] for g in per_genre.values()) / n
     figures = {
-        "descriptions": n, "templates": len(lib.templates), "nouns": lib.noun_count(),
-        "coverage": cov, "family_accuracy": acc,
-        "writer_p50_ms": pct(times, 50) * 1000, "writer_p95_ms": pct(times, 95) * 1000,
-        "library_load_cold_ms": load_cold * 1000, "library_load_cached_ms": load_cached * 1000,
+        "descriptions": n,
+        "templates": len(lib.templates),
+        "nouns": lib.noun_count(),
+        "coverage": cov,
+        "family_accuracy": acc,
+        "writer_p50_ms": pct(times, 50) * 1000,
+        "writer_p95_ms": pct(times, 95) * 1000,
+        "library_load_cold_ms": load_cold * 1000,
+        "library_load_cached_ms": load_cached * 1000,
         "import_core_ms": import_core * 1000,
-    }  # fmt: skip
+    }
     if args.json:
         print(json.dumps({**figures, "misfires": misfires, "fallbacks": fallbacks}, indent=1))
         return

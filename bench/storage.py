@@ -41,11 +41,19 @@ def main() -> None:
     server = MotoServer().start()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        os.environ.update({
-            "ASSET_STORE": "s3", "S3_BUCKET": "bench", "S3_ENDPOINT_URL": server.url, "S3_CREATE_BUCKET": "true",
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-            "ASSET_DIR": str(tmp / "assets"), "CACHE_DIR": str(tmp / "cache"),
-        })  # fmt: skip
+        os.environ.update(
+            {
+                "ASSET_STORE": "s3",
+                "S3_BUCKET": "bench",
+                "S3_ENDPOINT_URL": server.url,
+                "S3_CREATE_BUCKET": "true",
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "ASSET_DIR": str(tmp / "assets"),
+                "CACHE_DIR": str(tmp / "cache"),
+            }
+        )
         from core.config import get_settings
         from core.storage import open_store
 

@@ -26,8 +26,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -39,10 +46,24 @@ def free_port() -> int:
 def start(script: Path, env: dict, cwd: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -91,8 +112,16 @@ def make_gallery(asset_dir: Path, n: int) -> None:
         aid = f"bench-asset-{i:04d}"
         dst = asset_dir / aid
         shutil.copytree(src, dst)
-        (dst / "metadata.json").write_text(json.dumps({**meta, "asset_id": aid, "name": f"Barrel {i}",
-                                                       "created_at": f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}"}))  # fmt: skip
+        (dst / "metadata.json").write_text(
+            json.dumps(
+                {
+                    **meta,
+                    "asset_id": aid,
+                    "name": f"Barrel {i}",
+                    "created_at": f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}",
+                }
+            )
+        )
 
 
 def main() -> None:

@@ -26,8 +26,9 @@ def filter_assets(
     q = text.strip().lower()
     out = []
     for m in assets:
-        hay = " ".join([m.get("name", ""), m.get("description", ""), m.get("archetype", ""),
-                        *m.get("tags", [])]).lower()  # fmt: skip
+        hay = " ".join(
+            [m.get("name", ""), m.get("description", ""), m.get("archetype", ""), *m.get("tags", [])]
+        ).lower()
         if q and q not in hay:
             continue
         if categories and m.get("category") not in categories:
@@ -46,11 +47,20 @@ def asset_result(store, meta: dict) -> dict:
     files = {
         fmt: str(store.local_path(meta["asset_id"], name)) for fmt, name in meta.get("formats", {}).items()
     }
-    return {"asset_id": meta["asset_id"], "job_id": meta.get("job_id"), "status": "done",
-            "archetype": meta.get("archetype"), "files": files, "stats": meta.get("stats", {}),
-            "timings": meta.get("timings", {}), "warnings": [], "error": None,
-            "backend": meta.get("backend"), "fallbacks": meta.get("fallbacks", []),
-            "costs": meta.get("costs", {})}  # fmt: skip
+    return {
+        "asset_id": meta["asset_id"],
+        "job_id": meta.get("job_id"),
+        "status": "done",
+        "archetype": meta.get("archetype"),
+        "files": files,
+        "stats": meta.get("stats", {}),
+        "timings": meta.get("timings", {}),
+        "warnings": [],
+        "error": None,
+        "backend": meta.get("backend"),
+        "fallbacks": meta.get("fallbacks", []),
+        "costs": meta.get("costs", {}),
+    }
 
 
 def delete_asset(store, asset_dir: Path, meta: dict) -> None:

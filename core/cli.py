@@ -46,9 +46,12 @@ Kind = Annotated[
 ]
 Fallback = Annotated[
     str | None,
-    typer.Option("--fallback", help="Backends to try if --backend fails, e.g. tripo,procedural "
-                                    "(default: GENERATOR_FALLBACKS; '' for none)."),
-]  # fmt: skip
+    typer.Option(
+        "--fallback",
+        help="Backends to try if --backend fails, e.g. tripo,procedural "
+        "(default: GENERATOR_FALLBACKS; '' for none).",
+    ),
+]
 
 
 MAX_ERROR_CHARS = 600  # an error line; user input inside it is clipped shorter still
@@ -110,9 +113,13 @@ def _run_jobs(jobs, as_json: bool) -> int:
     console = Console(stderr=True)
     failures = 0
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-        TimeElapsedColumn(), console=console, transient=as_json,
-    ) as progress:  # fmt: skip
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=as_json,
+    ) as progress:
         for job in jobs:
             label = job.cp.inputs.description[:40]
             task = progress.add_task(label, total=len(STEPS), step="")
@@ -126,8 +133,12 @@ def _run_jobs(jobs, as_json: bool) -> int:
             except WorkbenchError as e:
                 failures += 1
                 progress.update(task, step="[red]failed")
-                console.print(f"[red]error:[/red] {job.job_id} ({label}): {_clip(e, MAX_ERROR_CHARS)}",
-                              markup=True, highlight=False, soft_wrap=True)  # fmt: skip
+                console.print(
+                    f"[red]error:[/red] {job.job_id} ({label}): {_clip(e, MAX_ERROR_CHARS)}",
+                    markup=True,
+                    highlight=False,
+                    soft_wrap=True,
+                )
                 result = job.result()
                 if result["status"] == "done":  # finished, yet unusable now: not a success
                     result = {**result, "status": "failed", "error": str(e)}
@@ -150,8 +161,20 @@ def _run_jobs(jobs, as_json: bool) -> int:
     return failures
 
 
-def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as_json, image=None,
-                    fallback=None, template=None) -> None:  # fmt: skip
+def _create_and_run(
+    texts,
+    writer,
+    model,
+    backend,
+    formats,
+    out,
+    seed,
+    style,
+    as_json,
+    image=None,
+    fallback=None,
+    template=None,
+) -> None:
     """Checkpoint one job per text (all before the first runs), then run them. With a remote
     store each job is shared as soon as it is created, so another machine's ``resume --all``
     finds the whole queue even if this process dies before reaching it."""
@@ -178,9 +201,19 @@ def _create_and_run(texts, writer, model, backend, formats, out, seed, style, as
 
                 spec = BuiltinSpecWriter().write(text, style=style, seed=seed, template=template).spec
                 spec.technical.export_formats = fmts
-            job = Job.create(text, asset_dir=asset_dir, writer=writer, model=model, backend=backend,
-                             fallbacks=fallbacks, formats=fmts, seed=seed, style=style, reference_image=reference,
-                             spec=spec)  # fmt: skip
+            job = Job.create(
+                text,
+                asset_dir=asset_dir,
+                writer=writer,
+                model=model,
+                backend=backend,
+                fallbacks=fallbacks,
+                formats=fmts,
+                seed=seed,
+                style=style,
+                reference_image=reference,
+                spec=spec,
+            )
             job.share()
             jobs.append(job)
     except WorkbenchError as e:
@@ -329,17 +362,23 @@ def edit(
         typer.echo(f"  {line}", err=True)
     if not apply:
         if as_json:
-            sys.stdout.write(json.dumps({"asset_id": asset_id, "patch": proposal.patch,
-                                         "changes": proposal.changes}) + "\n")  # fmt: skip
+            sys.stdout.write(
+                json.dumps({"asset_id": asset_id, "patch": proposal.patch, "changes": proposal.changes})
+                + "\n"
+            )
         else:
             typer.echo("(not applied: add --apply to generate the new version)", err=True)
         return
     fmts = [f.value for f in proposal.spec.technical.export_formats]
     description, backend = meta.get("description"), meta.get("backend")
     try:
-        job = Job.create(description if isinstance(description, str) else spec.short_description,
-                         asset_dir=asset_dir, spec=proposal.spec,
-                         backend=backend if isinstance(backend, str) else "procedural", formats=fmts)  # fmt: skip
+        job = Job.create(
+            description if isinstance(description, str) else spec.short_description,
+            asset_dir=asset_dir,
+            spec=proposal.spec,
+            backend=backend if isinstance(backend, str) else "procedural",
+            formats=fmts,
+        )
         job.share()
     except WorkbenchError as e:
         raise _err(str(e)) from None
@@ -364,13 +403,34 @@ def list_cmd(out: Out = None, as_json: AsJson = False) -> None:
     _report_unreadable(unreadable, "skipped")
     if as_json:
         for m in assets:
-            sys.stdout.write(json.dumps({"type": "asset", "asset_id": m["asset_id"], "name": m.get("name"),
-                                         "archetype": m.get("archetype"), "created_at": m.get("created_at"),
-                                         "faces": m.get("stats", {}).get("faces")}) + "\n")  # fmt: skip
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "type": "asset",
+                        "asset_id": m["asset_id"],
+                        "name": m.get("name"),
+                        "archetype": m.get("archetype"),
+                        "created_at": m.get("created_at"),
+                        "faces": m.get("stats", {}).get("faces"),
+                    }
+                )
+                + "\n"
+            )
         for cp in jobs:
             done = [s for s, st in cp.steps.items() if st.status == "done"]
-            sys.stdout.write(json.dumps({"type": "job", "job_id": cp.job_id, "asset_id": cp.asset_id,
-                                         "status": cp.status, "steps_done": done, "error": cp.error}) + "\n")  # fmt: skip
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "type": "job",
+                        "job_id": cp.job_id,
+                        "asset_id": cp.asset_id,
+                        "status": cp.status,
+                        "steps_done": done,
+                        "error": cp.error,
+                    }
+                )
+                + "\n"
+            )
         return
     typer.echo(f"{len(assets)} asset(s) in {store.location()}")
     for m in assets:
@@ -473,17 +533,24 @@ def reconstruct(
         raise _err(str(e)) from None
     except OSError as e:  # the folder changed between the check and the export
         raise _err(f"cannot write {out}: {e.strerror or e}") from None
-    report = {"input_points": len(pts), "colored": colors is not None, "notes": notes,
-              "files": [str(p.resolve()) for p in written], "stats": mesh_stats(mesh),
-              "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+    report = {
+        "input_points": len(pts),
+        "colored": colors is not None,
+        "notes": notes,
+        "files": [str(p.resolve()) for p in written],
+        "stats": mesh_stats(mesh),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
         for note in notes:
             typer.echo(f"note: {note}", err=True)
         st = report["stats"]
-        typer.echo(f"{written[0]}: {st['faces']} triangles, watertight={st['watertight']}, "
-                   f"size {' x '.join(f'{v:.3f}' for v in st['size_m'])} m, {report['seconds']} s")  # fmt: skip
+        typer.echo(
+            f"{written[0]}: {st['faces']} triangles, watertight={st['watertight']}, "
+            f"size {' x '.join(f'{v:.3f}' for v in st['size_m'])} m, {report['seconds']} s"
+        )
 
 
 @app.command()

@@ -29,16 +29,28 @@ def list_templates(
 
     lib = get_library()
     rows = [
-        {"name": t.name, "family": t.family, "category": t.tpl.category.value, "summary": t.tpl.summary,
-         "nouns": list(t.tpl.nouns), "params": sorted(t.tpl.params), "points": sorted(t.point_names),
-         "source": t.source}
-        for t in lib.templates.values() if family is None or t.family == family
-    ]  # fmt: skip
+        {
+            "name": t.name,
+            "family": t.family,
+            "category": t.tpl.category.value,
+            "summary": t.tpl.summary,
+            "nouns": list(t.tpl.nouns),
+            "params": sorted(t.tpl.params),
+            "points": sorted(t.point_names),
+            "source": t.source,
+        }
+        for t in lib.templates.values()
+        if family is None or t.family == family
+    ]
     for p in lib.problems:
         typer.echo(f"warning: {p}", err=True)
     if as_json:
-        typer.echo(json.dumps({"templates": rows, "nouns": lib.noun_count(),
-                               "problems": [str(p) for p in lib.problems]}, indent=1))  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {"templates": rows, "nouns": lib.noun_count(), "problems": [str(p) for p in lib.problems]},
+                indent=1,
+            )
+        )
         return
     for r in rows:
         nouns = ", ".join(r["nouns"][:6]) + (" …" if len(r["nouns"]) > 6 else "")

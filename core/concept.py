@@ -31,10 +31,15 @@ def concept_prompt(spec: AssetSpec) -> str:
     from core.prompts import render
 
     return render(
-        "concept_image.j2", name=spec.name, style=spec.style.value, category=spec.category.value,
-        description=spec.short_description, height=f"{spec.dimensions.height:.2f}",
-        width=f"{spec.dimensions.width:.2f}", materials=[m.name for m in spec.materials],
-    )  # fmt: skip
+        "concept_image.j2",
+        name=spec.name,
+        style=spec.style.value,
+        category=spec.category.value,
+        description=spec.short_description,
+        height=f"{spec.dimensions.height:.2f}",
+        width=f"{spec.dimensions.width:.2f}",
+        materials=[m.name for m in spec.materials],
+    )
 
 
 def availability() -> Availability:
@@ -82,12 +87,21 @@ def generate_concepts(spec: AssetSpec, count: int = 2, model: str | None = None)
             kwargs["api_key"] = s.llm_api_key.get_secret_value()
         try:
             response = litellm.image_generation(
-                model=model, prompt=prompt, n=count, size=s.image_size, response_format="b64_json",
-                timeout=s.llm_timeout_s, num_retries=s.llm_retries, drop_params=True, **kwargs,
-            )  # fmt: skip
+                model=model,
+                prompt=prompt,
+                n=count,
+                size=s.image_size,
+                response_format="b64_json",
+                timeout=s.llm_timeout_s,
+                num_retries=s.llm_retries,
+                drop_params=True,
+                **kwargs,
+            )
         except openai.OpenAIError as e:
-            raise LLMError(f"Image generation with {model} failed: {type(e).__name__}: {str(e)[:200]}",
-                           "Check the key / LLM_API_BASE, or skip this step.") from e  # fmt: skip
+            raise LLMError(
+                f"Image generation with {model} failed: {type(e).__name__}: {str(e)[:200]}",
+                "Check the key / LLM_API_BASE, or skip this step.",
+            ) from e
         images, rejected = [], []
         for i, item in enumerate(response.data or []):
             b64 = getattr(item, "b64_json", None) or (

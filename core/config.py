@@ -177,13 +177,19 @@ class Settings(BaseSettings):
     shap_e_image_guidance: float = Field(3.0, ge=0, le=100, description="Shap-E guidance scale (image).")
     shap_e_grid: int = Field(128, ge=32, le=256, description="Shap-E marching-cubes grid size.")
     point_e_grid: int = Field(64, ge=32, le=128, description="Point-E SDF marching-cubes grid size.")
-    point_e_mesher: str = Field("sdf", pattern="^(sdf|reconstruct)$",
-                                description="Point cloud -> mesh: Point-E's sdf model or our reconstruction.")  # fmt: skip
+    point_e_mesher: str = Field(
+        "sdf",
+        pattern="^(sdf|reconstruct)$",
+        description="Point cloud -> mesh: Point-E's sdf model or our reconstruction.",
+    )
     point_e_guidance: float = Field(3.0, ge=0, le=100, description="Point-E base model guidance scale.")
     bake_vertex_colors: bool = Field(False, description="Bake vertex colours into a UV texture (xatlas).")
 
-    job_runner: str = Field("embedded", pattern="^(embedded|celery)$",
-                            description="Where jobs run: embedded (threads in the app) | celery (workers).")  # fmt: skip
+    job_runner: str = Field(
+        "embedded",
+        pattern="^(embedded|celery)$",
+        description="Where jobs run: embedded (threads in the app) | celery (workers).",
+    )
     celery_broker_url: str = Field("redis://localhost:6379/0", description="Celery broker (Redis).")
     celery_result_backend: str | None = Field(
         None, description="Celery result backend (default: the broker)."

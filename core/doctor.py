@@ -16,9 +16,24 @@ import subprocess
 import time
 from pathlib import Path
 
-PACKAGES = ["streamlit", "pydantic", "trimesh", "manifold3d", "fast-simplification", "pyvista", "vtk",
-            "litellm", "boto3", "trame-pyvista", "diskcache", "typer", "httpx", "pyrate-limiter", "scikit-image",
-            "xatlas"]  # fmt: skip
+PACKAGES = [
+    "streamlit",
+    "pydantic",
+    "trimesh",
+    "manifold3d",
+    "fast-simplification",
+    "pyvista",
+    "vtk",
+    "litellm",
+    "boto3",
+    "trame-pyvista",
+    "diskcache",
+    "typer",
+    "httpx",
+    "pyrate-limiter",
+    "scikit-image",
+    "xatlas",
+]
 ML_PACKAGES = ["torch", "diffusers", "transformers", "point-e"]  # optional: requirements-ml.txt
 KEY_VARS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_KEY", "LLM_API_BASE"]
 
@@ -38,8 +53,11 @@ def check_python() -> list[dict]:
         try:
             rows.append(_row(f"ML package {name}", True, importlib.metadata.version(name)))
         except importlib.metadata.PackageNotFoundError:
-            hint = ("optional: pip install git+https://github.com/openai/point-e" if name == "point-e"
-                    else "optional: make install-ml (local Shap-E / Point-E)")  # fmt: skip
+            hint = (
+                "optional: pip install git+https://github.com/openai/point-e"
+                if name == "point-e"
+                else "optional: make install-ml (local Shap-E / Point-E)"
+            )
             rows.append(_row(f"ML package {name}", None, hint))
     return rows
 
@@ -72,8 +90,11 @@ def check_rendering() -> dict:
         f = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
         t = time.perf_counter()
         png = render_png(AssetMesh(v, f, np.zeros(4), [PBRMaterial(name="m")]), size=64)
-        return _row("off-screen rendering (EGL)", png[:8] == b"\x89PNG\r\n\x1a\n",
-                    f"{len(png)} byte PNG in {time.perf_counter() - t:.2f} s")  # fmt: skip
+        return _row(
+            "off-screen rendering (EGL)",
+            png[:8] == b"\x89PNG\r\n\x1a\n",
+            f"{len(png)} byte PNG in {time.perf_counter() - t:.2f} s",
+        )
     except WorkbenchError as e:
         return _row("off-screen rendering (EGL)", False, str(e))
 
@@ -102,8 +123,11 @@ def check_keys() -> list[dict]:
     s = get_settings()
     rows = []
     for var in KEY_VARS:
-        present = bool(os.environ.get(var)) or (var == "LLM_API_KEY" and s.llm_api_key is not None) or (
-            var == "LLM_API_BASE" and bool(s.llm_api_base))  # fmt: skip
+        present = (
+            bool(os.environ.get(var))
+            or (var == "LLM_API_KEY" and s.llm_api_key is not None)
+            or (var == "LLM_API_BASE" and bool(s.llm_api_base))
+        )
         rows.append(_row(f"key {var}", True if present else None, "set" if present else "not set (optional)"))
     for var, secret in (("MESHY_API_KEY", s.meshy_api_key), ("TRIPO_API_KEY", s.tripo_api_key)):
         detail = "set" if secret else "not set (optional: enables the cloud backend)"

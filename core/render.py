@@ -96,9 +96,15 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
             plotter.set_background(background, top="#4a505a")
             for poly, opacity in _layers(mesh):
                 plotter.add_mesh(
-                    poly, scalars="rgba", rgb=True, smooth_shading=False, opacity=opacity,
-                    show_scalar_bar=False, specular=0.3, ambient=0.15,
-                )  # fmt: skip
+                    poly,
+                    scalars="rgba",
+                    rgb=True,
+                    smooth_shading=False,
+                    opacity=opacity,
+                    show_scalar_bar=False,
+                    specular=0.3,
+                    ambient=0.15,
+                )
             plotter.enable_anti_aliasing("ssaa")
             lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
             centre = (lo + hi) / 2

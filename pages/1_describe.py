@@ -10,10 +10,26 @@ from ui.sidebar import writer_options
 from ui.state import init_state
 
 init_state()
-EXAMPLES = ["magical healing potion", "elvish sword", "wooden treasure chest with iron bands",
-            "castle tower with a conical roof", "low-poly rocket ship", "glowing red mushroom"]  # fmt: skip
-STYLES = ["auto", "realistic", "stylised", "low-poly", "fantasy", "medieval", "elvish", "dwarven",
-          "sci-fi", "cartoon"]  # fmt: skip
+EXAMPLES = [
+    "magical healing potion",
+    "elvish sword",
+    "wooden treasure chest with iron bands",
+    "castle tower with a conical roof",
+    "low-poly rocket ship",
+    "glowing red mushroom",
+]
+STYLES = [
+    "auto",
+    "realistic",
+    "stylised",
+    "low-poly",
+    "fantasy",
+    "medieval",
+    "elvish",
+    "dwarven",
+    "sci-fi",
+    "cartoon",
+]
 
 st.title("Describe your asset")
 st.caption("Step 1 of 4 · a short description is enough; you can edit everything in the next step.")
@@ -28,8 +44,9 @@ KINDS = ["auto", *(f for f in FAMILIES if f != "generic")]
 
 # no max_chars: the browser would drop a longer paste whole; the text is cut below instead,
 # with the same warning as the CLI
-st.text_area("Description", key="describe.text", height=90,
-             placeholder="e.g. dwarven battle axe with a bronze head")  # fmt: skip
+st.text_area(
+    "Description", key="describe.text", height=90, placeholder="e.g. dwarven battle axe with a bronze head"
+)
 if len(st.session_state["describe.text"]) > MAX_DESCRIPTION_CHARS:
     try:
         for warning in clean_description(st.session_state["describe.text"])[1]:
@@ -38,23 +55,41 @@ if len(st.session_state["describe.text"]) > MAX_DESCRIPTION_CHARS:
         pass  # only blanks: "Write spec" says the description is empty
 
 st.segmented_control("Style", STYLES, key="describe.style")
-st.multiselect("Export formats", list(FORMATS), key="describe.formats",
-               format_func=lambda f: FORMATS[f].label)  # fmt: skip
+st.multiselect(
+    "Export formats", list(FORMATS), key="describe.formats", format_func=lambda f: FORMATS[f].label
+)
 k1, k2 = st.columns([3, 1])
-k1.selectbox("Kind of object", KINDS, key="describe.kind", format_func=lambda k: k.replace("_", " "),
-             help="Helps the built-in writer with words it does not know; 'auto' reads it from the text.")  # fmt: skip
-k2.number_input("Variant seed", min_value=0, max_value=2**32 - 1, step=1, key="describe.seed",
-                help="0: the usual proportions. Other numbers: repeatable variants (proportions, counts, options).")  # fmt: skip
+k1.selectbox(
+    "Kind of object",
+    KINDS,
+    key="describe.kind",
+    format_func=lambda k: k.replace("_", " "),
+    help="Helps the built-in writer with words it does not know; 'auto' reads it from the text.",
+)
+k2.number_input(
+    "Variant seed",
+    min_value=0,
+    max_value=2**32 - 1,
+    step=1,
+    key="describe.seed",
+    help="0: the usual proportions. Other numbers: repeatable variants (proportions, counts, options).",
+)
 c3, c4, c5 = st.columns([1, 2, 2])
 c3.toggle("Auto polycount", key="describe.polycount_auto")
-c4.slider("Target polycount (triangles)", 200, 50_000, step=100, key="describe.polycount",
-          disabled=st.session_state["describe.polycount_auto"])  # fmt: skip
+c4.slider(
+    "Target polycount (triangles)",
+    200,
+    50_000,
+    step=100,
+    key="describe.polycount",
+    disabled=st.session_state["describe.polycount_auto"],
+)
 writers = writer_options()
-c5.selectbox("Spec writer", list(writers), key="describe.writer",
-             format_func=lambda w: writers[w])  # fmt: skip
+c5.selectbox("Spec writer", list(writers), key="describe.writer", format_func=lambda w: writers[w])
 
-upload = st.file_uploader("Reference image (optional; PNG, JPEG or WebP, ≤ 10 MB, ≤ 4096 px)",
-                          key="describe.upload")  # fmt: skip
+upload = st.file_uploader(
+    "Reference image (optional; PNG, JPEG or WebP, ≤ 10 MB, ≤ 4096 px)", key="describe.upload"
+)
 if upload is not None:
     from core.images import validate_reference_image
 
@@ -81,8 +116,9 @@ if st.button("Write spec", type="primary", key="describe.submit"):
             None if st.session_state["describe.kind"] in (None, "auto") else st.session_state["describe.kind"]
         )
         with st.spinner(f"Writing the spec with {writers[writer]}…"):
-            result = get_writer(writer).write(text, style=style, seed=int(st.session_state["describe.seed"]),
-                                              family=kind)  # fmt: skip
+            result = get_writer(writer).write(
+                text, style=style, seed=int(st.session_state["describe.seed"]), family=kind
+            )
     except WorkbenchError as e:
         st.error(f"Could not write the spec: {e}", icon=":material/error:")  # visible, not in a closed box
         st.stop()

@@ -86,9 +86,11 @@ with right:
     except WorkbenchError as e:
         st.error(f"Preview failed: {e}")
     d = spec.dimensions
-    st.caption(f"{spec.category.value} · {spec.style.value} · archetype `{spec.archetype}` · "
-               f"{d.width:.3f} × {d.height:.3f} × {d.depth:.3f} m · {len(spec.parts)} parts · "
-               f"edit {st.session_state['spec.index'] + 1}/{len(st.session_state['spec.history'])}")  # fmt: skip
+    st.caption(
+        f"{spec.category.value} · {spec.style.value} · archetype `{spec.archetype}` · "
+        f"{d.width:.3f} × {d.height:.3f} × {d.depth:.3f} m · {len(spec.parts)} parts · "
+        f"edit {st.session_state['spec.index'] + 1}/{len(st.session_state['spec.history'])}"
+    )
 
 # the parts table at full width: size, position, rotation and material without scrolling sideways
 st.markdown("**Parts**")

@@ -35,9 +35,16 @@ def settings() -> None:
     c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
     if getattr(GENERATORS.get(st.session_state["generate.backend"]), "uses_seed", False):
         redraws = getattr(GENERATORS.get(st.session_state["generate.backend"]), "seed_redraws_spec", False)
-        c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="generate.seed",
-                        help="Another variant of the template (proportions, counts, options) while the spec "
-                             "is unedited." if redraws else "Same seed, same result.")  # fmt: skip
+        c2.number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**32 - 1,
+            step=1,
+            key="generate.seed",
+            help="Another variant of the template (proportions, counts, options) while the spec is unedited."
+            if redraws
+            else "Same seed, same result.",
+        )
     else:
         c2.caption("Same spec, same model: this backend needs no seed.")
     ok, reason = available("generator", st.session_state["generate.backend"])
@@ -47,11 +54,13 @@ def settings() -> None:
     if st.session_state["generate.fallbacks"] is None:
         st.session_state["generate.fallbacks"] = [b for b in get_settings().generator_fallbacks if b in gens]
     st.multiselect(
-        "If it cannot deliver, fall back to", [g for g in gens if g != st.session_state["generate.backend"]],
-        key="generate.fallbacks", format_func=lambda g: gens[g].split(" — ")[0],
+        "If it cannot deliver, fall back to",
+        [g for g in gens if g != st.session_state["generate.backend"]],
+        key="generate.fallbacks",
+        format_func=lambda g: gens[g].split(" — ")[0],
         help="Tried in order when the backend has no key, no credits, or its task fails. Falling back is "
-             "always shown with the result. A task still running on a service is resumed, never abandoned.",
-    )  # fmt: skip
+        "always shown with the result. A task still running on a service is resumed, never abandoned.",
+    )
     c3.button(
         "Generate", type="primary", key="generate.run", disabled=not ok, width="stretch", on_click=start_job
     )
@@ -99,8 +108,13 @@ if snap is not None and snap.status == "done":
                     f"(changed since: {', '.join(changed)}). Generate again to see the current one.",
                     icon=":material/history:",
                 )
-                st.button("Generate the current spec", type="primary", key="generate.rerun", on_click=start_job,
-                          disabled=not available("generator", st.session_state["generate.backend"])[0])  # fmt: skip
+                st.button(
+                    "Generate the current spec",
+                    type="primary",
+                    key="generate.rerun",
+                    on_click=start_job,
+                    disabled=not available("generator", st.session_state["generate.backend"])[0],
+                )
         else:
             st.success(f"Done in {snap.elapsed_s:.1f} s" if snap.elapsed_s else "Done")
         count_credits(job_id, result.get("costs", {}))
@@ -117,8 +131,11 @@ else:
         label = {"interrupted": "was interrupted", "cancelled": "was cancelled", "failed": "failed"}[
             snap.status
         ]
-        st.warning(f"Job {job_id} {label}" + (f": {snap.error}" if snap.error else ".")
-                   + " Its checkpoint is kept: Resume continues where it stopped.")  # fmt: skip
+        st.warning(
+            f"Job {job_id} {label}"
+            + (f": {snap.error}" if snap.error else ".")
+            + " Its checkpoint is kept: Resume continues where it stopped."
+        )
         if st.button("Resume", key="generate.resume", type="primary"):
             from core.jobs.pipeline import Job
 

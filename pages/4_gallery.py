@@ -41,8 +41,10 @@ if opened:
         st.session_state["gallery.open"] = None
         st.rerun()
     st.subheader(meta["name"])
-    st.caption(f"{meta['category']} · {meta['backend']} · {meta['created_at'][:19].replace('T', ' ')} UTC · "
-               f"`{meta['asset_id']}`")  # fmt: skip
+    st.caption(
+        f"{meta['category']} · {meta['backend']} · {meta['created_at'][:19].replace('T', ' ')} UTC · "
+        f"`{meta['asset_id']}`"
+    )
     show_result(asset_result(store, meta), key="gallery")
     spec = parse_spec(store.local_path(meta["asset_id"], "spec.json").read_text())
     with st.expander("Spec"):
@@ -85,8 +87,10 @@ for i, meta in enumerate(shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]):
         st.image(str(store.local_path(meta["asset_id"], "thumbnail.png", thumb_sha)), width="stretch")
         st.text(meta["name"])  # plain text: names are never rendered as HTML or markdown
         # time and short id too: two assets of the same name (versions) must look different
-        st.caption(f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris  \n"
-                   f"{meta['created_at'][:16].replace('T', ' ')} UTC · `{short_id(meta['asset_id'])}`")  # fmt: skip
+        st.caption(
+            f"{meta['category']} · {meta['backend']} · {meta['stats']['faces']:,} tris  \n"
+            f"{meta['created_at'][:16].replace('T', ' ')} UTC · `{short_id(meta['asset_id'])}`"
+        )
         if st.button("View", key=f"gallery.open.{meta['asset_id']}", width="stretch"):
             st.session_state["gallery.open"] = meta["asset_id"]
             st.rerun()

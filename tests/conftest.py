@@ -89,10 +89,21 @@ def blender_vertex_count(path: Path) -> int:
         "print('COUNT', n)\n"
     )
     proc = subprocess.run(
-        [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr", script,
-         "--", str(path)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            blender,
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python-expr",
+            script,
+            "--",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     counts = [int(ln.split()[1]) for ln in proc.stdout.splitlines() if ln.startswith("COUNT ")]
     assert proc.returncode == 0 and counts, proc.stderr[-2000:]
     return counts[-1]
@@ -128,19 +139,29 @@ class FakeLLM:
                 fake.requests.append(body)
                 if self.path.endswith("/images/generations"):
                     status, images = fake.image_script.pop(0) if fake.image_script else (500, None)
-                    payload = ({"created": 0, "data": [{"b64_json": b} for b in images]} if status == 200
-                               else {"error": {"message": f"scripted {status}", "type": "server_error"}})  # fmt: skip
+                    payload = (
+                        {"created": 0, "data": [{"b64_json": b} for b in images]}
+                        if status == 200
+                        else {"error": {"message": f"scripted {status}", "type": "server_error"}}
+                    )
                     return self._send(status, payload)
                 queue = fake.script.get(body["model"], [])
                 status, content = queue.pop(0) if queue else (500, None)
                 if status == 200:
                     payload = {
-                        "id": "chatcmpl-test", "object": "chat.completion", "created": 0,
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "created": 0,
                         "model": body["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": content}}],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": content},
+                            }
+                        ],
                         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-                    }  # fmt: skip
+                    }
                 else:
                     payload = {"error": {"message": f"scripted {status}", "type": "server_error"}}
                 self._send(status, payload)
@@ -222,8 +243,13 @@ TRIPO_KEY = "tsk_test_0123456789abcdef"
 
 def _fast_remote(monkeypatch) -> None:
     """Short polls, timeouts and retry waits so remote tests run in seconds."""
-    for var, value in (("REMOTE_POLL_S", "0.02"), ("REMOTE_TIMEOUT_S", "1.5"), ("REMOTE_RETRIES", "3"),
-                       ("REMOTE_MAX_WAIT_S", "0.3"), ("REMOTE_REQUESTS_PER_S", "200")):  # fmt: skip
+    for var, value in (
+        ("REMOTE_POLL_S", "0.02"),
+        ("REMOTE_TIMEOUT_S", "1.5"),
+        ("REMOTE_RETRIES", "3"),
+        ("REMOTE_MAX_WAIT_S", "0.3"),
+        ("REMOTE_REQUESTS_PER_S", "200"),
+    ):
         monkeypatch.setenv(var, value)
 
 
@@ -285,9 +311,14 @@ def shap_e(tiny_shap_e_folder, monkeypatch):
     """SHAP_E_MODEL pointing at the tiny pipeline, few steps, a small decoding grid."""
     from core.config import get_settings
 
-    for var, value in (("SHAP_E_MODEL", str(tiny_shap_e_folder)), ("SHAP_E_IMAGE_MODEL", str(tiny_shap_e_folder)),
-                       ("SHAP_E_STEPS", "3"), ("SHAP_E_GRID", "40"), ("ML_DEVICE", "cpu"),
-                       ("HF_HUB_OFFLINE", "1")):  # fmt: skip
+    for var, value in (
+        ("SHAP_E_MODEL", str(tiny_shap_e_folder)),
+        ("SHAP_E_IMAGE_MODEL", str(tiny_shap_e_folder)),
+        ("SHAP_E_STEPS", "3"),
+        ("SHAP_E_GRID", "40"),
+        ("ML_DEVICE", "cpu"),
+        ("HF_HUB_OFFLINE", "1"),
+    ):
         monkeypatch.setenv(var, value)
     get_settings.cache_clear()
     return tiny_shap_e_folder

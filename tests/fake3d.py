@@ -232,8 +232,15 @@ class FakeService:
         return h.file(data)
 
     def error_body(self, status: int) -> dict:
-        return {"message": {401: "Invalid API key", 402: "Insufficient credits", 429: "Too many requests",
-                            500: "Internal server error", 404: "Not found"}.get(status, "error")}  # fmt: skip
+        return {
+            "message": {
+                401: "Invalid API key",
+                402: "Insufficient credits",
+                429: "Too many requests",
+                500: "Internal server error",
+                404: "Not found",
+            }.get(status, "error")
+        }
 
 
 class FakeMeshy(FakeService):
@@ -287,11 +294,17 @@ class FakeMeshy(FakeService):
                     "done": "SUCCEEDED",
                     "failed": "FAILED",
                 }
-                obj = {"id": task.id, "mode": task.kind, "status": status[task.state],
-                       "progress": self.progress(task), "preceding_tasks": 2 if task.state == "queued" else 0,
-                       "model_urls": {"glb": f"{self.url}/files/{task.id}.glb" if task.state == "done" else ""},
-                       "task_error": {"message": "The prompt was rejected by moderation" if task.state == "failed"
-                                      else ""}}  # fmt: skip
+                obj = {
+                    "id": task.id,
+                    "mode": task.kind,
+                    "status": status[task.state],
+                    "progress": self.progress(task),
+                    "preceding_tasks": 2 if task.state == "queued" else 0,
+                    "model_urls": {"glb": f"{self.url}/files/{task.id}.glb" if task.state == "done" else ""},
+                    "task_error": {
+                        "message": "The prompt was rejected by moderation" if task.state == "failed" else ""
+                    },
+                }
                 return h.json(200, obj)
         return h.json(404, {"message": "Not found"})
 
@@ -347,9 +360,19 @@ class FakeTripo(FakeService):
             self.advance(task)
             status = {"queued": "queued", "running": "running", "done": "success", "failed": "failed"}
             output = {"pbr_model": f"{self.base_url}/files/{task.id}.glb"} if task.state == "done" else {}
-            return h.json(200, {"code": 0, "data": {"task_id": task.id, "type": task.kind,
-                                                    "status": status[task.state], "progress": self.progress(task),
-                                                    "output": output}})  # fmt: skip
+            return h.json(
+                200,
+                {
+                    "code": 0,
+                    "data": {
+                        "task_id": task.id,
+                        "type": task.kind,
+                        "status": status[task.state],
+                        "progress": self.progress(task),
+                        "output": output,
+                    },
+                },
+            )
         return h.json(404, {"code": 2001, "message": "not found"})
 
 

@@ -82,8 +82,11 @@ def test_the_whole_wizard(isolated_settings):
     assert current(at)["dimensions"]["height"] != pytest.approx(0.4)
     at.button(key="review.redo").click().run()
     assert current(at)["dimensions"]["height"] == pytest.approx(0.4)
-    at.session_state[rev_key(at, "review.parts")] = {"edited_rows": {3: {"material": "glass"}}, "added_rows": [],
-                                          "deleted_rows": []}  # fmt: skip
+    at.session_state[rev_key(at, "review.parts")] = {
+        "edited_rows": {3: {"material": "glass"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.button(key="review.update_preview").click().run()
     assert not at.exception and current(at)["parts"][3]["material"] == "glass"
 
@@ -146,8 +149,10 @@ def test_parts_table_edit_updates_the_spec():
     before = current(at)["parts"][0]
     # what the browser sends after a cell edit: the data editor's edit delta
     at.session_state[rev_key(at, "review.parts")] = {
-        "edited_rows": {0: {"size_y": 1.2, "name": "tall staves"}}, "added_rows": [], "deleted_rows": [],
-    }  # fmt: skip
+        "edited_rows": {0: {"size_y": 1.2, "name": "tall staves"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.button(key="review.update_preview").click().run()
     assert not at.exception
     part = current(at)["parts"][0]
@@ -158,8 +163,10 @@ def test_parts_table_edit_updates_the_spec():
 def test_non_numeric_or_empty_part_cells_are_rejected():
     at = app("2_review.py", "oak barrel")
     at.session_state[rev_key(at, "review.parts")] = {
-        "edited_rows": {0: {"size_x": None}}, "added_rows": [{"name": "x"}], "deleted_rows": [],
-    }  # fmt: skip
+        "edited_rows": {0: {"size_x": None}},
+        "added_rows": [{"name": "x"}],
+        "deleted_rows": [],
+    }
     at.button(key="review.update_preview").click().run()
     assert not at.exception
     assert any("parts." in e.value for e in at.error)

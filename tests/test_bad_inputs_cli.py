@@ -26,9 +26,12 @@ def cli(*args: str | bytes, env: dict | None = None, cwd: Path | None = None, ti
     """``python -m core ARGS`` in a subprocess (cwd defaults to the repository)."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=cwd or REPO, capture_output=True,
-        timeout=timeout, env=full_env,
-    )  # fmt: skip
+        [sys.executable, "-m", "core", *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        timeout=timeout,
+        env=full_env,
+    )
 
 
 def text(proc: subprocess.CompletedProcess) -> str:
@@ -131,10 +134,12 @@ def test_description_that_is_not_utf8_leaves_nothing_behind(tmp_path):
 
 @pytest.mark.parametrize(
     ("env", "words"),
-    [({"LOG_LEVEL": "bogus"}, "log_level"),
-     ({"ASSET_STORE": "s3", "S3_BUCKET": "b", "S3_ENDPOINT_URL": "not a url"}, "S3_ENDPOINT_URL".lower()),
-     ({"LOG_FORMAT": "xml"}, "log_format")],
-)  # fmt: skip
+    [
+        ({"LOG_LEVEL": "bogus"}, "log_level"),
+        ({"ASSET_STORE": "s3", "S3_BUCKET": "b", "S3_ENDPOINT_URL": "not a url"}, "S3_ENDPOINT_URL".lower()),
+        ({"LOG_FORMAT": "xml"}, "log_format"),
+    ],
+)
 def test_bad_settings_are_one_line(tmp_path, env, words):
     proc = cli("list", "--out", str(tmp_path / "o"), env=env)
     assert proc.returncode == 2
@@ -209,8 +214,11 @@ def test_resume_all_runs_the_readable_jobs_and_warns_about_the_rest(store):
     (jobs_root(out) / "0123456789ab").mkdir()
     fresh = cli("generate", "war hammer", "--formats", "glb", "--out", str(out), "--json")
     good = json_lines(fresh.stdout)[0]["job_id"]
-    edit_checkpoint(out, good, lambda raw: (raw["steps"]["thumbnail"].update(status="pending"),
-                                           raw.update(status="interrupted")))  # fmt: skip
+    edit_checkpoint(
+        out,
+        good,
+        lambda raw: (raw["steps"]["thumbnail"].update(status="pending"), raw.update(status="interrupted")),
+    )
     proc = cli("resume", "--all", "--out", str(out), "--json")
     assert proc.returncode == 0, text(proc)
     assert [r["job_id"] for r in json_lines(proc.stdout)] == [good]

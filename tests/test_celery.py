@@ -47,10 +47,24 @@ class RedisServer:
                 pytest.fail("redis-server is required in CI (tools/system-deps.sh --test installs it)")
             pytest.skip("redis-server not installed")
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder), "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         client = redis.Redis(port=self.port)
@@ -99,11 +113,16 @@ class Workers:
         base = len(self.procs)
         for i in range(n):
             env = dict(os.environ, **({"ASSET_DIR": str(folders[i])} if folders else {}))
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "core", "worker", "--queues", queues, "--name", f"w{base + i}@%h"],
-                cwd=REPO, env=env, start_new_session=True,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))  # fmt: skip
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "core", "worker", "--queues", queues, "--name", f"w{base + i}@%h"],
+                    cwd=REPO,
+                    env=env,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if len(celery_app().control.ping(timeout=0.5)) >= len(
@@ -228,8 +247,10 @@ def test_workers_on_other_machines_share_jobs_through_s3(s3_env, workers, tmp_pa
     runner = CeleryRunner(app_dir)
     png = __import__("io").BytesIO()
     __import__("PIL.Image").Image.new("RGB", (64, 64), (200, 30, 30)).save(png, format="PNG")
-    jobs = [Job.create(f"oak barrel {i}", asset_dir=app_dir, formats=["glb"], reference_image=png.getvalue())
-            for i in range(4)]  # fmt: skip
+    jobs = [
+        Job.create(f"oak barrel {i}", asset_dir=app_dir, formats=["glb"], reference_image=png.getvalue())
+        for i in range(4)
+    ]
     for job in jobs:
         runner.submit(job)
     assert all(runner.wait(j.job_id, timeout=180).status == "done" for j in jobs)

@@ -18,9 +18,13 @@ from core.jobs.pipeline import jobs_root
 
 def cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=REPO, capture_output=True, text=True,
-        timeout=timeout, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+        [sys.executable, "-m", "core", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -53,9 +57,23 @@ def test_batch_then_sigkill_then_resume_finishes_without_redoing_steps(tmp_path)
     batch = tmp_path / "prompts.txt"
     batch.write_text("# comment\n" + "\n".join(prompts) + "\n\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core", "batch", str(batch), "--formats", "glb,stl", "--out", str(out), "--json"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "batch",
+            str(batch),
+            "--formats",
+            "glb,stl",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     first = proc.stdout.readline()  # the first asset is done: kill the batch mid-way
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -88,14 +106,16 @@ def test_resume_one_job_by_id(tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "words"),
-    [(["generate", "   "], "description is empty"),
-     (["generate", "sword", "--formats", "glb,dae"], "Unknown export format"),
-     (["generate", "sword", "--backend", "nope"], "Unknown generator 'nope'"),
-     (["generate", "sword", "--writer", "nope"], "Unknown spec writer 'nope'"),
-     (["resume", "0123456789ab"], "No checkpoint"),
-     (["resume", "../etc"], "Invalid job id"),
-     (["batch", "/nonexistent/file.txt"], "cannot read")],
-)  # fmt: skip
+    [
+        (["generate", "   "], "description is empty"),
+        (["generate", "sword", "--formats", "glb,dae"], "Unknown export format"),
+        (["generate", "sword", "--backend", "nope"], "Unknown generator 'nope'"),
+        (["generate", "sword", "--writer", "nope"], "Unknown spec writer 'nope'"),
+        (["resume", "0123456789ab"], "No checkpoint"),
+        (["resume", "../etc"], "Invalid job id"),
+        (["batch", "/nonexistent/file.txt"], "cannot read"),
+    ],
+)
 def test_errors_are_one_line_and_non_zero(tmp_path, args, words):
     proc = cli(*args, "--out", str(tmp_path / "o"))
     assert proc.returncode != 0
@@ -123,8 +143,20 @@ def test_spec_command_prints_valid_json():
 def test_litellm_writer_from_the_cli(tmp_path, fake_llm, good_spec_json):
     fake_llm.script["good"] = [(200, good_spec_json)]
     env = {"LLM_API_BASE": fake_llm.base_url, "LLM_API_KEY": "sk-test", "CACHE_DIR": str(tmp_path / "c")}
-    proc = cli("generate", "elvish sword", "--writer", "litellm", "--model", "openai/good",
-               "--formats", "glb", "--out", str(tmp_path / "o"), "--json", env=env)  # fmt: skip
+    proc = cli(
+        "generate",
+        "elvish sword",
+        "--writer",
+        "litellm",
+        "--model",
+        "openai/good",
+        "--formats",
+        "glb",
+        "--out",
+        str(tmp_path / "o"),
+        "--json",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json_lines(proc.stdout)[0]["archetype"] == "sword"
     assert fake_llm.calls("good") == 1

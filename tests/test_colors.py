@@ -115,10 +115,21 @@ def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt):
     spec, mesh = _mesh("wooden crate")
     path = export_all(mesh, ["glb", fmt], tmp_path)[fmt][0]
     proc = subprocess.run(
-        [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr",
-         _BLENDER_COLOURS, "--", str(path)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            blender,
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python-expr",
+            _BLENDER_COLOURS,
+            "--",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     colours = {}
     for line in proc.stdout.splitlines():

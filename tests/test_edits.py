@@ -41,8 +41,16 @@ def test_several_clauses_and_part_synonyms():
     assert p.spec.material("blade").base_color == "#d4a017"
 
 
-@pytest.mark.parametrize(("text", "factor"), [("slightly wider", 1.1), ("much wider", 1.5625), ("50% wider", 1.5),
-                                              ("twice as wide", 2.0), ("half as wide", 0.5)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "factor"),
+    [
+        ("slightly wider", 1.1),
+        ("much wider", 1.5625),
+        ("50% wider", 1.5),
+        ("twice as wide", 2.0),
+        ("half as wide", 0.5),
+    ],
+)
 def test_amounts(text, factor):
     p = ED.propose(SWORD, text)
     assert p.spec.dimensions.width == pytest.approx(SWORD.dimensions.width * factor, rel=1e-3)
@@ -117,9 +125,15 @@ def test_impossible_amounts_are_refused_with_the_reason(text):
 
 @pytest.mark.parametrize(
     ("text", "noun", "count"),
-    [("add two wheels", "wheel", 2), ("add 4 wheels", "wheel", 4), ("add three candles on top", "candle", 3),
-     ("add a pair of horns", "horn", 2), ("add four legs", "leg", 4), ("add a sphere on top", "sphere", 1)],
-)  # fmt: skip
+    [
+        ("add two wheels", "wheel", 2),
+        ("add 4 wheels", "wheel", 4),
+        ("add three candles on top", "candle", 3),
+        ("add a pair of horns", "horn", 2),
+        ("add four legs", "leg", 4),
+        ("add a sphere on top", "sphere", 1),
+    ],
+)
 def test_counts_add_that_many_parts(text, noun, count):
     p = ED.propose(CRATE, text)
     added = [x for x in p.spec.parts if x.name.startswith(noun + "_")]
@@ -169,8 +183,12 @@ def test_unknown_or_impossible_instructions_are_refused(text):
 
 
 def test_malformed_or_out_of_schema_patches_are_rejected_with_the_reason():
-    for bad in ([], [{"op": "explode", "path": "/name"}], [{"op": "replace", "path": "/nope/x", "value": 1}],
-                [{"op": "replace", "path": "/dimensions/height", "value": -1}]):  # fmt: skip
+    for bad in (
+        [],
+        [{"op": "explode", "path": "/name"}],
+        [{"op": "replace", "path": "/nope/x", "value": 1}],
+        [{"op": "replace", "path": "/dimensions/height", "value": -1}],
+    ):
         with pytest.raises(SpecError):
             apply_patch(SWORD, bad)
     assert SWORD.dimensions.height > 0
@@ -192,16 +210,55 @@ def test_litellm_editor_over_loopback_http(fake_llm):
 def test_cli_edit_shows_the_diff_and_applies_as_a_new_version(tmp_path):
     out = tmp_path / "o"
     env = {**os.environ}
-    made = subprocess.run([sys.executable, "-m", "core", "generate", "elvish sword", "--formats", "glb", "--out",
-                           str(out), "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "generate",
+            "elvish sword",
+            "--formats",
+            "glb",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     asset_id = json.loads(made.stdout)["asset_id"]
-    dry = subprocess.run([sys.executable, "-m", "core", "edit", asset_id, "make it taller", "--out", str(out),
-                          "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    dry = subprocess.run(
+        [sys.executable, "-m", "core", "edit", asset_id, "make it taller", "--out", str(out), "--json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dry.returncode == 0 and "dimensions.height" in dry.stderr
     assert json.loads(dry.stdout)["patch"][0]["path"] == "/dimensions/height"
-    applied = subprocess.run([sys.executable, "-m", "core", "edit", asset_id, "make the blade gold", "--apply",
-                              "--out", str(out), "--json"], cwd=REPO, env=env, capture_output=True, text=True,
-                             timeout=300)  # fmt: skip
+    applied = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "edit",
+            asset_id,
+            "make the blade gold",
+            "--apply",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     new = json.loads(applied.stdout)
     assert new["status"] == "done" and new["asset_id"] != asset_id
     assert (out / asset_id / "model.glb").is_file()  # the old version is kept

@@ -72,8 +72,9 @@ def test_a_full_job_gives_a_valid_glb_and_thumbnail(any_backend, tmp_path, node_
 
     from core.jobs.pipeline import Job, run_to_completion
 
-    job = Job.create("iron shield with a gold rim", asset_dir=tmp_path / "assets", backend=any_backend,
-                     formats=["glb"])  # fmt: skip
+    job = Job.create(
+        "iron shield with a gold rim", asset_dir=tmp_path / "assets", backend=any_backend, formats=["glb"]
+    )
     result = run_to_completion(job)
     assert result["status"] == "done" and result["backend"] == any_backend
     report = validate_gltf(result["files"]["glb"])[0]

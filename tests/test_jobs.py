@@ -97,9 +97,13 @@ def test_a_done_job_resumes_to_nothing(assets):
 
 @pytest.mark.parametrize(
     ("content", "words"),
-    [("{not json", "corrupt"), ('{"schema_version": 99}', "schema_version 99"),
-     ('{"schema_version": 1, "job_id": 5}', "invalid"), ("[]", "not a JSON object")],
-)  # fmt: skip
+    [
+        ("{not json", "corrupt"),
+        ('{"schema_version": 99}', "schema_version 99"),
+        ('{"schema_version": 1, "job_id": 5}', "invalid"),
+        ("[]", "not a JSON object"),
+    ],
+)
 def test_bad_checkpoints_give_clear_errors(assets, content, words):
     job = Job.create("anvil", asset_dir=assets, formats=["glb"])
     (job.folder / "checkpoint.json").write_text(content)
@@ -152,9 +156,13 @@ def test_user_spec_skips_the_writer(assets):
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
-    [({"formats": ["glb", "dae"]}, SpecError), ({"backend": "nope"}, UnknownBackendError),
-     ({"writer": "nope"}, UnknownBackendError), ({"seed": -1}, SpecError)],
-)  # fmt: skip
+    [
+        ({"formats": ["glb", "dae"]}, SpecError),
+        ({"backend": "nope"}, UnknownBackendError),
+        ({"writer": "nope"}, UnknownBackendError),
+        ({"seed": -1}, SpecError),
+    ],
+)
 def test_bad_job_inputs_fail_before_anything_is_written(assets, kwargs, error):
     with pytest.raises(error):
         Job.create("anvil", asset_dir=assets, **kwargs)
@@ -192,22 +200,39 @@ def _parse(job: Job, raw: dict) -> Checkpoint:
 
 @pytest.mark.parametrize(
     ("change", "words"),
-    [(lambda r: r["steps"].pop("store"), "missing store"),
-     (lambda r: r["steps"].update(extra={}), "unknown extra"),
-     (lambda r: r.update(asset_id="barrel-12345678"), "does not belong to job"),
-     (lambda r: r["inputs"].update(description="chest"), "does not belong to job"),
-     (lambda r: r["inputs"].update(reference_image="/etc/hostname"), "reference_image"),
-     (lambda r: r["inputs"].update(reference_image="../x.png"), "reference_image"),
-     (lambda r: r["inputs"].update(model="m" * 10_000), "inputs.model"),
-     (lambda r: r["steps"]["export"]["outputs"].update(
-         {"../../etc/hostname": {"path": "../../etc/hostname", "sha256": "0" * 64, "size": 1}}), "job folder"),
-     (lambda r: r["steps"]["export"]["outputs"].update(
-         {"exports/a.glb": {"path": "exports/b.glb", "sha256": "0" * 64, "size": 1}}), "records the path"),
-     (lambda r: r["steps"]["export"]["outputs"].update(
-         {f"f{i}.bin": {"path": f"f{i}.bin", "sha256": "0" * 64, "size": 1} for i in range(100)}), "at most 64"),
-     (lambda r: r["steps"]["export"]["info"].update(files={"glb": "../../../etc/hostname"}), "export.info.files"),
-     (lambda r: r["steps"]["spec"].update(error="e" * 100_000), "steps.spec.error")],
-)  # fmt: skip
+    [
+        (lambda r: r["steps"].pop("store"), "missing store"),
+        (lambda r: r["steps"].update(extra={}), "unknown extra"),
+        (lambda r: r.update(asset_id="barrel-12345678"), "does not belong to job"),
+        (lambda r: r["inputs"].update(description="chest"), "does not belong to job"),
+        (lambda r: r["inputs"].update(reference_image="/etc/hostname"), "reference_image"),
+        (lambda r: r["inputs"].update(reference_image="../x.png"), "reference_image"),
+        (lambda r: r["inputs"].update(model="m" * 10_000), "inputs.model"),
+        (
+            lambda r: r["steps"]["export"]["outputs"].update(
+                {"../../etc/hostname": {"path": "../../etc/hostname", "sha256": "0" * 64, "size": 1}}
+            ),
+            "job folder",
+        ),
+        (
+            lambda r: r["steps"]["export"]["outputs"].update(
+                {"exports/a.glb": {"path": "exports/b.glb", "sha256": "0" * 64, "size": 1}}
+            ),
+            "records the path",
+        ),
+        (
+            lambda r: r["steps"]["export"]["outputs"].update(
+                {f"f{i}.bin": {"path": f"f{i}.bin", "sha256": "0" * 64, "size": 1} for i in range(100)}
+            ),
+            "at most 64",
+        ),
+        (
+            lambda r: r["steps"]["export"]["info"].update(files={"glb": "../../../etc/hostname"}),
+            "export.info.files",
+        ),
+        (lambda r: r["steps"]["spec"].update(error="e" * 100_000), "steps.spec.error"),
+    ],
+)
 def test_tampered_checkpoints_are_refused(assets, change, words):
     job, raw = _done(assets)
     assert _parse(job, raw).status == "done"

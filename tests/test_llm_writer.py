@@ -121,8 +121,15 @@ def test_availability_reports_what_is_missing(monkeypatch):
 
 def test_the_prompt_carries_the_template_catalogue_and_a_composition_reply_builds(fake_llm):
     """A small model may answer with template references: the library builds the spec."""
-    reply = json.dumps({"template": "chest", "params": {}, "attach": [{"template": "lantern", "relation": "on"}],
-                        "colors": {"wood": "#224488"}, "name": "Blue Chest"})  # fmt: skip
+    reply = json.dumps(
+        {
+            "template": "chest",
+            "params": {},
+            "attach": [{"template": "lantern", "relation": "on"}],
+            "colors": {"wood": "#224488"},
+            "name": "Blue Chest",
+        }
+    )
     fake_llm.script["small"] = [(200, reply)]
     result = writer("openai/small").write("a blue chest with a lantern on it")
     system = fake_llm.requests[0]["messages"][0]["content"]

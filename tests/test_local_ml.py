@@ -162,8 +162,12 @@ def test_point_e_text_job_through_the_package_boundary(point_e, tmp_path, monkey
     assert set(loads) == {"base40M-textvec", "upsample", "sdf"}
     assert set(loads.values()) == {str(tmp_path / "weights")}  # not Point-E's default, the current directory
     (sampler,) = [c for name, c in calls if name == "PointCloudSampler"]
-    assert sampler == {"num_points": [1024, 3072], "aux_channels": ["R", "G", "B"], "guidance_scale": [3.0, 0.0],
-                       "key_filter": ("texts", "")}  # fmt: skip
+    assert sampler == {
+        "num_points": [1024, 3072],
+        "aux_channels": ["R", "G", "B"],
+        "guidance_scale": [3.0, 0.0],
+        "key_filter": ("texts", ""),
+    }
     assert next(c for name, c in calls if name == "sample")["model_kwargs"] == ["texts"]
     assert next(c for name, c in calls if name == "marching_cubes_mesh")["grid_size"] == 32
     steps = [e for e in events if "Point-E points" in e.message or "Point-E upsampling" in e.message]
@@ -176,8 +180,9 @@ def test_point_e_image_job_and_our_mesher(point_e, tmp_path, monkeypatch):
 
     monkeypatch.setenv("POINT_E_MESHER", "reconstruct")
     get_settings.cache_clear()
-    job = Job.create("stone orb", asset_dir=tmp_path / "a", backend="point_e", formats=["glb"],
-                     reference_image=_png())  # fmt: skip
+    job = Job.create(
+        "stone orb", asset_dir=tmp_path / "a", backend="point_e", formats=["glb"], reference_image=_png()
+    )
     result = run_to_completion(job)
     assert result["status"] == "done" and job.cp.steps["generate"].info["mode"] == "image"
     (sampler,) = [c for name, c in point_e.CALLS if name == "PointCloudSampler"]

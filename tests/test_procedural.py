@@ -121,7 +121,8 @@ def test_unknown_backend_lists_the_known_ones():
 def test_torus_and_capsule_parts():
     spec = parse_spec(
         {
-            "name": "Rings", "short_description": "rings",
+            "name": "Rings",
+            "short_description": "rings",
             "dimensions": {"width": 1, "height": 1, "depth": 1},
             "materials": [{"name": "m"}],
             "parts": [
@@ -129,6 +130,6 @@ def test_torus_and_capsule_parts():
                 {"name": "c", "primitive": "capsule", "size": [0.2, 1, 0.2], "material": "m"},
             ],
         }
-    )  # fmt: skip
+    )
     mesh, _ = generate(spec)
     assert trimesh.Trimesh(mesh.vertices, mesh.faces).is_watertight

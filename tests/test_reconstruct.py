@@ -111,8 +111,13 @@ def _ply(tmp_path, name="sphere"):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "core", "reconstruct", *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "core", "reconstruct", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_reconstructs_a_coloured_ply_into_a_valid_glb_with_color_0(tmp_path, node_available):
@@ -143,12 +148,18 @@ def test_cli_fbx_keeps_vertex_colours(tmp_path):
     fbx = tmp_path / "mesh.fbx"
     proc = _cli(_ply(tmp_path), "--out", fbx, "--faces", "4000")
     assert proc.returncode == 0, proc.stderr
-    script = ("import bpy, sys, numpy\nnumpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
-              "bpy.ops.wm.read_factory_settings(use_empty=True)\nbpy.ops.import_scene.fbx(filepath=sys.argv[-1])\n"
-              "m = [o for o in bpy.data.objects if o.type == 'MESH'][0].data\n"
-              "print('COLOR_LAYERS', len(m.vertex_colors))\n")  # fmt: skip
-    out = subprocess.run([blender, "-b", "--factory-startup", "--python-expr", script, "--", str(fbx)],
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    script = (
+        "import bpy, sys, numpy\nnumpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
+        "bpy.ops.wm.read_factory_settings(use_empty=True)\nbpy.ops.import_scene.fbx(filepath=sys.argv[-1])\n"
+        "m = [o for o in bpy.data.objects if o.type == 'MESH'][0].data\n"
+        "print('COLOR_LAYERS', len(m.vertex_colors))\n"
+    )
+    out = subprocess.run(
+        [blender, "-b", "--factory-startup", "--python-expr", script, "--", str(fbx)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("COLOR_LAYERS"))
     assert int(line.split()[1]) >= 1, out.stdout[-2000:]
 

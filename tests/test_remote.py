@@ -144,9 +144,18 @@ def test_create_errors_are_typed_and_never_pay_twice(request, tmp_path, backend,
 
 
 @pytest.mark.parametrize("backend", ["meshy", "tripo"])
-@pytest.mark.parametrize("fault", [Fault("create", 429), Fault("create", 503), Fault("poll", 500),
-                                   Fault("poll", "hang"), Fault("poll", "drop"), Fault("download", "drop"),
-                                   Fault("balance", 500)])  # fmt: skip
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("create", 429),
+        Fault("create", 503),
+        Fault("poll", 500),
+        Fault("poll", "hang"),
+        Fault("poll", "drop"),
+        Fault("download", "drop"),
+        Fault("balance", 500),
+    ],
+)
 def test_transient_errors_are_retried(request, tmp_path, backend, fault):
     server = _server(request, backend)
     server.faults.append(fault)
@@ -336,8 +345,20 @@ def test_sigkill_while_polling_then_resume_creates_no_second_task(request, tmp_p
     server.hold.set()
     out = tmp_path / "assets"
     repo = Path(__file__).resolve().parent.parent
-    cmd = [sys.executable, "-m", "core", "generate", "iron shield", "--backend", backend,
-           "--formats", "glb,fbx", "--out", str(out), "--json"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "core",
+        "generate",
+        "iron shield",
+        "--backend",
+        backend,
+        "--formats",
+        "glb,fbx",
+        "--out",
+        str(out),
+        "--json",
+    ]
     proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60
@@ -354,8 +375,13 @@ def test_sigkill_while_polling_then_resume_creates_no_second_task(request, tmp_p
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     server.hold.clear()
-    done = subprocess.run([sys.executable, "-m", "core", "resume", "--all", "--out", str(out), "--json"],
-                          cwd=repo, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "resume", "--all", "--out", str(out), "--json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["status"] == "done" and set(result["files"]) == {"glb", "fbx"}
@@ -377,6 +403,7 @@ def test_meshy_prompt_is_cut_to_its_600_character_limit(meshy, tmp_path):
 
     spec = BuiltinSpecWriter().write("ancient " * 120 + "sword").spec
     assert len(remote_prompt(spec, 600)) <= 600  # cut to Meshy's limit, never sent too long
-    run_to_completion(Job.create("ancient " * 120 + "sword", asset_dir=tmp_path / "a", backend="meshy",
-                                 formats=["glb"]))  # fmt: skip
+    run_to_completion(
+        Job.create("ancient " * 120 + "sword", asset_dir=tmp_path / "a", backend="meshy", formats=["glb"])
+    )
     assert len(meshy.creates[0]["body"]["prompt"]) <= 600

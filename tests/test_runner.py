@@ -16,8 +16,14 @@ def test_submit_runs_in_the_background_and_reports_progress(isolated_settings):
     snap = runner.wait(job_id)
     assert snap.status == "done" and snap.fraction == 1.0
     assert snap.result["archetype"] == "barrel"
-    assert [line.split(":")[0] for line in snap.log] == ["spec", "generate", "process", "export",
-                                                         "thumbnail", "store"]  # fmt: skip
+    assert [line.split(":")[0] for line in snap.log] == [
+        "spec",
+        "generate",
+        "process",
+        "export",
+        "thumbnail",
+        "store",
+    ]
     assert snap.estimate_s and snap.elapsed_s > 0
     assert Checkpoint.load(job.folder).steps["store"].attempts == 1
 

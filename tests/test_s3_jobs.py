@@ -81,20 +81,38 @@ def test_cli_list_and_resume_all_from_the_store(s3_env, tmp_path):
     gen.close()
     shutil.rmtree(first)
     fresh = tmp_path / "fresh"
-    listed = subprocess.run([sys.executable, "-m", "core", "list", "--json", "--out", str(fresh)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-m", "core", "list", "--json", "--out", str(fresh)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     rows = [json.loads(x) for x in listed.stdout.splitlines()]
     assert {"type": "job", "job_id": job.job_id}.items() <= next(
         r for r in rows if r["type"] == "job"
     ).items()
-    proc = subprocess.run([sys.executable, "-m", "core", "resume", "--all", "--json", "--out", str(fresh)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "resume", "--all", "--json", "--out", str(fresh)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     for secret in (env["AWS_SECRET_ACCESS_KEY"], env["AWS_ACCESS_KEY_ID"]):  # never in the CLI's output
         assert secret not in proc.stdout + proc.stderr + listed.stdout + listed.stderr
     assert json.loads(proc.stdout.splitlines()[0])["status"] == "done"
-    listed = subprocess.run([sys.executable, "-m", "core", "list", "--json", "--out", str(tmp_path / "third")],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-m", "core", "list", "--json", "--out", str(tmp_path / "third")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     rows = [json.loads(x) for x in listed.stdout.splitlines()]
     assert [r["status"] for r in rows if r["type"] == "job"] == ["done"]
     assert len([r for r in rows if r["type"] == "asset"]) == 1
@@ -220,8 +238,17 @@ def test_sigkill_at_24_seeded_points_then_resume(s3_env, tmp_path):
         if any(k[1] == target and v != "done" for k, v in before.items()):
             cmd = resume
         else:  # every job is past this step: start a new one
-            cmd = [sys.executable, "-m", "core", "generate", prompts[i % len(prompts)], "--formats", "glb",
-                   "--out", str(out)]  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "core",
+                "generate",
+                prompts[i % len(prompts)],
+                "--formats",
+                "glb",
+                "--out",
+                str(out),
+            ]
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while proc.poll() is None:
             now = snapshot()
@@ -274,8 +301,14 @@ def test_the_zip_download_holds_every_stored_file_from_s3(s3_env, isolated_setti
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO, env={**os.environ},
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=REPO,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_a_batch_killed_early_is_finished_by_another_machine(s3_env, tmp_path):
@@ -288,9 +321,24 @@ def test_a_batch_killed_early_is_finished_by_another_machine(s3_env, tmp_path):
     batch.write_text("\n".join(prompts) + "\n")
     machine_a, machine_b = tmp_path / "a", tmp_path / "b"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core", "batch", str(batch), "--formats", "glb", "--out", str(machine_a), "--json"],
-        cwd=REPO, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "batch",
+            str(batch),
+            "--formats",
+            "glb",
+            "--out",
+            str(machine_a),
+            "--json",
+        ],
+        cwd=REPO,
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     first = json.loads(proc.stdout.readline())  # the first asset is done: the machine dies
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

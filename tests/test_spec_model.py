@@ -40,18 +40,28 @@ def test_round_trip_json():
     ("override", "field", "words"),
     [
         ({"dimensions": {"width": -1, "height": 1, "depth": 1}}, "dimensions.width", "greater than 0"),
-        ({"dimensions": {"width": 1e9, "height": 1, "depth": 1}}, "dimensions.width", "less than or equal to 500"),
+        (
+            {"dimensions": {"width": 1e9, "height": 1, "depth": 1}},
+            "dimensions.width",
+            "less than or equal to 500",
+        ),
         ({"dimensions": {"width": 0.0001, "height": 1, "depth": 1}}, "dimensions.width", "at least 0.001"),
-        ({"parts": [{"name": "b", "primitive": "blob", "size": [1, 1, 1], "material": "wood"}]},
-         "parts.0.primitive", "'box'"),
-        ({"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "gold"}]},
-         "parts.0.material", "not a material"),
+        (
+            {"parts": [{"name": "b", "primitive": "blob", "size": [1, 1, 1], "material": "wood"}]},
+            "parts.0.primitive",
+            "'box'",
+        ),
+        (
+            {"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "gold"}]},
+            "parts.0.material",
+            "not a material",
+        ),
         ({"materials": [{"name": "wood", "base_color": "red"}]}, "materials.0.base_color", "#RRGGBB"),
         ({"name": "   "}, "name", "blank"),
         ({"schema_version": 7}, "schema_version", "1"),
         ({"unknown_field": 1}, "unknown_field", "Extra inputs"),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_field_and_what_is_allowed(override, field, words):
     with pytest.raises(SpecError) as err:
         parse_spec(minimal(**override))
@@ -88,13 +98,33 @@ def test_assignment_is_validated():
 
 @pytest.mark.parametrize(
     "override",
-    [{"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "wood",
-                 "position": [0, float("nan"), 0]}]},
-     {"parts": [{"name": "b", "primitive": "box", "size": [1, 1, 1], "material": "wood",
-                 "rotation": [float("inf"), 0, 0]}]},
-     {"gameplay": {"stats": {"damage": float("nan")}}},
-     {"gameplay": {"stats": {"damage": float("-inf")}}}],
-)  # fmt: skip
+    [
+        {
+            "parts": [
+                {
+                    "name": "b",
+                    "primitive": "box",
+                    "size": [1, 1, 1],
+                    "material": "wood",
+                    "position": [0, float("nan"), 0],
+                }
+            ]
+        },
+        {
+            "parts": [
+                {
+                    "name": "b",
+                    "primitive": "box",
+                    "size": [1, 1, 1],
+                    "material": "wood",
+                    "rotation": [float("inf"), 0, 0],
+                }
+            ]
+        },
+        {"gameplay": {"stats": {"damage": float("nan")}}},
+        {"gameplay": {"stats": {"damage": float("-inf")}}},
+    ],
+)
 def test_nan_and_infinity_are_refused_at_validation(override):
     with pytest.raises(SpecError, match="finite number"):
         parse_spec(minimal(**override))
@@ -111,9 +141,13 @@ def test_nan_assignment_is_refused():
 
 @pytest.mark.parametrize(
     ("data", "words"),
-    [("[" * 10_000 + "]" * 10_000, "recursion limit"), (b"\xff\xfe{}", "not UTF-8"),
-     ("x" * (2 * 1024 * 1024), "larger than"), ('{"name": "\ud800"}', "JSON")],
-)  # fmt: skip
+    [
+        ("[" * 10_000 + "]" * 10_000, "recursion limit"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        ("x" * (2 * 1024 * 1024), "larger than"),
+        ('{"name": "\ud800"}', "JSON"),
+    ],
+)
 def test_unparseable_spec_text_is_a_spec_error(data, words):
     with pytest.raises(SpecError, match=words):
         parse_spec(data)

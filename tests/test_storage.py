@@ -17,14 +17,25 @@ from core.storage.keys import job_key, object_key
 
 def make_files(folder: Path, asset_id: str, size: int = 2048) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"model.glb": folder / "model.glb", "spec.json": folder / "spec.json",
-             "metadata.json": folder / "metadata.json"}  # fmt: skip
+    files = {
+        "model.glb": folder / "model.glb",
+        "spec.json": folder / "spec.json",
+        "metadata.json": folder / "metadata.json",
+    }
     files["model.glb"].write_bytes(bytes(range(256)) * (size // 256))
     files["spec.json"].write_text('{"name": "x"}')
-    files["metadata.json"].write_text(json.dumps({
-        "asset_id": asset_id, "name": asset_id, "created_at": "2026-01-01T00:00:00", "category": "prop",
-        "backend": "procedural", "stats": {"faces": 12, "vertices": 8, "watertight": True, "size_m": [1, 1, 1]},
-    }))  # fmt: skip
+    files["metadata.json"].write_text(
+        json.dumps(
+            {
+                "asset_id": asset_id,
+                "name": asset_id,
+                "created_at": "2026-01-01T00:00:00",
+                "category": "prop",
+                "backend": "procedural",
+                "stats": {"faces": 12, "vertices": 8, "watertight": True, "size_m": [1, 1, 1]},
+            }
+        )
+    )
     return files
 
 
@@ -59,10 +70,19 @@ class StoreContract:
         with pytest.raises(StorageError):
             store.put_asset(bad, make_files(tmp_path / "src", "ok"))
 
-    @pytest.mark.parametrize("body", [b"[1, 2, 3]", b"[" * 10_000 + b"]" * 10_000, b"\xff{}", b"{ broken",
-                                      b'{"name": "no id"}', b'{"asset_id": "good-0001", "name": "other asset"}',
-                                      b'{"asset_id": "bad-0001", "name": "n", "category": "prop", "backend": "x",'
-                                      b' "created_at": "2026", "stats": "many"}'])  # fmt: skip
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"[1, 2, 3]",
+            b"[" * 10_000 + b"]" * 10_000,
+            b"\xff{}",
+            b"{ broken",
+            b'{"name": "no id"}',
+            b'{"asset_id": "good-0001", "name": "other asset"}',
+            b'{"asset_id": "bad-0001", "name": "n", "category": "prop", "backend": "x",'
+            b' "created_at": "2026", "stats": "many"}',
+        ],
+    )
     def test_broken_metadata_is_a_storage_error_and_skipped_by_listing(self, store, tmp_path, body):
         store.put_asset("good-0001", make_files(tmp_path / "g", "good-0001"))
         files = make_files(tmp_path / "b", "bad-0001")

@@ -48,8 +48,12 @@ def marching_cubes_tables():
     cases = torch.zeros(256, 5, 3, dtype=torch.long)
     masks = torch.zeros(256, 5, dtype=torch.bool)
     for config in range(1, 255):
-        vol = np.array([[[1.0 if config >> (x + 2 * y + 4 * z) & 1 else -1.0 for z in (0, 1)]
-                         for y in (0, 1)] for x in (0, 1)])  # fmt: skip
+        vol = np.array(
+            [
+                [[1.0 if config >> (x + 2 * y + 4 * z) & 1 else -1.0 for z in (0, 1)] for y in (0, 1)]
+                for x in (0, 1)
+            ]
+        )
         verts, faces, _, _ = marching_cubes(vol, level=0.0, gradient_direction="descent")
         edges = []
         for v in np.round(verts * 2).astype(int):  # 1 on the edge's axis, 0 or 2 elsewhere
@@ -78,8 +82,12 @@ def _octahedron_decoder(renderer, k: float = 10.0, c: float = 10.0, radius: floa
     for axis in range(3):
         w0[2 * axis, axis], w0[2 * axis + 1, axis] = k, -k
     eye = torch.eye(ROWS)
-    wanted = {"nerstf.mlp.0.weight": w0, "nerstf.mlp.1.weight": eye, "nerstf.mlp.2.weight": eye,
-              "nerstf.mlp.3.weight": eye}  # fmt: skip
+    wanted = {
+        "nerstf.mlp.0.weight": w0,
+        "nerstf.mlp.1.weight": eye,
+        "nerstf.mlp.2.weight": eye,
+        "nerstf.mlp.3.weight": eye,
+    }
     for name, proj in renderer.params_proj.projections.items():
         proj.norm.weight.zero_()
         proj.norm.bias.zero_()
@@ -108,25 +116,61 @@ def build_tiny_shap_e(folder: Path, seed: int = 0) -> Path:
 
     torch.manual_seed(seed)
     tokenizer, vocab_size = _tokenizer(Path(folder) / "_tokenizer_src")
-    text_encoder = CLIPTextModelWithProjection(CLIPTextConfig(
-        vocab_size=vocab_size, hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
-        projection_dim=EMBED, max_position_embeddings=77, bos_token_id=0, eos_token_id=1, pad_token_id=1,
-    ))  # fmt: skip
+    text_encoder = CLIPTextModelWithProjection(
+        CLIPTextConfig(
+            vocab_size=vocab_size,
+            hidden_size=32,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            projection_dim=EMBED,
+            max_position_embeddings=77,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+        )
+    )
     prior = PriorTransformer(
-        num_attention_heads=2, attention_head_dim=8, num_layers=1, embedding_dim=EMBED, num_embeddings=4 * ROWS,
-        additional_embeddings=0, time_embed_act_fn="gelu", norm_in_type="layer", encoder_hid_proj_type=None,
-        added_emb_type=None, embedding_proj_norm_type="layer", clip_embed_dim=2 * EMBED, embedding_proj_dim=EMBED,
-    )  # fmt: skip
-    renderer = ShapERenderer(param_shapes=((ROWS, 93), (ROWS, ROWS), (ROWS, ROWS), (ROWS, ROWS)),
-                             d_latent=EMBED, d_hidden=ROWS, n_output=12, background=(0.1, 0.1, 0.1))  # fmt: skip
-    scheduler = HeunDiscreteScheduler(beta_schedule="exp", num_train_timesteps=1024, prediction_type="sample",
-                                      use_karras_sigmas=True, clip_sample=True, clip_sample_range=1.0)  # fmt: skip
+        num_attention_heads=2,
+        attention_head_dim=8,
+        num_layers=1,
+        embedding_dim=EMBED,
+        num_embeddings=4 * ROWS,
+        additional_embeddings=0,
+        time_embed_act_fn="gelu",
+        norm_in_type="layer",
+        encoder_hid_proj_type=None,
+        added_emb_type=None,
+        embedding_proj_norm_type="layer",
+        clip_embed_dim=2 * EMBED,
+        embedding_proj_dim=EMBED,
+    )
+    renderer = ShapERenderer(
+        param_shapes=((ROWS, 93), (ROWS, ROWS), (ROWS, ROWS), (ROWS, ROWS)),
+        d_latent=EMBED,
+        d_hidden=ROWS,
+        n_output=12,
+        background=(0.1, 0.1, 0.1),
+    )
+    scheduler = HeunDiscreteScheduler(
+        beta_schedule="exp",
+        num_train_timesteps=1024,
+        prediction_type="sample",
+        use_karras_sigmas=True,
+        clip_sample=True,
+        clip_sample_range=1.0,
+    )
     with torch.no_grad():
         cases, masks = marching_cubes_tables()
         renderer.mesh_decoder.cases.copy_(cases)
         renderer.mesh_decoder.masks.copy_(masks)
         _octahedron_decoder(renderer)
-    pipe = ShapEPipeline(prior=prior, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler,
-                         shap_e_renderer=renderer)  # fmt: skip
+    pipe = ShapEPipeline(
+        prior=prior,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        shap_e_renderer=renderer,
+    )
     pipe.save_pretrained(str(folder))
     return Path(folder)

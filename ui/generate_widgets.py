@@ -37,8 +37,10 @@ def concept_picker(spec) -> None:
                 if cols[i].button("Use this one", key=f"generate.concept.use.{i}", width="stretch"):
                     st.session_state["describe.reference"] = png
             if st.session_state.get("describe.reference"):
-                st.caption("Reference image set. The procedural backend builds from the spec; the image is kept "
-                           "with the asset for image-to-3D backends.")  # fmt: skip
+                st.caption(
+                    "Reference image set. The procedural backend builds from the spec; the image is kept "
+                    "with the asset for image-to-3D backends."
+                )
 
 
 def reseed_if_unedited(spec, seed: int):
@@ -74,13 +76,18 @@ def start_job() -> None:
     try:
         spec = reseed_if_unedited(spec, int(ss["generate.seed"]))
         job = Job.create(
-            ss["spec.description"] or spec.short_description, asset_dir=get_settings().asset_dir, spec=spec,
-            backend=ss["generate.backend"], seed=int(ss["generate.seed"]),
+            ss["spec.description"] or spec.short_description,
+            asset_dir=get_settings().asset_dir,
+            spec=spec,
+            backend=ss["generate.backend"],
+            seed=int(ss["generate.seed"]),
             fallbacks=[b for b in ss["generate.fallbacks"] or [] if b != ss["generate.backend"]],
             formats=[f.value for f in spec.technical.export_formats],
             reference_image=ss["describe.reference"],
-            costs={"concept_images_usd": ss["generate.concept_cost"]} if ss.get("generate.concept_cost") else None,
-        )  # fmt: skip
+            costs={"concept_images_usd": ss["generate.concept_cost"]}
+            if ss.get("generate.concept_cost")
+            else None,
+        )
         ss["generate.job_id"] = get_runner().submit(job)
         ss["generate.error"] = None
     except WorkbenchError as e:
@@ -100,8 +107,11 @@ def spec_changes_since(job, spec) -> list[str]:
     now = spec.model_dump(mode="json")
     changed = [k.replace("_", " ") for k in now if now.get(k) != made_from.get(k)]
     old, new = made_from.get("dimensions") or {}, now["dimensions"]
-    dims = [f"{a} {old[a]:.3f} → {new[a]:.3f} m" for a in ("width", "height", "depth")
-            if isinstance(old.get(a), (int, float)) and old[a] != new[a]]  # fmt: skip
+    dims = [
+        f"{a} {old[a]:.3f} → {new[a]:.3f} m"
+        for a in ("width", "height", "depth")
+        if isinstance(old.get(a), (int, float)) and old[a] != new[a]
+    ]
     if dims:
         changed[changed.index("dimensions")] = "dimensions (" + ", ".join(dims) + ")"
     return changed
@@ -136,15 +146,20 @@ def backend_notes(backend: str, reason: str, has_reference: bool) -> None:
     cls = GENERATORS.get(backend)
     mode = "image-to-3D from your reference image" if has_reference else "text-to-3D from the spec"
     if backend in ("shap_e", "point_e"):
-        st.info(f"**{cls.label}**: {mode}, on this machine: seconds to a minute on a GPU, many minutes "
-                "on the CPU (the job says which device it uses). The model loads once per server process; "
-                "vertex colours are kept (set BAKE_VERTEX_COLORS=true for a texture).", icon=":material/memory:")  # fmt: skip
+        st.info(
+            f"**{cls.label}**: {mode}, on this machine: seconds to a minute on a GPU, many minutes "
+            "on the CPU (the job says which device it uses). The model loads once per server process; "
+            "vertex colours are kept (set BAKE_VERTEX_COLORS=true for a texture).",
+            icon=":material/memory:",
+        )
         return
     if not getattr(cls, "remote", False):
         return
-    notes = [f"**{cls.service_label}**: {mode}; about a minute; costs credits on your account "
-             "(recorded with the job). The model is downloaded into the store as soon as it is ready: "
-             "services delete results after a few days."]  # fmt: skip
+    notes = [
+        f"**{cls.service_label}**: {mode}; about a minute; costs credits on your account "
+        "(recorded with the job). The model is downloaded into the store as soon as it is ready: "
+        "services delete results after a few days."
+    ]
     if "test mode" in reason:
         notes.append("Test mode: Meshy returns its sample model whatever the prompt, and charges nothing.")
     st.info("  \n".join(notes), icon=":material/cloud:")

@@ -48,28 +48,42 @@ def show_result(result: dict, key: str) -> None:
     m[2].metric("Height (m)", f"{stats['size_m'][1]:.3f}")
     m[3].metric("Watertight", "yes" if stats["watertight"] else "no")
     w, h, d = stats["size_m"]
-    st.caption(f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
-               f"materials: {', '.join(stats.get('materials', []))}"
-               + (" · PBR textures" if stats.get("textured") else ""))  # fmt: skip
+    st.caption(
+        f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
+        f"materials: {', '.join(stats.get('materials', []))}"
+        + (" · PBR textures" if stats.get("textured") else "")
+    )
     provenance(result)
 
     st.markdown("**Downloads**")
     cols = st.columns(min(len(files) + 1, 5))
     for i, (fmt, path) in enumerate(files.items()):
         cols[i % len(cols)].download_button(
-            FORMATS[fmt].label, path.read_bytes(), file_name=f"{result['asset_id']}{path.suffix}",
-            mime=FORMATS[fmt].mime_type, key=f"{key}.download.{fmt}", width="stretch",
-        )  # fmt: skip
+            FORMATS[fmt].label,
+            path.read_bytes(),
+            file_name=f"{result['asset_id']}{path.suffix}",
+            mime=FORMATS[fmt].mime_type,
+            key=f"{key}.download.{fmt}",
+            width="stretch",
+        )
     name = (files.get("glb") or next(iter(files.values()))).name
     url = store.presigned_url(result["asset_id"], name)  # None where the store cannot share links
     if url:
-        st.text_input(f"Share link to {name} (expires in {store.settings.s3_presign_expiry_s // 60} min)",
-                      url, key=f"{key}.share", help="Select and copy; anyone with the link can download.")  # fmt: skip
+        st.text_input(
+            f"Share link to {name} (expires in {store.settings.s3_presign_expiry_s // 60} min)",
+            url,
+            key=f"{key}.share",
+            help="Select and copy; anyone with the link can download.",
+        )
     cols[len(files) % len(cols)].download_button(
-        "Everything (.zip)", _zip_cached(result["asset_id"], result.get("job_id")),
+        "Everything (.zip)",
+        _zip_cached(result["asset_id"], result.get("job_id")),
         file_name=f"{result['asset_id']}.zip",
-        mime="application/zip", key=f"{key}.download.zip", width="stretch", type="primary",
-    )  # fmt: skip
+        mime="application/zip",
+        key=f"{key}.download.zip",
+        width="stretch",
+        type="primary",
+    )
 
 
 VIEWS = {"engine": "Game-engine view (GLB)", "pyvista": "Interactive (PyVista)"}
@@ -81,12 +95,21 @@ def viewer(result: dict, files: dict[str, Path], key: str) -> None:
     for (then cached per mesh file)."""
     from ui.viewers import model_viewer, pyvista_viewer, warm_up_pyvista
 
-    view = st.segmented_control("3D view", list(VIEWS), format_func=VIEWS.get, key=f"{key}.viewer",
-                                required=True, label_visibility="collapsed")  # fmt: skip
+    view = st.segmented_control(
+        "3D view",
+        list(VIEWS),
+        format_func=VIEWS.get,
+        key=f"{key}.viewer",
+        required=True,
+        label_visibility="collapsed",
+    )
     if view == "pyvista":
         job_folder = _job_folder(result)
-        lod0 = next((p for p in (job_folder / "lod0.npz", job_folder / "lod0.glb") if p.is_file()), None) \
-            if job_folder else None  # fmt: skip
+        lod0 = (
+            next((p for p in (job_folder / "lod0.npz", job_folder / "lod0.glb") if p.is_file()), None)
+            if job_folder
+            else None
+        )
         if lod0 is not None:
             with st.spinner("Building the interactive view…"):
                 pyvista_viewer(lod0)
@@ -105,8 +128,11 @@ def viewer(result: dict, files: dict[str, Path], key: str) -> None:
 def provenance(result: dict) -> None:
     """Which backend made the asset, every fallback taken on the way, and what it cost."""
     for fb in result.get("fallbacks") or []:
-        st.warning(f"**{fb['backend']}** could not deliver, so the next backend in the fallback chain "
-                   f"was used: {fb['error']}", icon=":material/alt_route:")  # fmt: skip
+        st.warning(
+            f"**{fb['backend']}** could not deliver, so the next backend in the fallback chain "
+            f"was used: {fb['error']}",
+            icon=":material/alt_route:",
+        )
     costs = result.get("costs") or {}
     parts = [
         f"{v:g} {k.removesuffix('_credits')} credits" for k, v in costs.items() if k.endswith("_credits")

@@ -21,8 +21,20 @@ import streamlit as st
 from core.spec.model import AssetSpec, Category, Primitive, Rarity, Style
 from ui.state import spec_revision
 
-PART_COLUMNS = ["name", "primitive", "size_x", "size_y", "size_z", "pos_x", "pos_y", "pos_z",
-                "rot_x", "rot_y", "rot_z", "material"]  # fmt: skip
+PART_COLUMNS = [
+    "name",
+    "primitive",
+    "size_x",
+    "size_y",
+    "size_z",
+    "pos_x",
+    "pos_y",
+    "pos_z",
+    "rot_x",
+    "rot_y",
+    "rot_z",
+    "material",
+]
 AXES = ("width", "height", "depth")
 DIM_TOLERANCE = 0.5e-4  # the dimension fields show 4 decimals: a retyped 0.5750 is no change
 
@@ -198,9 +210,13 @@ def gameplay_form(spec: AssetSpec) -> dict | None:
     g = data["gameplay"]
     with st.form("review.gameplay"):
         st.selectbox("Rarity", [r.value for r in Rarity], key="review.rarity")
-        stats = st.data_editor([{"stat": k, "value": v} for k, v in g["stats"].items()], num_rows="dynamic",
-                               key=f"review.stats.{spec_revision()}", width="stretch",
-                               column_config={"value": st.column_config.NumberColumn("value")})  # fmt: skip
+        stats = st.data_editor(
+            [{"stat": k, "value": v} for k, v in g["stats"].items()],
+            num_rows="dynamic",
+            key=f"review.stats.{spec_revision()}",
+            width="stretch",
+            column_config={"value": st.column_config.NumberColumn("value")},
+        )
         field_error("gameplay.stats")
         st.text_area("Effects (one per line)", key="review.effects")
         st.text_area("Lore", max_chars=2000, key="review.lore")
@@ -240,15 +256,30 @@ def parts_editor(spec: AssetSpec) -> dict | None:
 
     Drawn at full width with narrow number columns, so size, position, rotation and material
     are all visible without scrolling sideways."""
-    rows = [{"name": p.name, "primitive": p.primitive.value,
-             "size_x": p.size[0], "size_y": p.size[1], "size_z": p.size[2],
-             "pos_x": p.position[0], "pos_y": p.position[1], "pos_z": p.position[2],
-             "rot_x": p.rotation[0], "rot_y": p.rotation[1], "rot_z": p.rotation[2],
-             "material": p.material} for p in spec.parts]  # fmt: skip
+    rows = [
+        {
+            "name": p.name,
+            "primitive": p.primitive.value,
+            "size_x": p.size[0],
+            "size_y": p.size[1],
+            "size_z": p.size[2],
+            "pos_x": p.position[0],
+            "pos_y": p.position[1],
+            "pos_z": p.position[2],
+            "rot_x": p.rotation[0],
+            "rot_y": p.rotation[1],
+            "rot_z": p.rotation[2],
+            "material": p.material,
+        }
+        for p in spec.parts
+    ]
     # compact headers (sx = size along x, ...; the tooltip says it in full) and narrow number
     # columns: every column fits a 1280-pixel window with the sidebar open
-    kinds = {"size": ("s", "Size (m)", "%.3f", 58), "pos": ("p", "Position (m)", "%.3f", 58),
-             "rot": ("r", "Rotation (degrees)", "%.1f", 54)}  # fmt: skip
+    kinds = {
+        "size": ("s", "Size (m)", "%.3f", 58),
+        "pos": ("p", "Position (m)", "%.3f", 58),
+        "rot": ("r", "Rotation (degrees)", "%.1f", 54),
+    }
     num = {}
     for c in PART_COLUMNS[2:11]:
         short, what, fmt, width = kinds[c[:-2]]
@@ -259,28 +290,37 @@ def parts_editor(spec: AssetSpec) -> dict | None:
             help=f"{what} along {c[-1].upper()}",
         )
     edited = st.data_editor(
-        rows, num_rows="dynamic", width="stretch", key=parts_key(), column_order=PART_COLUMNS,
+        rows,
+        num_rows="dynamic",
+        width="stretch",
+        key=parts_key(),
+        column_order=PART_COLUMNS,
         column_config={
             "name": st.column_config.TextColumn("name", width=104),
-            "primitive": st.column_config.SelectboxColumn("primitive", options=[p.value for p in Primitive],
-                                                          required=True, width=80),
-            "material": st.column_config.SelectboxColumn("material", options=[m.name for m in spec.materials],
-                                                         required=True, width=84),
+            "primitive": st.column_config.SelectboxColumn(
+                "primitive", options=[p.value for p in Primitive], required=True, width=80
+            ),
+            "material": st.column_config.SelectboxColumn(
+                "material", options=[m.name for m in spec.materials], required=True, width=84
+            ),
             **num,
         },
-    )  # fmt: skip
+    )
     field_error("parts")
     if not st.button("Update preview", type="primary", key="review.update_preview"):
         return None
     data = spec.model_dump(mode="json")
     data["parts"] = [
-        {"name": r.get("name") or f"part_{i + 1}", "primitive": r.get("primitive"),
-         "size": [_num(r.get(k)) for k in ("size_x", "size_y", "size_z")],
-         "position": [_num(r.get(k)) for k in ("pos_x", "pos_y", "pos_z")],
-         "rotation": [_num(r.get(k)) for k in ("rot_x", "rot_y", "rot_z")],
-         "material": r.get("material")}
+        {
+            "name": r.get("name") or f"part_{i + 1}",
+            "primitive": r.get("primitive"),
+            "size": [_num(r.get(k)) for k in ("size_x", "size_y", "size_z")],
+            "position": [_num(r.get(k)) for k in ("pos_x", "pos_y", "pos_z")],
+            "rotation": [_num(r.get(k)) for k in ("rot_x", "rot_y", "rot_z")],
+            "material": r.get("material"),
+        }
         for i, r in enumerate(_rows(edited))
-    ]  # fmt: skip
+    ]
     return data
 
 
@@ -290,8 +330,9 @@ def json_key() -> str:
 
 def json_editor(spec: AssetSpec) -> dict | str | None:
     """Raw JSON for power users; returns the parsed dict, or the text if it is not JSON."""
-    text = st.text_area("Spec JSON", json.dumps(spec.model_dump(mode="json"), indent=2), height=420,
-                        key=json_key())  # fmt: skip
+    text = st.text_area(
+        "Spec JSON", json.dumps(spec.model_dump(mode="json"), indent=2), height=420, key=json_key()
+    )
     if not st.button("Apply JSON", key="review.apply_json"):
         return None
     try:
@@ -325,8 +366,12 @@ def edit_chat(spec: AssetSpec) -> None:
 
     st.markdown("**Ask for a change**")
     c1, c2, c3 = st.columns([4, 2, 2])
-    c1.text_input("Instruction", key="review.chat", label_visibility="collapsed",
-                  placeholder='e.g. "make it taller", "gold blade, shorter handle", "remove the crest"')  # fmt: skip
+    c1.text_input(
+        "Instruction",
+        key="review.chat",
+        label_visibility="collapsed",
+        placeholder='e.g. "make it taller", "gold blade, shorter handle", "remove the crest"',
+    )
     c2.selectbox("Editor", ["builtin", "litellm"], key="review.editor", label_visibility="collapsed")
     if c3.button("Propose", key="review.propose", width="stretch"):
         try:
@@ -334,9 +379,11 @@ def edit_chat(spec: AssetSpec) -> None:
                 spec, st.session_state["review.chat"]
             )
             st.session_state["review.proposal"] = {
-                "instruction": proposal.instruction, "changes": proposal.changes,
-                "spec": proposal.spec.model_dump(mode="json"), "base": spec.model_dump(mode="json"),
-            }  # fmt: skip
+                "instruction": proposal.instruction,
+                "changes": proposal.changes,
+                "spec": proposal.spec.model_dump(mode="json"),
+                "base": spec.model_dump(mode="json"),
+            }
         except WorkbenchError as e:
             st.session_state["review.proposal"] = None
             st.error(str(e))

@@ -47,8 +47,10 @@ def doctor_rows() -> list[dict]:
 
 def render_sidebar() -> None:
     with st.sidebar:
-        st.markdown(f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
-                    f"**Generator:** `{st.session_state['generate.backend']}`")  # fmt: skip
+        st.markdown(
+            f"**Spec writer:** `{st.session_state['describe.writer']}`  \n"
+            f"**Generator:** `{st.session_state['generate.backend']}`"
+        )
         spent = st.session_state.get("credits.session") or {}
         if spent:
             st.markdown("**Credits this session:** " + ", ".join(f"{k} {v:g}" for k, v in spent.items()))
@@ -57,8 +59,11 @@ def render_sidebar() -> None:
                 icon = ":green[:material/check_circle:]" if row["available"] else ":red[:material/block:]"
                 st.markdown(f"{icon} {row['kind']} **{row['name']}**  \n:gray[{row['reason']}]")
         with st.expander("Installation checks", expanded=False):
-            marks = {True: ":green[:material/check_circle:]", False: ":red[:material/error:]",
-                     None: ":gray[:material/remove:]"}  # fmt: skip
+            marks = {
+                True: ":green[:material/check_circle:]",
+                False: ":red[:material/error:]",
+                None: ":gray[:material/remove:]",
+            }
             for row in doctor_rows():
                 if not row["check"].startswith("package ") or row["ok"] is False:
                     st.markdown(f"{marks[row['ok']]} **{row['check']}**  \n:gray[{row['detail']}]")

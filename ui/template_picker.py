@@ -60,13 +60,19 @@ def not_what_you_meant(spec) -> None:
         cols[0].markdown(f"Made as **{spec.archetype.replace('_', ' ')}**. Not what you meant?")
         for col, c in zip(cols[1:], others, strict=False):
             col.button(
-                c["name"].replace("_", " "), key=f"review.alt.{c['name']}", on_click=use_template,
-                args=(c["name"],), help=f"{c['family']} · score {c['score']:.2f} · {c['why']}", width="stretch",
-            )  # fmt: skip
+                c["name"].replace("_", " "),
+                key=f"review.alt.{c['name']}",
+                on_click=use_template,
+                args=(c["name"],),
+                help=f"{c['family']} · score {c['score']:.2f} · {c['why']}",
+                width="stretch",
+            )
         query = st.text_input(
-            "Search the template library", key="review.template_query",
-            placeholder="Search the template library: guitar, boat, dog, lamp…", label_visibility="collapsed",
-        )  # fmt: skip
+            "Search the template library",
+            key="review.template_query",
+            placeholder="Search the template library: guitar, boat, dog, lamp…",
+            label_visibility="collapsed",
+        )
         if query.strip():
             from core.spec.library import get_library
 
@@ -76,6 +82,10 @@ def not_what_you_meant(spec) -> None:
             hit_cols = st.columns(4)
             for i, t in enumerate(hits):
                 hit_cols[i % 4].button(
-                    t.name.replace("_", " "), key=f"review.search.{t.name}", on_click=use_template,
-                    args=(t.name,), help=t.tpl.summary, width="stretch",
-                )  # fmt: skip
+                    t.name.replace("_", " "),
+                    key=f"review.search.{t.name}",
+                    on_click=use_template,
+                    args=(t.name,),
+                    help=t.tpl.summary,
+                    width="stretch",
+                )

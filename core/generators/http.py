@@ -82,20 +82,23 @@ def error_for_status(
     if status == 402:
         return RemoteQuotaError(
             f"{label} has no credits left on this account (402): {message}",
-            f"Top up the {label} account, or configure a fallback backend (GENERATOR_FALLBACKS).", **kw
-        )  # fmt: skip
+            f"Top up the {label} account, or configure a fallback backend (GENERATOR_FALLBACKS).",
+            **kw,
+        )
     if status == 429:
         err = RemoteRateLimited(
             f"{label} is rate limiting this account (429): {message}",
-            "Wait a minute, or lower REMOTE_MAX_TASKS / REMOTE_REQUESTS_PER_S; Resume continues the job.", **kw
-        )  # fmt: skip
+            "Wait a minute, or lower REMOTE_MAX_TASKS / REMOTE_REQUESTS_PER_S; Resume continues the job.",
+            **kw,
+        )
         err.retry_after = retry_after
         return err
     if status >= 500:
         err = RemoteUnavailable(
             f"{label} had a server error ({status}): {message}",
-            "The service is having trouble; Resume retries later and keeps any task already paid for.", **kw
-        )  # fmt: skip
+            "The service is having trouble; Resume retries later and keeps any task already paid for.",
+            **kw,
+        )
         err.retry_after = retry_after
         return err
     return RemoteRequestError(f"{label} rejected the request ({status}): {message}", **kw)
@@ -197,15 +200,17 @@ class ServiceClient:
             raise TransportError(
                 f"Cannot connect to {self.service}: {type(e).__name__}.",
                 f"Check the network and {self.service.upper()}_BASE_URL; Resume retries.",
-                service=self.service, sent=False,
-            ) from e  # fmt: skip
+                service=self.service,
+                sent=False,
+            ) from e
         except httpx.TransportError as e:  # read timeout, dropped connection, protocol error
             raise TransportError(
                 f"The connection to {self.service} failed: {type(e).__name__}.",
                 "Resume retries. A task being created may still run on the service: check its "
                 "dashboard before generating this asset again.",
-                service=self.service, sent=True,
-            ) from e  # fmt: skip
+                service=self.service,
+                sent=True,
+            ) from e
         if response.status_code >= 400:
             raise self._error(response)
         try:
@@ -215,8 +220,9 @@ class ServiceClient:
         if not isinstance(body, dict):
             raise RemoteUnavailable(
                 f"{self.service} answered {response.status_code} with a body that is not a JSON object.",
-                service=self.service, status=response.status_code,
-            )  # fmt: skip
+                service=self.service,
+                status=response.status_code,
+            )
         return body
 
     def _error(self, response: httpx.Response) -> RemoteServiceError:
@@ -225,9 +231,12 @@ class ServiceClient:
             if err is not None:
                 return err
         return error_for_status(
-            self.service, response.status_code, response_message(response),
-            key_hint=self.key_hint, retry_after=retry_after_s(response.headers.get("Retry-After")),
-        )  # fmt: skip
+            self.service,
+            response.status_code,
+            response_message(response),
+            key_hint=self.key_hint,
+            retry_after=retry_after_s(response.headers.get("Retry-After")),
+        )
 
 
 def call_with_retries(
@@ -271,8 +280,10 @@ def call_with_retries(
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(retryable),
         stop=tenacity.stop_after_attempt(s.remote_retries + 1),
-        wait=wait, sleep=sleep, reraise=True,
-    )  # fmt: skip
+        wait=wait,
+        sleep=sleep,
+        reraise=True,
+    )
     return retrying(call)
 
 
@@ -320,8 +331,12 @@ def download_model(
             try:
                 with http.stream("GET", url) as r:
                     if r.status_code >= 400:
-                        raise error_for_status(service, r.status_code, "model download failed",
-                                               key_hint="The result link may have expired: Resume fetches a new one.")  # fmt: skip
+                        raise error_for_status(
+                            service,
+                            r.status_code,
+                            "model download failed",
+                            key_hint="The result link may have expired: Resume fetches a new one.",
+                        )
                     ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
                     if ctype.startswith(BAD_CONTENT_TYPES):
                         raise InvalidModelFile(
@@ -331,8 +346,9 @@ def download_model(
                     if declared > max_bytes:
                         raise InvalidModelFile(
                             f"The model is {declared / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.0f} MiB.",
-                            "Raise REMOTE_MAX_DOWNLOAD_MB or ask for a lower polycount.", service=service,
-                        )  # fmt: skip
+                            "Raise REMOTE_MAX_DOWNLOAD_MB or ask for a lower polycount.",
+                            service=service,
+                        )
                     size = 0
                     with open(part, "wb") as f:
                         for chunk in r.iter_bytes(1 << 16):
@@ -340,8 +356,9 @@ def download_model(
                             if size > max_bytes:
                                 raise InvalidModelFile(
                                     f"The model is over the {max_bytes / 2**20:.0f} MiB download limit.",
-                                    "Raise REMOTE_MAX_DOWNLOAD_MB.", service=service,
-                                )  # fmt: skip
+                                    "Raise REMOTE_MAX_DOWNLOAD_MB.",
+                                    service=service,
+                                )
                             f.write(chunk)
                             if cancel is not None:
                                 cancel.raise_if_cancelled()
@@ -350,8 +367,12 @@ def download_model(
                     f"Cannot connect to {service}'s file server.", service=service, sent=False
                 ) from e
             except httpx.TransportError as e:
-                raise TransportError(f"The model download from {service} broke off: {type(e).__name__}.",
-                                     "Resume retries the download.", service=service, sent=True) from e  # fmt: skip
+                raise TransportError(
+                    f"The model download from {service} broke off: {type(e).__name__}.",
+                    "Resume retries the download.",
+                    service=service,
+                    sent=True,
+                ) from e
 
     try:
         call_with_retries(fetch, service, cancel=cancel)

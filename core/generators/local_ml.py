@@ -83,8 +83,15 @@ def local_prompt(spec: AssetSpec) -> str:
     ``prompts/local_model.j2``."""
     from core.prompts import render
 
-    return " ".join(render("local_model.j2", name=spec.name, description=spec.short_description,
-                           style=spec.style.value, category=spec.category.value).split())  # fmt: skip
+    return " ".join(
+        render(
+            "local_model.j2",
+            name=spec.name,
+            description=spec.short_description,
+            style=spec.style.value,
+            category=spec.category.value,
+        ).split()
+    )
 
 
 def colored_mesh_glb(verts: np.ndarray, faces: np.ndarray, rgb: np.ndarray | None, path: Path) -> Path:

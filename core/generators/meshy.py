@@ -37,12 +37,22 @@ PROMPT_LIMIT = 600
 # Credits per task from Meshy's price list (docs.meshy.ai/api/pricing, 2026): estimates that
 # the job records; the account balance after the job is recorded too.
 CREDITS = {
-    ("preview", "meshy-6"): 20, ("preview", "latest"): 20, ("preview", None): 5,
+    ("preview", "meshy-6"): 20,
+    ("preview", "latest"): 20,
+    ("preview", None): 5,
     ("refine", None): 10,
-    ("image", "meshy-6"): 30, ("image", "latest"): 30, ("image", None): 15,
-}  # fmt: skip
-STATUS = {"PENDING": "queued", "IN_PROGRESS": "running", "SUCCEEDED": "succeeded",
-          "FAILED": "failed", "CANCELED": "failed", "EXPIRED": "failed"}  # fmt: skip
+    ("image", "meshy-6"): 30,
+    ("image", "latest"): 30,
+    ("image", None): 15,
+}
+STATUS = {
+    "PENDING": "queued",
+    "IN_PROGRESS": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "CANCELED": "failed",
+    "EXPIRED": "failed",
+}
 
 
 class _TaskError(BaseModel):
@@ -98,9 +108,11 @@ class MeshyGenerator(RemoteGenerator):
         from core.config import get_settings
 
         return ServiceClient(
-            "meshy", get_settings().meshy_base_url, self.api_key() or "",
+            "meshy",
+            get_settings().meshy_base_url,
+            self.api_key() or "",
             key_hint="Check MESHY_API_KEY (keys look like msy-...; create one at meshy.ai/settings/api).",
-        )  # fmt: skip
+        )
 
     def stages(self, image: Path | None) -> list[str]:
         from core.config import get_settings
@@ -110,23 +122,38 @@ class MeshyGenerator(RemoteGenerator):
         return ["preview", "refine"] if get_settings().meshy_refine else ["preview"]
 
     def create(
-        self, client: ServiceClient, stage: str, spec: AssetSpec, seed: int, state: dict,
-        image: Path | None, cancel: CancelToken,
-    ) -> tuple[str, float]:  # fmt: skip
+        self,
+        client: ServiceClient,
+        stage: str,
+        spec: AssetSpec,
+        seed: int,
+        state: dict,
+        image: Path | None,
+        cancel: CancelToken,
+    ) -> tuple[str, float]:
         from core.config import get_settings
 
         s = get_settings()
         polycount = min(max(spec.technical.target_polycount, 100), 300_000)
-        geometry = {"ai_model": s.meshy_ai_model, "topology": "triangle", "target_polycount": polycount,
-                    "should_remesh": True, "symmetry_mode": "auto"}  # fmt: skip
+        geometry = {
+            "ai_model": s.meshy_ai_model,
+            "topology": "triangle",
+            "target_polycount": polycount,
+            "should_remesh": True,
+            "symmetry_mode": "auto",
+        }
         if stage == "preview":
             body = {"mode": "preview", "prompt": remote_prompt(spec, PROMPT_LIMIT), **geometry, "seed": seed}
             if s.meshy_ai_model not in ("latest", "meshy-6"):  # art_style only exists before Meshy-6;
                 body["art_style"] = "realistic"  # "sculpture" would drop the textures
             path = "/openapi/v2/text-to-3d"
         elif stage == "refine":
-            body = {"mode": "refine", "preview_task_id": state["tasks"]["preview"]["id"], "enable_pbr": True,
-                    "texture_prompt": texture_prompt(spec, PROMPT_LIMIT)}  # fmt: skip
+            body = {
+                "mode": "refine",
+                "preview_task_id": state["tasks"]["preview"]["id"],
+                "enable_pbr": True,
+                "texture_prompt": texture_prompt(spec, PROMPT_LIMIT),
+            }
             path = "/openapi/v2/text-to-3d"
         else:
             body = {"image_url": data_uri(image), **geometry, "should_texture": True, "enable_pbr": True}
@@ -147,13 +174,17 @@ class MeshyGenerator(RemoteGenerator):
         except ValidationError as e:
             raise RemoteServiceError(
                 f"Meshy returned an unexpected task object: {e.errors()[0]['msg']}.",
-                "Resume polls the same task again.", service="meshy",
-            ) from e  # fmt: skip
+                "Resume polls the same task again.",
+                service="meshy",
+            ) from e
         error = task.task_error.message if task.task_error else ""
         return RemoteTask(
-            status=STATUS[task.status], progress=task.progress / 100, queue_position=task.preceding_tasks,
-            model_url=(task.model_urls or {}).get("glb"), error=error or task.status.lower(),
-        )  # fmt: skip
+            status=STATUS[task.status],
+            progress=task.progress / 100,
+            queue_position=task.preceding_tasks,
+            model_url=(task.model_urls or {}).get("glb"),
+            error=error or task.status.lower(),
+        )
 
     def balance(self, client: ServiceClient) -> float | None:
         value = client.request("GET", "/openapi/v1/balance").get("balance")

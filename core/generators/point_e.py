@@ -24,8 +24,10 @@ from core.generators.base import CancelToken, GenerationContext, GenerationResul
 from core.generators.local_ml import MODEL_LOCK, LocalMLGenerator, colored_mesh_glb, local_prompt
 from core.spec.model import AssetSpec
 
-INSTALL = ("pip install -r requirements-ml.txt && pip install git+https://github.com/openai/point-e "
-           "(not on PyPI; CPU torch here: pip install torch==2.13.0 first)")  # fmt: skip
+INSTALL = (
+    "pip install -r requirements-ml.txt && pip install git+https://github.com/openai/point-e "
+    "(not on PyPI; CPU torch here: pip install torch==2.13.0 first)"
+)
 NUM_POINTS = (1024, 4096 - 1024)
 
 
@@ -84,8 +86,11 @@ class PointEGenerator(LocalMLGenerator):
         cancel, workdir, image_path, dev = self._setup(cancel, context)
         base_name = "base40M" if image_path else "base40M-textvec"
         cache = str(s.ml_cache_dir)
-        yield Progress(0.01, f"Loading Point-E ({base_name} + upsample) on {dev.device}"
-                             + (f" -- {dev.warning}" if dev.warning else ""))  # fmt: skip
+        yield Progress(
+            0.01,
+            f"Loading Point-E ({base_name} + upsample) on {dev.device}"
+            + (f" -- {dev.warning}" if dev.warning else ""),
+        )
         base = load_model(base_name, dev.device, cache)
         upsampler = load_model("upsample", dev.device, cache)
         prompt = local_prompt(spec)
@@ -98,13 +103,19 @@ class PointEGenerator(LocalMLGenerator):
 
             torch.manual_seed(seed)
             sampler = PointCloudSampler(
-                device=torch.device(dev.device), models=[base, upsampler],
-                diffusions=[diffusion_from_config(DIFFUSION_CONFIGS[base_name]),
-                            diffusion_from_config(DIFFUSION_CONFIGS["upsample"])],
-                num_points=list(NUM_POINTS), aux_channels=["R", "G", "B"],
+                device=torch.device(dev.device),
+                models=[base, upsampler],
+                diffusions=[
+                    diffusion_from_config(DIFFUSION_CONFIGS[base_name]),
+                    diffusion_from_config(DIFFUSION_CONFIGS["upsample"]),
+                ],
+                num_points=list(NUM_POINTS),
+                aux_channels=["R", "G", "B"],
                 guidance_scale=[s.point_e_guidance, s.point_e_guidance if image_path else 0.0],
-                model_kwargs_key_filter=("*",) if image_path else ("texts", ""),  # text: upsampler unconditioned
-            )  # fmt: skip
+                model_kwargs_key_filter=("*",)
+                if image_path
+                else ("texts", ""),  # text: upsampler unconditioned
+            )
             kwargs = (
                 {"images": [Image.open(image_path).convert("RGB")]} if image_path else {"texts": [prompt]}
             )
@@ -126,8 +137,9 @@ class PointEGenerator(LocalMLGenerator):
 
                     report(0.8, f"Meshing with Point-E's SDF model ({s.point_e_grid}³ marching cubes)")
                     sdf = load_model("sdf", dev.device, cache)
-                    mesh = marching_cubes_mesh(pc=pc, model=sdf, batch_size=4096, grid_size=s.point_e_grid,
-                                               progress=False)  # fmt: skip
+                    mesh = marching_cubes_mesh(
+                        pc=pc, model=sdf, batch_size=4096, grid_size=s.point_e_grid, progress=False
+                    )
                     channels = np.stack(
                         [np.asarray(mesh.vertex_channels[c]) for c in ("R", "G", "B")], axis=1
                     )
@@ -139,12 +151,20 @@ class PointEGenerator(LocalMLGenerator):
             g = model.geometries[0]
             return g.vertices, g.faces, np.asarray(g.visual.vertex_colors)[:, :3] / 255.0, len(pc.coords)
 
-        oom_hint = ("Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
-                    "ML_DEVICE=cpu; Resume retries the job.")  # fmt: skip
+        oom_hint = (
+            "Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
+            "ML_DEVICE=cpu; Resume retries the job."
+        )
         verts, faces, rgb, n_points = yield from self._run_model(work, cancel, oom_hint)
         path = colored_mesh_glb(verts, faces, rgb, workdir / "point_e.glb")
-        info = {"model": base_name, "device": dev.device, "points": n_points, "mesher": s.point_e_mesher,
-                "prompt": prompt, "mode": "image" if image_path else "text"}  # fmt: skip
+        info = {
+            "model": base_name,
+            "device": dev.device,
+            "points": n_points,
+            "mesher": s.point_e_mesher,
+            "prompt": prompt,
+            "mode": "image" if image_path else "text",
+        }
         if dev.warning:
             info["warning"] = dev.warning
         yield GenerationResult(file=path, info=info)

@@ -73,8 +73,10 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
     # see-through parts (a glass bottle) are unioned apart from the opaque ones, so what is
     # inside them (the ship in the bottle) is kept as its own closed body instead of swallowed
     clear = {i for i, m in enumerate(spec.materials) if m.opacity < 0.99}
-    groups = [[m for m in solids if owner[m.original_id()] not in clear],
-              [m for m in solids if owner[m.original_id()] in clear]]  # fmt: skip
+    groups = [
+        [m for m in solids if owner[m.original_id()] not in clear],
+        [m for m in solids if owner[m.original_id()] in clear],
+    ]
     all_verts, all_faces, all_mats, offset = [], [], [], 0
     for group in groups:
         if not group:

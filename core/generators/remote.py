@@ -88,9 +88,15 @@ class RemoteGenerator(Generator):
         raise NotImplementedError
 
     def create(
-        self, client: ServiceClient, stage: str, spec: AssetSpec, seed: int, state: dict,
-        image: Path | None, cancel: CancelToken,
-    ) -> tuple[str, float]:  # fmt: skip
+        self,
+        client: ServiceClient,
+        stage: str,
+        spec: AssetSpec,
+        seed: int,
+        state: dict,
+        image: Path | None,
+        cancel: CancelToken,
+    ) -> tuple[str, float]:
         """Create the task of ``stage``; returns ``(task id, credits it costs)``."""
         raise NotImplementedError
 
@@ -164,8 +170,11 @@ class RemoteGenerator(Generator):
                 base = i / len(stages) * TASK_SHARE
                 slot = slots.try_acquire()
                 while slot is None:
-                    yield Progress(base, f"Waiting for a free {self.service_label} slot "
-                                         f"({s.remote_max_tasks} task(s) at a time per account)")  # fmt: skip
+                    yield Progress(
+                        base,
+                        f"Waiting for a free {self.service_label} slot "
+                        f"({s.remote_max_tasks} task(s) at a time per account)",
+                    )
                     if cancel.wait(min(1.0, s.remote_poll_s)):
                         cancel.raise_if_cancelled()
                     slot = slots.try_acquire()
@@ -174,8 +183,12 @@ class RemoteGenerator(Generator):
                         cancel.raise_if_cancelled()
                         yield Progress(base, f"Creating the {self.service_label} {stage} task")
                         task_id, credits = self.create(client, stage, spec, seed, state, image, cancel)
-                        task = tasks[stage] = {"id": task_id, "status": "created", "created_at": now_iso(),
-                                               "credits": credits}  # fmt: skip
+                        task = tasks[stage] = {
+                            "id": task_id,
+                            "status": "created",
+                            "created_at": now_iso(),
+                            "credits": credits,
+                        }
                         state["pending_task"] = task_id
                         state["credits"] = state.get("credits", 0.0) + credits
                         context.save_state()  # the id is on disk before the first poll
@@ -195,17 +208,26 @@ class RemoteGenerator(Generator):
         finally:
             client.close()
         info = {
-            "remote": {"service": self.name, "tasks": {k: v["id"] for k, v in tasks.items()},
-                       "mode": "image" if image else "text"},
+            "remote": {
+                "service": self.name,
+                "tasks": {k: v["id"] for k, v in tasks.items()},
+                "mode": "image" if image else "text",
+            },
             "credits": state.get("credits", 0.0),
             "balance": state.get("balance"),
-        }  # fmt: skip
+        }
         yield GenerationResult(file=path, info=info)
 
     def _poll(
-        self, client: ServiceClient, stage: str, task: dict, base: float, share: float,
-        cancel: CancelToken, context: GenerationContext,
-    ) -> Iterator[Progress]:  # fmt: skip
+        self,
+        client: ServiceClient,
+        stage: str,
+        task: dict,
+        base: float,
+        share: float,
+        cancel: CancelToken,
+        context: GenerationContext,
+    ) -> Iterator[Progress]:
         from core.config import get_settings
 
         s = get_settings()
@@ -215,8 +237,9 @@ class RemoteGenerator(Generator):
             remote = self.fetch(client, stage, task["id"], cancel)
             if remote.status == "succeeded":
                 if not remote.model_url and stage == self._last_stage(context):
-                    raise RemoteTaskFailed(f"{self.service_label} finished the task but gave no GLB link.",
-                                           service=self.name)  # fmt: skip
+                    raise RemoteTaskFailed(
+                        f"{self.service_label} finished the task but gave no GLB link.", service=self.name
+                    )
                 task.update(status="succeeded", model_url=remote.model_url, finished_at=now_iso())
                 context.state.pop("pending_task", None)
                 context.save_state()
@@ -245,8 +268,9 @@ class RemoteGenerator(Generator):
             if time.monotonic() - t0 > s.remote_task_timeout_s:
                 raise RemoteUnavailable(
                     f"{self.service_label} has not finished the {stage} task after {s.remote_task_timeout_s:.0f} s.",
-                    "The task is kept: Resume keeps waiting for it without paying again.", service=self.name,
-                )  # fmt: skip
+                    "The task is kept: Resume keeps waiting for it without paying again.",
+                    service=self.name,
+                )
             if cancel.wait(s.remote_poll_s):
                 cancel.raise_if_cancelled()
 
@@ -265,20 +289,29 @@ class RemoteGenerator(Generator):
         try:
             if not url:
                 raise RemoteRequestError("no link recorded", service=self.name)
-            return download_model(url, dest, service=self.name,
-                                  max_bytes=s.remote_max_download_mb * 2**20, cancel=cancel)  # fmt: skip
+            return download_model(
+                url, dest, service=self.name, max_bytes=s.remote_max_download_mb * 2**20, cancel=cancel
+            )
         except RemoteServiceError as e:
             if not isinstance(e, RemoteRequestError) and e.status not in (401, 403):
                 raise
         # the signed link expired (403/404) or was never recorded: ask the task for a new one
         fresh = self.fetch(client, stage, task["id"], cancel)
         if fresh.status != "succeeded" or not fresh.model_url:
-            raise RemoteTaskFailed(f"{self.service_label} no longer has the result of task {task['id']}.",
-                                   "Services delete results after a few days; generate again.", service=self.name)  # fmt: skip
+            raise RemoteTaskFailed(
+                f"{self.service_label} no longer has the result of task {task['id']}.",
+                "Services delete results after a few days; generate again.",
+                service=self.name,
+            )
         task["model_url"] = fresh.model_url
         context.save_state()
-        return download_model(fresh.model_url, dest, service=self.name,
-                              max_bytes=s.remote_max_download_mb * 2**20, cancel=cancel)  # fmt: skip
+        return download_model(
+            fresh.model_url,
+            dest,
+            service=self.name,
+            max_bytes=s.remote_max_download_mb * 2**20,
+            cancel=cancel,
+        )
 
 
 def remote_prompt(spec: AssetSpec, limit: int) -> str:
@@ -286,10 +319,15 @@ def remote_prompt(spec: AssetSpec, limit: int) -> str:
     from core.prompts import render
 
     text = render(
-        "remote_model.j2", name=spec.name, description=spec.short_description, style=spec.style.value,
-        category=spec.category.value, materials=[m.name for m in spec.materials],
-        height=spec.dimensions.height, width=spec.dimensions.width,
-    )  # fmt: skip
+        "remote_model.j2",
+        name=spec.name,
+        description=spec.short_description,
+        style=spec.style.value,
+        category=spec.category.value,
+        materials=[m.name for m in spec.materials],
+        height=spec.dimensions.height,
+        width=spec.dimensions.width,
+    )
     return " ".join(text.split())[:limit]
 
 
@@ -297,8 +335,10 @@ def texture_prompt(spec: AssetSpec, limit: int) -> str:
     """The texturing prompt (``prompts/remote_texture.j2``), at most ``limit`` chars."""
     from core.prompts import render
 
-    mats = [f"{colour_name(m.base_color)} {m.name}" + (" (metallic)" if m.metallic >= 0.5 else "")
-            for m in spec.materials]  # fmt: skip
+    mats = [
+        f"{colour_name(m.base_color)} {m.name}" + (" (metallic)" if m.metallic >= 0.5 else "")
+        for m in spec.materials
+    ]
     text = render("remote_texture.j2", name=spec.name, style=spec.style.value, materials=mats)
     return " ".join(text.split())[:limit]
 

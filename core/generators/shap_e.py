@@ -160,15 +160,24 @@ class ShapEGenerator(LocalMLGenerator):
                 )
             return mesh.verts.float().cpu().numpy(), mesh.faces.cpu().numpy(), rgb
 
-        oom_hint = ("Lower SHAP_E_GRID, keep ML_DTYPE=auto (fp16), close other GPU jobs, or set ML_DEVICE=cpu; "
-                    "Resume retries the job.")  # fmt: skip
+        oom_hint = (
+            "Lower SHAP_E_GRID, keep ML_DTYPE=auto (fp16), close other GPU jobs, or set ML_DEVICE=cpu; "
+            "Resume retries the job."
+        )
         try:
             verts, faces, rgb = yield from self._run_model(work, cancel, oom_hint)
         except ValueError as e:  # diffusers' decoder fails with torch.cat([]) on an empty surface
             raise GenerationError("Shap-E produced an empty mesh.", "Try another seed or description.") from e
         path = colored_mesh_glb(verts, faces, rgb, workdir / "shap_e.glb")
-        info = {"model": model, "device": dev.device, "dtype": dev.dtype, "steps": steps, "prompt": prompt,
-                "mode": "image" if image_path else "text", "grid": s.shap_e_grid}  # fmt: skip
+        info = {
+            "model": model,
+            "device": dev.device,
+            "dtype": dev.dtype,
+            "steps": steps,
+            "prompt": prompt,
+            "mode": "image" if image_path else "text",
+            "grid": s.shap_e_grid,
+        }
         if dev.warning:
             info["warning"] = dev.warning
         yield GenerationResult(file=path, info=info)

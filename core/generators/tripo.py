@@ -36,8 +36,16 @@ NEGATIVE_PROMPT = "low quality, blurry, multiple objects, ground plane, text"
 # Credits per textured task from Tripo's billing page (platform.tripo3d.ai/docs/billing,
 # 2026): estimates the job records; the balance after the job is recorded too.
 CREDITS = {"text": 20.0, "image": 30.0}
-STATUS = {"queued": "queued", "running": "running", "success": "succeeded", "failed": "failed",
-          "cancelled": "failed", "banned": "failed", "expired": "failed", "unknown": "failed"}  # fmt: skip
+STATUS = {
+    "queued": "queued",
+    "running": "running",
+    "success": "succeeded",
+    "failed": "failed",
+    "cancelled": "failed",
+    "banned": "failed",
+    "expired": "failed",
+    "unknown": "failed",
+}
 
 
 class TripoOutput(BaseModel):
@@ -66,8 +74,9 @@ def parse_tripo_error(response: httpx.Response) -> RemoteServiceError | None:
         return RemoteQuotaError(
             f"Tripo has no credits left on this account: {response_message(response)}",
             "Top up at platform.tripo3d.ai, or configure a fallback backend (GENERATOR_FALLBACKS).",
-            service="tripo", status=response.status_code,
-        )  # fmt: skip
+            service="tripo",
+            status=response.status_code,
+        )
     return None
 
 
@@ -101,28 +110,46 @@ class TripoGenerator(RemoteGenerator):
         from core.config import get_settings
 
         return ServiceClient(
-            "tripo", get_settings().tripo_base_url, self.api_key() or "", parse_error=parse_tripo_error,
+            "tripo",
+            get_settings().tripo_base_url,
+            self.api_key() or "",
+            parse_error=parse_tripo_error,
             key_hint="Check TRIPO_API_KEY (keys look like tsk_...; create one at platform.tripo3d.ai).",
-        )  # fmt: skip
+        )
 
     def stages(self, image: Path | None) -> list[str]:
         return ["image" if image is not None else "text"]
 
     def create(
-        self, client: ServiceClient, stage: str, spec: AssetSpec, seed: int, state: dict,
-        image: Path | None, cancel: CancelToken,
-    ) -> tuple[str, float]:  # fmt: skip
+        self,
+        client: ServiceClient,
+        stage: str,
+        spec: AssetSpec,
+        seed: int,
+        state: dict,
+        image: Path | None,
+        cancel: CancelToken,
+    ) -> tuple[str, float]:
         from core.config import get_settings
 
         s = get_settings()
-        body: dict = {"face_limit": min(max(spec.technical.target_polycount, 500), 200_000), "texture": True,
-                      "pbr": True, "auto_size": True, "model_seed": seed}  # fmt: skip
+        body: dict = {
+            "face_limit": min(max(spec.technical.target_polycount, 500), 200_000),
+            "texture": True,
+            "pbr": True,
+            "auto_size": True,
+            "model_seed": seed,
+        }
         if s.tripo_model_version:
             body["model_version"] = s.tripo_model_version
         if stage == "image":
             if not state.get("image_token"):  # uploading is free; keep the token for resume
-                up = client.request("POST", "/upload", files={"file": ("reference.png", Path(image).read_bytes(),
-                                                                        "image/png")}, cancel=cancel)  # fmt: skip
+                up = client.request(
+                    "POST",
+                    "/upload",
+                    files={"file": ("reference.png", Path(image).read_bytes(), "image/png")},
+                    cancel=cancel,
+                )
                 token = _data(up).get("image_token")
                 if not isinstance(token, str) or not token:
                     raise RemoteServiceError(
@@ -149,12 +176,15 @@ class TripoGenerator(RemoteGenerator):
         except ValidationError as e:
             raise RemoteServiceError(
                 f"Tripo returned an unexpected task object: {e.errors()[0]['msg']}.",
-                "Resume polls the same task again.", service="tripo",
-            ) from e  # fmt: skip
+                "Resume polls the same task again.",
+                service="tripo",
+            ) from e
         return RemoteTask(
-            status=STATUS[task.status], progress=task.progress / 100,
-            model_url=task.output.pbr_model or task.output.model, error=task.status,
-        )  # fmt: skip
+            status=STATUS[task.status],
+            progress=task.progress / 100,
+            model_url=task.output.pbr_model or task.output.model,
+            error=task.status,
+        )
 
     def balance(self, client: ServiceClient) -> float | None:
         value = _data(client.request("GET", "/user/balance")).get("balance")

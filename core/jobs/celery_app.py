@@ -89,8 +89,9 @@ def redis_client():
 
     from core.config import get_settings
 
-    return redis.Redis.from_url(get_settings().celery_broker_url, socket_timeout=10, socket_connect_timeout=5,
-                                retry_on_timeout=True)  # fmt: skip
+    return redis.Redis.from_url(
+        get_settings().celery_broker_url, socket_timeout=10, socket_connect_timeout=5, retry_on_timeout=True
+    )
 
 
 class RedisCancelToken(CancelToken):
@@ -148,8 +149,15 @@ def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
     job = Job.open(job_id, Path(asset_dir) if asset_dir else get_settings().asset_dir)
     token = RedisCancelToken(client, job_id)
     started = time.time()
-    write_progress(client, job_id, status="running", started_at=started, asset_id=job.cp.asset_id,
-                   deliveries=int(task.request.delivery_info.get("redelivered", False)) + 1, **worker)  # fmt: skip
+    write_progress(
+        client,
+        job_id,
+        status="running",
+        started_at=started,
+        asset_id=job.cp.asset_id,
+        deliveries=int(task.request.delivery_info.get("redelivered", False)) + 1,
+        **worker,
+    )
     log: list[str] = []
     last = 0.0
     try:
@@ -160,8 +168,14 @@ def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
             now = time.time()
             if now - last > 0.2 or ev.kind != "progress":
                 last = now
-                write_progress(client, job_id, step=ev.step, fraction=min(done / len(STEPS), 1.0),
-                               message=ev.message, log=log[-50:])  # fmt: skip
+                write_progress(
+                    client,
+                    job_id,
+                    step=ev.step,
+                    fraction=min(done / len(STEPS), 1.0),
+                    message=ev.message,
+                    log=log[-50:],
+                )
         result = job.result()
         write_progress(client, job_id, status="done", fraction=1.0, finished_at=time.time(), error=None)
         return {"job_id": job_id, "status": "done", "asset_id": result["asset_id"]}
@@ -185,8 +199,19 @@ def run_worker(
 ) -> None:
     """Start a Celery worker in this process consuming ``queues`` (blocks until stopped)."""
     app = celery_app()
-    argv = ["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency), "--loglevel", loglevel,
-            "--without-gossip", "--without-mingle", "--prefetch-multiplier", "1"]  # fmt: skip
+    argv = [
+        "worker",
+        "--queues",
+        ",".join(queues),
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+        "--prefetch-multiplier",
+        "1",
+    ]
     if name:
         argv += ["--hostname", name]
     app.worker_main(argv)

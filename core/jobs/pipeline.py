@@ -174,8 +174,11 @@ class Job:
         WRITERS.get(writer)  # unknown names fail here, listing the known ones
         GENERATORS.get(backend)
         settings = get_settings()
-        fallbacks = [b for b in dict.fromkeys(settings.generator_fallbacks if fallbacks is None else fallbacks)
-                     if b != backend]  # fmt: skip
+        fallbacks = [
+            b
+            for b in dict.fromkeys(settings.generator_fallbacks if fallbacks is None else fallbacks)
+            if b != backend
+        ]
         for name in fallbacks:
             GENERATORS.get(name)
         store_name = settings.asset_store
@@ -196,12 +199,19 @@ class Job:
                 job_id=job_id,
                 asset_id=asset_id_for(text, job_id),
                 inputs=JobInputs(
-                    description=text, writer="user" if spec is not None else writer, model=model,
-                    backend=backend, fallbacks=fallbacks, formats=formats, seed=seed, style=style,
-                    reference_image="reference.png" if reference else None, store=store_name,
+                    description=text,
+                    writer="user" if spec is not None else writer,
+                    model=model,
+                    backend=backend,
+                    fallbacks=fallbacks,
+                    formats=formats,
+                    seed=seed,
+                    style=style,
+                    reference_image="reference.png" if reference else None,
+                    store=store_name,
                     costs=dict(costs or {}),
                 ),
-            )  # fmt: skip
+            )
             cp.model_dump_json()  # text that cannot be written as UTF-8 fails here, not half-way
         except (ValidationError, ValueError) as e:
             from core.spec.io import format_validation_error
@@ -326,8 +336,11 @@ class Job:
         cp.save(self.folder)
         from core.logs import describe
 
-        log.info("job started: %s", describe(cp.inputs.description),
-                 extra={"job_id": self.job_id, "step": STEPS[start], "backend": cp.inputs.backend})  # fmt: skip
+        log.info(
+            "job started: %s",
+            describe(cp.inputs.description),
+            extra={"job_id": self.job_id, "step": STEPS[start], "backend": cp.inputs.backend},
+        )
         for step in STEPS[start:]:
             state = cp.steps[step]
             state.status, state.started_at, state.error = "running", now(), None
@@ -365,8 +378,15 @@ class Job:
                 raise GenerationError(f"Step '{step}' failed unexpectedly: {type(e).__name__}: {e}") from e
             state.status, state.finished_at = "done", now()
             state.duration_s = round(time.perf_counter() - t0, 4)
-            log.info("step done", extra={"job_id": self.job_id, "step": step, "backend": cp.inputs.backend,
-                                         "duration_s": state.duration_s})  # fmt: skip
+            log.info(
+                "step done",
+                extra={
+                    "job_id": self.job_id,
+                    "step": step,
+                    "backend": cp.inputs.backend,
+                    "duration_s": state.duration_s,
+                },
+            )
             state.outputs = {rel: Checkpoint.describe_output(self.folder, rel) for rel in result.outputs}
             state.info = result.info
             if step == "store":
@@ -416,8 +436,9 @@ class Job:
                 item = next(gen)
             except StopIteration as stop:
                 return stop.value
-            yield JobEvent(self.job_id, step, "progress", item.fraction, item.message,
-                           time.perf_counter() - t0)  # fmt: skip
+            yield JobEvent(
+                self.job_id, step, "progress", item.fraction, item.message, time.perf_counter() - t0
+            )
 
     # --- steps ------------------------------------------------------------------------------
     def _load_spec(self):
@@ -435,9 +456,14 @@ class Job:
         yield Progress(0.1, f"Writing spec with '{inp.writer}'", "spec")
         result = get_writer(inp.writer, **kwargs).write(inp.description, style=inp.style, seed=inp.seed)
         atomic_write_text(self.folder / "spec.json", dump_spec(result.spec))
-        info = {"writer": result.writer, "archetype": result.archetype, "warnings": result.warnings,
-                "model": result.model, "cached": result.cached,
-                "candidates": [c.as_dict() for c in result.candidates]}  # fmt: skip
+        info = {
+            "writer": result.writer,
+            "archetype": result.archetype,
+            "warnings": result.warnings,
+            "model": result.model,
+            "cached": result.cached,
+            "candidates": [c.as_dict() for c in result.candidates],
+        }
         return StepResult(["spec.json"], info)
 
     def _step_generate(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
@@ -458,8 +484,13 @@ class Job:
                     raise  # a task still running remotely is resumed, never abandoned
                 nxt = GENERATORS.get(chain[i + 1]).label
                 fell_back.append({"backend": name, "error": str(e)})
-                log.warning("falling back from %s to %s: %s", name, chain[i + 1], e,
-                            extra={"job_id": self.job_id, "step": "generate", "backend": name})  # fmt: skip
+                log.warning(
+                    "falling back from %s to %s: %s",
+                    name,
+                    chain[i + 1],
+                    e,
+                    extra={"job_id": self.job_id, "step": "generate", "backend": name},
+                )
                 yield Progress(
                     0.0, f"{GENERATORS.get(name).label} failed ({e.message}); falling back to {nxt}"
                 )
@@ -491,9 +522,11 @@ class Job:
             raise BackendUnavailable(f"{gen.label} cannot run here: {avail.reason}")
         ref = self.cp.inputs.reference_image
         ctx = GenerationContext(
-            workdir=self.folder, state=state, save_state=lambda: self.cp.save(self.folder),
+            workdir=self.folder,
+            state=state,
+            save_state=lambda: self.cp.save(self.folder),
             reference_image=job_file(self.folder, ref) if ref and gen.accepts_image else None,
-        )  # fmt: skip
+        )
         result = None
         for item in gen.generate(spec, seed=self.cp.inputs.seed, cancel=cancel, context=ctx):
             if isinstance(item, GenerationResult):
@@ -528,8 +561,9 @@ class Job:
             cancel.raise_if_cancelled()
             outputs.append(save_model(lod, self.folder, f"lod{i}"))
         yield Progress(0.9, f"{len(lods)} LODs: {[len(m.faces) for m in lods]} triangles", "process")
-        return StepResult(outputs, {"stats": mesh_stats(lods[0]), **fit,
-                                    "lod_faces": [len(m.faces) for m in lods]})  # fmt: skip
+        return StepResult(
+            outputs, {"stats": mesh_stats(lods[0]), **fit, "lod_faces": [len(m.faces) for m in lods]}
+        )
 
     def _step_export(self, cancel: CancelToken) -> Gen[Progress, None, StepResult]:
         from core.fsutil import atomic_write_bytes
@@ -581,8 +615,10 @@ class Job:
         gen_info = cp.steps["generate"].info
         export_outputs = cp.steps["export"].outputs
         self._check_owner()
-        files = {"spec.json": job_file(self.folder, "spec.json"),
-                 "thumbnail.png": job_file(self.folder, "thumbnail.png")}  # fmt: skip
+        files = {
+            "spec.json": job_file(self.folder, "spec.json"),
+            "thumbnail.png": job_file(self.folder, "thumbnail.png"),
+        }
         if cp.inputs.reference_image:
             files["reference.png"] = job_file(self.folder, cp.inputs.reference_image)
         for rel in export_outputs:
@@ -591,8 +627,13 @@ class Job:
         for name, path in files.items():
             o = Checkpoint.describe_output(self.folder, str(path.relative_to(self.folder)))
             ext = path.suffix.lstrip(".")
-            mime = FORMATS[ext].mime_type if ext in FORMATS else {"png": "image/png",
-                   "json": "application/json", "mtl": "model/mtl"}.get(ext, "application/octet-stream")  # fmt: skip
+            mime = (
+                FORMATS[ext].mime_type
+                if ext in FORMATS
+                else {"png": "image/png", "json": "application/json", "mtl": "model/mtl"}.get(
+                    ext, "application/octet-stream"
+                )
+            )
             manifest[name] = {"size": o.size, "sha256": o.sha256, "content_type": mime}
         metadata = {
             "schema_version": 1,
@@ -623,8 +664,7 @@ class Job:
         files["metadata.json"] = self.folder / "metadata.json"
         yield Progress(0.5, f"Storing {len(files)} files", "store")
         stored = self._store.put_asset(cp.asset_id, files)
-        return StepResult(["metadata.json"], {"location": self._store.location(),
-                                             "files": sorted(stored)})  # fmt: skip
+        return StepResult(["metadata.json"], {"location": self._store.location(), "files": sorted(stored)})
 
     def _check_owner(self) -> None:
         """Refuse to publish over an asset another job made (a tampered checkpoint naming
@@ -664,9 +704,13 @@ class Job:
                     files[fmt] = str(local.resolve())
                 else:
                     try:
-                        files[fmt] = str(store.local_path(cp.asset_id, Path(rel).name,
-                                                          export.outputs[rel].sha256
-                                                          if rel in export.outputs else None))  # fmt: skip
+                        files[fmt] = str(
+                            store.local_path(
+                                cp.asset_id,
+                                Path(rel).name,
+                                export.outputs[rel].sha256 if rel in export.outputs else None,
+                            )
+                        )
                     except StorageError:
                         continue  # the asset was deleted meanwhile: resume publishes it again
         return {

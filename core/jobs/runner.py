@@ -22,8 +22,14 @@ from core.jobs.pipeline import Job, jobs_root
 from core.types import CancelToken
 
 # seconds per step on embedded defaults (bench/pipeline.py p50), used until real runs are seen
-DEFAULT_STEP_SECONDS = {"spec": 0.01, "generate": 0.05, "process": 0.05, "export": 0.05,
-                        "thumbnail": 0.3, "store": 0.01}  # fmt: skip
+DEFAULT_STEP_SECONDS = {
+    "spec": 0.01,
+    "generate": 0.05,
+    "process": 0.05,
+    "export": 0.05,
+    "thumbnail": 0.3,
+    "store": 0.01,
+}
 BLENDER_EXPORT_SECONDS = 3.0
 
 
@@ -96,9 +102,12 @@ class EmbeddedRunner(JobRunner):
             token = CancelToken()
             self._tokens[job.job_id] = token
             self._snaps[job.job_id] = JobSnapshot(
-                job.job_id, job.cp.asset_id, "pending", started_at=time.time(),
+                job.job_id,
+                job.cp.asset_id,
+                "pending",
+                started_at=time.time(),
                 estimate_s=self.estimate(job),
-            )  # fmt: skip
+            )
         self._pool.submit(self._run, job, token)
         return job.job_id
 
@@ -226,8 +235,18 @@ class CeleryRunner(JobRunner):
         self.redis.delete(cancel_key(job.job_id))
         job.share()  # workers elsewhere open it from the store (ASSET_STORE=s3)
         queue = queue_for(job.cp.inputs.backend)
-        write_progress(self.redis, job.job_id, status="pending", asset_id=job.cp.asset_id, queue=queue,
-                       submitted_at=time.time(), fraction=0.0, message="queued", log=[], error=None)  # fmt: skip
+        write_progress(
+            self.redis,
+            job.job_id,
+            status="pending",
+            asset_id=job.cp.asset_id,
+            queue=queue,
+            submitted_at=time.time(),
+            fraction=0.0,
+            message="queued",
+            log=[],
+            error=None,
+        )
         result = self.app.send_task("workbench.run_job", args=[job.job_id], queue=queue)
         write_progress(self.redis, job.job_id, task_id=result.id)
         return job.job_id
@@ -252,11 +271,17 @@ class CeleryRunner(JobRunner):
             except WorkbenchError:
                 pass  # not on this machine (S3): Redis is all we have
         return JobSnapshot(
-            job_id, p.get("asset_id", ""), p.get("status", "pending"), step=p.get("step", ""),
-            fraction=float(p.get("fraction", 0.0)), message=p.get("message", ""),
+            job_id,
+            p.get("asset_id", ""),
+            p.get("status", "pending"),
+            step=p.get("step", ""),
+            fraction=float(p.get("fraction", 0.0)),
+            message=p.get("message", ""),
             started_at=float(p.get("started_at") or p.get("submitted_at") or 0.0),
-            finished_at=p.get("finished_at"), log=list(p.get("log", [])), error=p.get("error"),
-        )  # fmt: skip
+            finished_at=p.get("finished_at"),
+            log=list(p.get("log", [])),
+            error=p.get("error"),
+        )
 
     def worker_of(self, job_id: str) -> dict:
         """``{"worker": "host:pid", "pid": ...}`` of the worker that last started the job."""

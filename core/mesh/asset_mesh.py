@@ -122,9 +122,12 @@ class AssetMesh:
         buf = io.BytesIO()
         mats = json.dumps([m.model_dump(mode="json") for m in self.materials])
         np.savez_compressed(
-            buf, vertices=self.vertices, faces=self.faces, face_material=self.face_material,
+            buf,
+            vertices=self.vertices,
+            faces=self.faces,
+            face_material=self.face_material,
             materials=np.frombuffer(mats.encode(), dtype=np.uint8),
-        )  # fmt: skip
+        )
         atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod
@@ -134,8 +137,10 @@ class AssetMesh:
             with np.load(Path(path), allow_pickle=False) as data:
                 mats = json.loads(bytes(data["materials"]).decode())
                 return cls(
-                    data["vertices"], data["faces"], data["face_material"],
+                    data["vertices"],
+                    data["faces"],
+                    data["face_material"],
                     [PBRMaterial.model_validate(m) for m in mats],
-                )  # fmt: skip
+                )
         except (OSError, KeyError, ValueError) as e:
             raise ConversionError(f"Cannot read mesh file {path}: {e}") from e

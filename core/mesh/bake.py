@@ -77,8 +77,10 @@ def bake_vertex_colors(model: TexturedMesh, size: int = 1024) -> TexturedMesh:
         tex = Image.fromarray(np.clip(image[:, :, :3], 0, 255).astype(np.uint8))
         baked = trimesh.Trimesh(np.asarray(g.vertices)[vmap], faces, process=False)
         baked.visual = trimesh.visual.TextureVisuals(
-            uv=uvs, material=PBRMaterial(name="baked_vertex_colors", baseColorTexture=tex,
-                                         metallicFactor=0.0, roughnessFactor=0.8),
-        )  # fmt: skip
+            uv=uvs,
+            material=PBRMaterial(
+                name="baked_vertex_colors", baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.8
+            ),
+        )
         out.append(baked)
     return TexturedMesh(out)

@@ -77,9 +77,11 @@ def torus(size, segments: int) -> trimesh.Trimesh:
     minor = min(size[1] / 2, outer / 2 * 0.98)
     major = outer - minor
     m = trimesh.creation.torus(
-        major_radius=major, minor_radius=minor,
-        major_sections=segments, minor_sections=max(segments // 2, 4),
-    )  # fmt: skip
+        major_radius=major,
+        minor_radius=minor,
+        major_sections=segments,
+        minor_sections=max(segments // 2, 4),
+    )
     return _fit(m.apply_transform(_TO_Y), (size[0], 2 * minor, size[2]))
 
 
@@ -92,16 +94,29 @@ def pyramid(size, segments: int) -> trimesh.Trimesh:
 
 def wedge(size, segments: int) -> trimesh.Trimesh:
     """Triangular prism (gable roof): rectangular base, ridge along X at the top."""
-    v = [(-0.5, -0.5, -0.5), (0.5, -0.5, -0.5), (0.5, -0.5, 0.5), (-0.5, -0.5, 0.5),
-         (-0.5, 0.5, 0.0), (0.5, 0.5, 0.0)]  # fmt: skip
+    v = [
+        (-0.5, -0.5, -0.5),
+        (0.5, -0.5, -0.5),
+        (0.5, -0.5, 0.5),
+        (-0.5, -0.5, 0.5),
+        (-0.5, 0.5, 0.0),
+        (0.5, 0.5, 0.0),
+    ]
     f = [(0, 1, 2), (0, 2, 3), (0, 4, 5), (0, 5, 1), (3, 2, 5), (3, 5, 4), (0, 3, 4), (1, 5, 2)]
     return _fit(_from_arrays(v, f), size)
 
 
 BUILDERS = {
-    "box": box, "cylinder": cylinder, "cone": cone, "sphere": sphere, "hemisphere": hemisphere,
-    "capsule": capsule, "torus": torus, "pyramid": pyramid, "wedge": wedge,
-}  # fmt: skip
+    "box": box,
+    "cylinder": cylinder,
+    "cone": cone,
+    "sphere": sphere,
+    "hemisphere": hemisphere,
+    "capsule": capsule,
+    "torus": torus,
+    "pyramid": pyramid,
+    "wedge": wedge,
+}
 ROUND = {"cylinder", "cone", "sphere", "hemisphere", "capsule", "torus"}
 
 

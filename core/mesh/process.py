@@ -126,9 +126,10 @@ def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
             out.append(g)
             continue
         pts, faces = fast_simplification.simplify(
-            g.vertices.astype(np.float32), g.faces.astype(np.int32),
+            g.vertices.astype(np.float32),
+            g.faces.astype(np.int32),
             target_reduction=1.0 - share / len(g.faces),
-        )  # fmt: skip
+        )
         if len(faces) == 0:
             continue
         new = trimesh.Trimesh(np.asarray(pts, float), faces, process=False)

@@ -327,8 +327,9 @@ def reconstruct(
     # far from the points the sign comes from connectivity, not from normals (which flip at
     # sharp edges): far cells connected to the grid's border are outside, the rest inside
     labels, _ = ndimage.label(~near)
-    border = np.unique(np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(),
-                                       labels[:, :, [0, -1]].ravel()]))  # fmt: skip
+    border = np.unique(
+        np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel()])
+    )
     outside = np.isin(labels, border[border > 0])
     inside = ~near & ~outside
     # the far field also corrects normals the spanning-tree walk got wrong: a normal must

@@ -42,8 +42,10 @@ def choose_device(setting: str = "auto", dtype_setting: str = "auto") -> DeviceC
     if setting == "auto":
         device = "cuda" if cuda else "mps" if mps else "cpu"
     elif setting == "cuda" and not cuda:
-        raise BackendUnavailable("ML_DEVICE=cuda but no CUDA GPU is visible to torch.",
-                                 "Check the NVIDIA driver / CUDA build of torch, or set ML_DEVICE=auto.")  # fmt: skip
+        raise BackendUnavailable(
+            "ML_DEVICE=cuda but no CUDA GPU is visible to torch.",
+            "Check the NVIDIA driver / CUDA build of torch, or set ML_DEVICE=auto.",
+        )
     elif setting == "mps" and not mps:
         raise BackendUnavailable(
             "ML_DEVICE=mps but Apple's Metal backend is not available.", "Set ML_DEVICE=auto."

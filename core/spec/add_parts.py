@@ -77,11 +77,23 @@ PART_NOUNS: dict[str, PartNoun] = {
 }
 
 PLACE_WORDS = {
-    "top": "top", "atop": "top", "above": "top", "sides": "sides", "side": "sides",
-    "either": "sides", "front": "front", "back": "back", "behind": "back", "rear": "back",
-    "bottom": "base", "under": "base", "underneath": "base", "below": "base", "beneath": "base",
+    "top": "top",
+    "atop": "top",
+    "above": "top",
+    "sides": "sides",
+    "side": "sides",
+    "either": "sides",
+    "front": "front",
+    "back": "back",
+    "behind": "back",
+    "rear": "back",
+    "bottom": "base",
+    "under": "base",
+    "underneath": "base",
+    "below": "base",
+    "beneath": "base",
     "around": "around",
-}  # fmt: skip
+}
 
 
 def singular(word: str) -> str:

@@ -168,8 +168,11 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
             t = lib.templates[name]
             s = 1.0 if n == 1 else 0.7 + 0.06 * min(_hint_score(t, words), 4)
             s += 0.2 if family and t.family == family else 0.0
-            why = f"'{noun.text}' is a {name.replace('_', ' ')}" if noun.how == "noun" else (
-                f"'{noun.text}' read as a compound of '{name.replace('_', ' ')}'")  # fmt: skip
+            why = (
+                f"'{noun.text}' is a {name.replace('_', ' ')}"
+                if noun.how == "noun"
+                else (f"'{noun.text}' read as a compound of '{name.replace('_', ' ')}'")
+            )
             out.append(Candidate(name, t.family, min(s, 1.0), why))
         out.sort(key=lambda c: (-c.score, noun.templates.index(c.name)))
     else:
@@ -189,8 +192,11 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
                 for name in lib.nouns[(close,)]:
                     bump(name, 0.7, f"'{word}' looks like a misspelling of '{close}'")
         for fam, info in fams.items():
-            default = info.default if info.default in lib.templates else next(
-                (t.name for t in lib.templates.values() if t.family == fam), None)  # fmt: skip
+            default = (
+                info.default
+                if info.default in lib.templates
+                else next((t.name for t in lib.templates.values() if t.family == fam), None)
+            )
             if default is None or fam == "generic":
                 continue
             s, why = 0.0, ""
@@ -225,8 +231,11 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
         out = [Candidate(n, lib.templates[n].family, s, why) for n, (s, why) in scores.items()]
         out.sort(key=lambda c: (-c.score, c.name))
         if out:
-            note = f"no template for '{word}'; closest: '{out[0].name.replace('_', ' ')}' ({out[0].why})" if word else (
-                f"no object named; guessed '{out[0].name.replace('_', ' ')}' ({out[0].why})")  # fmt: skip
+            note = (
+                f"no template for '{word}'; closest: '{out[0].name.replace('_', ' ')}' ({out[0].why})"
+                if word
+                else (f"no object named; guessed '{out[0].name.replace('_', ' ')}' ({out[0].why})")
+            )
         else:
             generic = "generic" if "generic" in lib.templates else next(iter(lib.templates))
             out = [Candidate(generic, lib.templates[generic].family, 0.0, "nothing matched")]
@@ -236,9 +245,14 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
                     name = lib.nouns[(close,)][0]
                     if name not in {c.name for c in out}:
                         out.append(Candidate(name, lib.templates[name].family, 0.1, f"spelt like '{close}'"))
-            note = (f"no template for '{word}' and nothing else in the description hints at a kind; "
-                    "a generic prop was used: pick a template below") if word else (
-                    "the description names no object; a generic prop was used: pick a template below")  # fmt: skip
+            note = (
+                (
+                    f"no template for '{word}' and nothing else in the description hints at a kind; "
+                    "a generic prop was used: pick a template below"
+                )
+                if word
+                else ("the description names no object; a generic prop was used: pick a template below")
+            )
     if len(out) < 3:
         out += _alternatives(lib, out, words, None)
     first, rest = out[0], sorted(out[1:3], key=lambda c: -c.score)  # the pick stays first
@@ -443,9 +457,15 @@ def apply_words(p: Parse, head: Instance, made: dict[int, Instance], mats: dict[
     for i, seg in enumerate(p.segments):
         target = made.get(i, head)
         tokens = [
-            t for k, t in enumerate(seg.tokens)
-            if not (seg.noun and seg.noun.start <= k < seg.noun.end and seg.noun.templates and i in (p.head, *made))
-        ]  # fmt: skip
+            t
+            for k, t in enumerate(seg.tokens)
+            if not (
+                seg.noun
+                and seg.noun.start <= k < seg.noun.end
+                and seg.noun.templates
+                and i in (p.head, *made)
+            )
+        ]
         if i == p.head and p.material:
             for role in head.roles.values():
                 mats[role].update(vocab.MATERIAL_PRESETS[p.material], preset=p.material)
@@ -548,6 +568,11 @@ class BuiltinSpecWriter:
         spec, more = finish(text, p, lib, t, style, seed, params)
         warnings += more
         return WriteResult(
-            spec=spec, writer=self.name, archetype=t.name, warnings=warnings,
-            candidates=candidates, seed=seed, fallback=fallback and template is None,
-        )  # fmt: skip
+            spec=spec,
+            writer=self.name,
+            archetype=t.name,
+            warnings=warnings,
+            candidates=candidates,
+            seed=seed,
+            fallback=fallback and template is None,
+        )

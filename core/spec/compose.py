@@ -99,14 +99,16 @@ def evaluate(
                 size = [e(local) for e in cp.size]
                 if min(size) <= 0:
                     raise ExprError(f"size {[round(s, 5) for s in size]} must be positive")
-                parts.append({
-                    "name": cp.name if cp.repeat is None else f"{cp.name}_{i + 1}",
-                    "primitive": cp.primitive,
-                    "size": size,
-                    "position": [e(local) for e in cp.position],
-                    "rotation": [e(local) for e in cp.rotation],
-                    "material": cp.material,
-                })  # fmt: skip
+                parts.append(
+                    {
+                        "name": cp.name if cp.repeat is None else f"{cp.name}_{i + 1}",
+                        "primitive": cp.primitive,
+                        "size": size,
+                        "position": [e(local) for e in cp.position],
+                        "rotation": [e(local) for e in cp.rotation],
+                        "material": cp.material,
+                    }
+                )
                 srcs.append(cp)
         except ExprError as e:
             raise SpecError(f"Template '{tpl.name}', part '{cp.name}': {e}") from None

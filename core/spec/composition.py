@@ -17,8 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import SpecError
 
-RELATION_WORDS = {"on": "on", "in": "in", "with": "with", "holding": "holding", "beside": "beside", "of": "of",
-                  "topped": "topped with"}  # fmt: skip
+RELATION_WORDS = {
+    "on": "on",
+    "in": "in",
+    "with": "with",
+    "holding": "holding",
+    "beside": "beside",
+    "of": "of",
+    "topped": "topped with",
+}
 
 
 class Attachment(BaseModel):
@@ -78,9 +85,12 @@ def build_composition(data: dict, description: str, style: str | None = None, se
         f" {RELATION_WORDS[a.relation]} {a.template.replace('_', ' ')}" for a in comp.attach
     )
     result = BuiltinSpecWriter(lib).write(
-        text, style=style or (comp.style if comp.style in _styles() else None), seed=seed,
-        template=head.name, params=comp.params,
-    )  # fmt: skip
+        text,
+        style=style or (comp.style if comp.style in _styles() else None),
+        seed=seed,
+        template=head.name,
+        params=comp.params,
+    )
     spec = result.spec
     updates: dict = {"short_description": description[:300]}
     if comp.name and comp.name.strip():

@@ -119,34 +119,95 @@ def _fmt(v) -> str:
 
 # --- the built-in editor ------------------------------------------------------------------------
 # word -> (axes scaled (None: the longest), default factor, comparative?)
-_AXES = {
-    "taller": ((1,), 1.25, True), "higher": ((1,), 1.25, True), "shorter": ((1,), 0.8, True),
-    "lower": ((1,), 0.8, True), "wider": ((0, 2), 1.25, True), "broader": ((0, 2), 1.25, True),
-    "narrower": ((0, 2), 0.8, True), "thinner": ((0, 2), 0.8, True), "thicker": ((0, 2), 1.25, True),
-    "slimmer": ((0, 2), 0.85, True), "bigger": ((0, 1, 2), 1.25, True), "larger": ((0, 1, 2), 1.25, True),
-    "smaller": ((0, 1, 2), 0.8, True), "longer": (None, 1.25, True),
-    # plain adjectives and nouns, for "twice as tall", "make it 2 m wide", "double the height"
-    "tall": ((1,), 1.25, False), "high": ((1,), 1.25, False), "wide": ((0, 2), 1.25, False),
-    "big": ((0, 1, 2), 1.25, False), "large": ((0, 1, 2), 1.25, False), "thick": ((0, 2), 1.25, False),
-    "long": (None, 1.25, False), "short": ((1,), 0.8, False), "low": ((1,), 0.8, False),
-    "narrow": ((0, 2), 0.8, False), "thin": ((0, 2), 0.8, False), "small": ((0, 1, 2), 0.8, False),
-    "height": ((1,), None, False), "width": ((0,), None, False), "depth": ((2,), None, False),
-    "length": (None, None, False), "size": ((0, 1, 2), None, False),
-}  # fmt: skip
+_AXES: dict[str, tuple[tuple[int, ...] | None, float | None, bool]] = {
+    word: (None if a["axes"] == "longest" else tuple(a["axes"]), a.get("factor"), a["comparative"])
+    for word, a in vocab.WORDS["editor_axes"].items()
+}
 _AMOUNT = [(re.compile(r"\b(much|lot|far|way)\b"), None), (re.compile(r"\b(slightly|bit|little)\b"), 0.4)]
 _SPLIT = re.compile(r",|;|\band\b|\bthen\b")
 MAX_INSTRUCTION = 1000
 ADD_VERBS = {"add", "attach", "put", "place", "give", "mount", "fit", "stick"}
 # words naming a part by another name
-PART_SYNONYMS = {"handle": {"grip", "haft", "shaft", "hilt", "stick", "handle"}, "hilt": {"grip", "hilt"},
-                 "edge": {"blade", "edge"}, "head": {"head", "blade"}, "top": {"cap", "top", "lid", "roof"},
-                 "base": {"base", "plinth", "foot", "stand"}, "legs": {"leg"}}  # fmt: skip
-FILLER = {"make", "it", "its", "the", "a", "an", "much", "slightly", "bit", "little", "more", "less", "please",
-          "be", "to", "is", "should", "lot", "way", "far", "twice", "as", "double", "half", "whole", "asset",
-          "everything", "all", "of", "very", "quite", "and", "too", "so", "look", "looking", "colour", "color",
-          "material", "in", "with", "on", "top", "above", "add", "remove", "delete", "drop", "without", "new",
-          "by", "times", "x", "than", "now", "each", "at", "this", "that", "thrice", "triple", "third",
-          "quarter", "pair", "couple", "set", "one", "original", "current"}  # fmt: skip
+PART_SYNONYMS = {
+    "handle": {"grip", "haft", "shaft", "hilt", "stick", "handle"},
+    "hilt": {"grip", "hilt"},
+    "edge": {"blade", "edge"},
+    "head": {"head", "blade"},
+    "top": {"cap", "top", "lid", "roof"},
+    "base": {"base", "plinth", "foot", "stand"},
+    "legs": {"leg"},
+}
+FILLER = {
+    "make",
+    "it",
+    "its",
+    "the",
+    "a",
+    "an",
+    "much",
+    "slightly",
+    "bit",
+    "little",
+    "more",
+    "less",
+    "please",
+    "be",
+    "to",
+    "is",
+    "should",
+    "lot",
+    "way",
+    "far",
+    "twice",
+    "as",
+    "double",
+    "half",
+    "whole",
+    "asset",
+    "everything",
+    "all",
+    "of",
+    "very",
+    "quite",
+    "and",
+    "too",
+    "so",
+    "look",
+    "looking",
+    "colour",
+    "color",
+    "material",
+    "in",
+    "with",
+    "on",
+    "top",
+    "above",
+    "add",
+    "remove",
+    "delete",
+    "drop",
+    "without",
+    "new",
+    "by",
+    "times",
+    "x",
+    "than",
+    "now",
+    "each",
+    "at",
+    "this",
+    "that",
+    "thrice",
+    "triple",
+    "third",
+    "quarter",
+    "pair",
+    "couple",
+    "set",
+    "one",
+    "original",
+    "current",
+}
 _ALL = {"it", "asset", "whole", "everything", "all"}
 
 
@@ -216,8 +277,15 @@ class BuiltinEditor:
             return self._add(data, clause, words, noun)
         self._adding = False
         parts = self._named_parts(data, words)
-        known = (FILLER | set(_AXES) | set(vocab.MATERIAL_WORDS) | set(vocab.COLOR_WORDS) | vocab.GLOW_WORDS
-                 | set(amounts.NUMBER_WORDS) | set(add_parts.PLACE_WORDS))  # fmt: skip
+        known = (
+            FILLER
+            | set(_AXES)
+            | set(vocab.MATERIAL_WORDS)
+            | set(vocab.COLOR_WORDS)
+            | vocab.GLOW_WORDS
+            | set(amounts.NUMBER_WORDS)
+            | set(add_parts.PLACE_WORDS)
+        )
         strangers = [w for w in words if w not in known and not _is_amount(w)]
         if strangers and not parts and ADD_VERBS & set(words):
             raise SpecError(
@@ -253,8 +321,10 @@ class BuiltinEditor:
         if not {"remove", "delete", "drop", "without"} & set(words):
             return False
         if not parts:
-            raise SpecError(f'"{clip(clause)}": no part of this asset has that name.',
-                            f"Parts: {clip(', '.join(p['name'] for p in data['parts']), 300)}.")  # fmt: skip
+            raise SpecError(
+                f'"{clip(clause)}": no part of this asset has that name.',
+                f"Parts: {clip(', '.join(p['name'] for p in data['parts']), 300)}.",
+            )
         if len(parts) == len(data["parts"]):
             raise SpecError("Removing every part would leave nothing to build.")
         data["parts"] = [p for i, p in enumerate(data["parts"]) if i not in parts]
@@ -294,8 +364,10 @@ class BuiltinEditor:
             for i in parts:
                 p = data["parts"][i]
                 ax = axes or (max(range(3), key=lambda k: p["size"][k]),)
-                p["size"] = [round(amount.apply(v, f"{p['name']} size", clause), 5) if k in ax else v
-                             for k, v in enumerate(p["size"])]  # fmt: skip
+                p["size"] = [
+                    round(amount.apply(v, f"{p['name']} size", clause), 5) if k in ax else v
+                    for k, v in enumerate(p["size"])
+                ]
             return True
         dims = ["width", "height", "depth"]
         ax = axes or (max(range(3), key=lambda k: data["dimensions"][dims[k]]),)

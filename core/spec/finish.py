@@ -18,8 +18,26 @@ STYLE_LORE = {
 }
 STYLE_METAL = {"elvish": "silver", "dwarven": "bronze", "sci-fi": "steel"}
 STYLE_SCALE = {"elvish": (0.85, 1.1, 0.85), "dwarven": (1.2, 0.9, 1.2)}
-_NAME_STOP = {"with", "topped", "tied", "featuring", "having", "on", "atop", "and", "holding", "in",
-              "inside", "perched", "sitting", "standing", "next", "beside", "under", "wearing"}  # fmt: skip
+_NAME_STOP = {
+    "with",
+    "topped",
+    "tied",
+    "featuring",
+    "having",
+    "on",
+    "atop",
+    "and",
+    "holding",
+    "in",
+    "inside",
+    "perched",
+    "sitting",
+    "standing",
+    "next",
+    "beside",
+    "under",
+    "wearing",
+}
 _SMALL = {"of", "a", "an", "the", "in", "for", "from"}
 
 
@@ -70,9 +88,14 @@ def size_scale(
 
 
 def finish(
-    text: str, p: Parse, lib: Library, t: CompiledTemplate, style: str | None, seed: int,
+    text: str,
+    p: Parse,
+    lib: Library,
+    t: CompiledTemplate,
+    style: str | None,
+    seed: int,
     overrides: dict[str, float] | None = None,
-):  # fmt: skip
+):
     """The spec of ``t`` for the parse ``p``: returns ``(AssetSpec, warnings)``.
 
     Raises
@@ -149,8 +172,20 @@ def finish(
         f"and {dims[2]:.2f} m deep, made of {', '.join(sorted(materials))}; {len(parts)} parts."
     )
     presets = [m.get("preset", "") for m in materials.values()]
-    tags = list(dict.fromkeys(x for x in [t.name, t.family, t.tpl.category.value, chosen_style,
-                                          *(g.template.name for g in group[1:]), *presets] if x))[:30]  # fmt: skip
+    tags = list(
+        dict.fromkeys(
+            x
+            for x in [
+                t.name,
+                t.family,
+                t.tpl.category.value,
+                chosen_style,
+                *(g.template.name for g in group[1:]),
+                *presets,
+            ]
+            if x
+        )
+    )[:30]
     data = {
         "name": name,
         "category": t.tpl.category.value,

@@ -36,13 +36,37 @@ BUILTIN_DIR = Path(__file__).with_name("templates")
 MAX_FILE_BYTES = 2_000_000
 MAX_NOUN_WORDS = 4
 IRREGULAR = {
-    "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose", "men": "man",
-    "women": "woman", "children": "child", "people": "person", "knives": "knife", "leaves": "leaf",
-    "loaves": "loaf", "wolves": "wolf", "shelves": "shelf", "scarves": "scarf", "staves": "staff",
-    "elves": "elf", "dwarves": "dwarf", "halves": "half", "hooves": "hoof", "calves": "calf",
-    "thieves": "thief", "cacti": "cactus", "fungi": "fungus", "octopi": "octopus", "dice": "die",
-    "oxen": "ox", "lice": "louse", "wives": "wife", "lives": "life", "sheaves": "sheaf",
-}  # fmt: skip
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "people": "person",
+    "knives": "knife",
+    "leaves": "leaf",
+    "loaves": "loaf",
+    "wolves": "wolf",
+    "shelves": "shelf",
+    "scarves": "scarf",
+    "staves": "staff",
+    "elves": "elf",
+    "dwarves": "dwarf",
+    "halves": "half",
+    "hooves": "hoof",
+    "calves": "calf",
+    "thieves": "thief",
+    "cacti": "cactus",
+    "fungi": "fungus",
+    "octopi": "octopus",
+    "dice": "die",
+    "oxen": "ox",
+    "lice": "louse",
+    "wives": "wife",
+    "lives": "life",
+    "sheaves": "sheaf",
+}
 
 
 def singulars(word: str) -> list[str]:

@@ -102,15 +102,24 @@ class LiteLLMSpecWriter:
         s = get_settings()
         if s.llm_api_base or s.llm_api_key:
             return Availability(True, f"models: {', '.join(s.llm_models)}")
-        keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-                "GROQ_API_KEY", "OLLAMA_API_BASE", "AZURE_API_KEY", "OPENROUTER_API_KEY")  # fmt: skip
+        keys = (
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "GEMINI_API_KEY",
+            "MISTRAL_API_KEY",
+            "GROQ_API_KEY",
+            "OLLAMA_API_BASE",
+            "AZURE_API_KEY",
+            "OPENROUTER_API_KEY",
+        )
         found = [k for k in keys if os.environ.get(k)]
         if found:
             return Availability(True, f"models: {', '.join(s.llm_models)}")
         return Availability(
-            False, "No LLM configured: set OPENAI_API_KEY (or another provider key), or "
-            "LLM_API_BASE for a local OpenAI-compatible server such as Ollama."
-        )  # fmt: skip
+            False,
+            "No LLM configured: set OPENAI_API_KEY (or another provider key), or "
+            "LLM_API_BASE for a local OpenAI-compatible server such as Ollama.",
+        )
 
     # --- prompt --------------------------------------------------------------------------------
     def messages(self, description: str, style: str | None) -> list[dict]:
@@ -118,13 +127,20 @@ class LiteLLMSpecWriter:
 
         families, relevant = catalogue_for(description)
         system = render(
-            "spec_system.j2", schema_json=_schema_json(), max_parts=min(MAX_PARTS, 64),
-            primitives=", ".join(p.value for p in Primitive), families=families, relevant=relevant,
-        )  # fmt: skip
+            "spec_system.j2",
+            schema_json=_schema_json(),
+            max_parts=min(MAX_PARTS, 64),
+            primitives=", ".join(p.value for p in Primitive),
+            families=families,
+            relevant=relevant,
+        )
         user = render(
-            "spec_user.j2", description=description, style=style, target_polycount=3000,
+            "spec_user.j2",
+            description=description,
+            style=style,
+            target_polycount=3000,
             formats=list(self.settings.export_formats),
-        )  # fmt: skip
+        )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     # --- transport -----------------------------------------------------------------------------
@@ -139,9 +155,12 @@ class LiteLLMSpecWriter:
         )
 
         retryable = (
-            litellm.RateLimitError, litellm.InternalServerError, litellm.ServiceUnavailableError,
-            litellm.APIConnectionError, litellm.Timeout,
-        )  # fmt: skip
+            litellm.RateLimitError,
+            litellm.InternalServerError,
+            litellm.ServiceUnavailableError,
+            litellm.APIConnectionError,
+            litellm.Timeout,
+        )
 
         @retry(
             retry=retry_if_exception_type(retryable),
@@ -156,9 +175,14 @@ class LiteLLMSpecWriter:
             if self.settings.llm_api_key:
                 kwargs["api_key"] = self.settings.llm_api_key.get_secret_value()
             response = litellm.completion(
-                model=model, messages=messages, response_format={"type": "json_object"},
-                temperature=0.2, timeout=self.settings.llm_timeout_s, num_retries=0, **kwargs,
-            )  # fmt: skip
+                model=model,
+                messages=messages,
+                response_format={"type": "json_object"},
+                temperature=0.2,
+                timeout=self.settings.llm_timeout_s,
+                num_retries=0,
+                **kwargs,
+            )
             return response.choices[0].message.content or ""
 
         return call()

@@ -22,68 +22,21 @@ import re
 from dataclasses import dataclass, field
 
 from core.spec.library import Library, singulars
+from core.spec.vocab import WORDS
 
-ON, IN, OF, WITH, TOP, HOLD, BESIDE, MATERIAL, IGNORE, AND = (
-    "on", "in", "of", "with", "topped", "holding", "beside", "material", "ignore", "and",
-)  # fmt: skip
+ON, IN, OF, WITH, TOP, HOLD, BESIDE = "on", "in", "of", "with", "topped", "holding", "beside"
+MATERIAL, IGNORE, AND = "material", "ignore", "and"
 
-RELATIONS: dict[tuple[str, ...], str] = {
-    ("on", "top", "of"): ON, ("sitting", "on"): ON, ("standing", "on"): ON, ("perched", "on"): ON,
-    ("resting", "on"): ON, ("mounted", "on"): ON, ("placed", "on"): ON, ("lying", "on"): ON,
-    ("sat", "on"): ON, ("set", "on"): ON, ("on",): ON, ("atop",): ON, ("upon",): ON, ("onto",): ON,
-    ("inside", "of"): IN, ("inside",): IN, ("in",): IN, ("within",): IN, ("trapped", "in"): IN,
-    ("floating", "in"): IN, ("sealed", "in"): IN, ("into",): IN,
-    ("full", "of"): OF, ("filled", "with"): OF, ("containing",): OF, ("of",): OF, ("stuffed", "with"): OF,
-    ("topped", "with"): TOP, ("topped", "by"): TOP, ("crowned", "with"): TOP, ("crowned", "by"): TOP,
-    ("holding",): HOLD, ("wielding",): HOLD, ("clutching",): HOLD, ("carrying",): HOLD,
-    ("gripping",): HOLD, ("grasping",): HOLD,
-    ("hanging", "from"): WITH, ("hanging", "on"): WITH, ("pulled", "by"): BESIDE, ("pulling",): BESIDE,
-    ("riding",): ON, ("ridden", "by"): BESIDE, ("leaning", "on"): BESIDE, ("leaning", "against"): BESIDE,
-    ("next", "to"): BESIDE, ("beside",): BESIDE, ("alongside",): BESIDE, ("near",): BESIDE,
-    ("under",): BESIDE, ("beneath",): BESIDE, ("below",): BESIDE, ("underneath",): BESIDE,
-    ("made", "of"): MATERIAL, ("made", "from"): MATERIAL, ("carved", "from"): MATERIAL,
-    ("carved", "out", "of"): MATERIAL, ("forged", "from"): MATERIAL, ("forged", "of"): MATERIAL,
-    ("crafted", "from"): MATERIAL, ("covered", "in"): MATERIAL, ("covered", "with"): MATERIAL,
-    ("wrapped", "in"): MATERIAL, ("coated", "in"): MATERIAL, ("cast", "in"): MATERIAL,
-    ("painted",): MATERIAL, ("dipped", "in"): MATERIAL,
-    ("with",): WITH, ("featuring",): WITH, ("having",): WITH, ("wearing",): WITH, ("and",): AND,
-    ("decorated", "with"): WITH, ("adorned", "with"): WITH, ("tied", "with"): WITH, ("plus",): WITH,
-    ("sporting",): WITH, ("equipped", "with"): WITH, ("fitted", "with"): WITH, ("bearing",): WITH,
-    ("for",): IGNORE, ("from",): IGNORE, ("to",): IGNORE, ("that",): IGNORE, ("which",): IGNORE,
-    (",",): AND, (";",): AND,
-}  # fmt: skip
+RELATIONS: dict[tuple[str, ...], str] = {tuple(k.split()): r for k, r in WORDS["relations"].items()}
 _MAX_REL = max(len(k) for k in RELATIONS)
 
-QUANTIFIERS = {
-    "stack", "pile", "heap", "pair", "set", "bunch", "bundle", "handful", "group", "collection",
-    "row", "stash", "hoard", "couple", "cluster", "lot", "sack", "mound", "batch", "assortment",
-    "piece", "chunk", "slice", "bit", "kind", "type", "sort", "wheel", "wedge", "bouquet", "clump",
-    "tuft", "strand", "sprig", "scoop", "dollop", "stick", "bar", "block", "loaf", "ring",
-}  # fmt: skip
-REPRESENTATIONS = {
-    "statue": "stone", "statuette": "bronze", "figurine": "ceramic", "figure": "plastic",
-    "sculpture": "stone", "carving": "wood", "bust": "marble", "idol": "gold", "effigy": "wood",
-    "toy": "plastic", "plush": "felt", "plushie": "felt", "model": "plastic", "replica": "plastic",
-    "miniature": "plastic", "totem": "wood", "doll": "felt", "ornament": "porcelain",
-}  # fmt: skip
-WRAPPERS = {
-    "model", "prop", "asset", "icon", "item", "object", "thing", "version", "design", "concept",
-    "mesh", "pickup", "collectible", "sprite", "variant", "style", "decoration", "shape",
-}  # fmt: skip
-DECORATIONS = {
-    "pattern", "patterns", "engraving", "engravings", "rune", "runes", "detail", "details", "trim",
-    "stripe", "stripes", "spot", "spots", "decoration", "decorations", "inlay", "inlays", "carvings",
-    "motif", "motifs", "print", "finish", "accent", "accents", "texture", "glow", "light", "sheen",
-    "markings", "symbol", "symbols", "ornament", "ornaments", "filigree", "etching", "etchings",
-}  # fmt: skip
-NUMBERS = {
-    "one": 1, "single": 1, "two": 2, "twin": 2, "double": 2, "pair": 2, "three": 3, "triple": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-    "twelve": 12, "dozen": 12, "couple": 2, "few": 3, "several": 4, "many": 6,
-}  # fmt: skip
-STOPWORDS = {"'s", "a", "an", "the", "some", "its", "his", "her", "their", "my", "your", "our", "very", "is",
-             "this", "that", "it", "as", "like", "looking", "shaped", "style", "styled", "made", "old"}  # fmt: skip
-COMPOUND_PARTS = {"stick", "head", "top", "handle", "base", "piece", "part", "board", "ball", "box", "tail"}
+QUANTIFIERS: set[str] = set(WORDS["quantifiers"])
+REPRESENTATIONS: dict[str, str] = WORDS["representations"]
+WRAPPERS: set[str] = set(WORDS["wrappers"])
+DECORATIONS: set[str] = set(WORDS["decorations"])
+NUMBERS: dict[str, int] = WORDS["numbers"]
+STOPWORDS: set[str] = set(WORDS["stopwords"])
+COMPOUND_PARTS: set[str] = set(WORDS["compound_parts"])
 
 _TOKEN = re.compile(r"'s\b|[^\W_]+(?:['’-][^\W_]+)*|[,;]", re.UNICODE)
 POSSESSIVE = "'s"  # kept as a token: the noun before it owns the object ("knight's lance")
@@ -246,10 +199,19 @@ def unknown_head(tokens: list[str]) -> str | None:
     from core.spec import vocab
 
     skip = (
-        STOPWORDS | set(NUMBERS) | set(vocab.COLOR_WORDS) | set(vocab.MATERIAL_WORDS) | set(vocab.SIZE_WORDS)
-        | set(vocab.SHAPE_WORDS) | set(vocab.STYLE_WORDS) | vocab.GLOW_WORDS | set(vocab.TINT_WORDS)
-        | set(vocab.RARITY_WORDS) | WRAPPERS | {",", ";"}
-    )  # fmt: skip
+        STOPWORDS
+        | set(NUMBERS)
+        | set(vocab.COLOR_WORDS)
+        | set(vocab.MATERIAL_WORDS)
+        | set(vocab.SIZE_WORDS)
+        | set(vocab.SHAPE_WORDS)
+        | set(vocab.STYLE_WORDS)
+        | vocab.GLOW_WORDS
+        | set(vocab.TINT_WORDS)
+        | set(vocab.RARITY_WORDS)
+        | WRAPPERS
+        | {",", ";"}
+    )
     for t in reversed(tokens):
         if t not in skip and not t.isdigit() and len(t) > 1 and not t.endswith(("ing", "ed", "ly")):
             return t

@@ -21,11 +21,35 @@ from core.spec.expr import Expr, ExprError, parse_expr
 from core.spec.model import Category, Primitive
 
 FAMILIES = (
-    "blade", "hafted", "ranged", "firearm", "shield", "magic", "armour", "wearable", "jewellery",
-    "container", "vessel", "furniture", "tool", "lighting", "paper", "instrument", "device",
-    "vehicle", "building", "world_prop", "tree", "plant", "rock", "food", "toy", "creature",
-    "collectible", "generic",
-)  # fmt: skip
+    "blade",
+    "hafted",
+    "ranged",
+    "firearm",
+    "shield",
+    "magic",
+    "armour",
+    "wearable",
+    "jewellery",
+    "container",
+    "vessel",
+    "furniture",
+    "tool",
+    "lighting",
+    "paper",
+    "instrument",
+    "device",
+    "vehicle",
+    "building",
+    "world_prop",
+    "tree",
+    "plant",
+    "rock",
+    "food",
+    "toy",
+    "creature",
+    "collectible",
+    "generic",
+)
 """Families group templates for matching, the catalogue and the evaluation set's labels."""
 
 POINTS = ("top", "base", "side", "front", "back", "grip", "inside", "neck", "head", "hand", "tip")
@@ -190,13 +214,18 @@ def compile_part(src: PartTemplate, params: set[str]) -> CompiledPart:
     """
     inner = params | {"i", "n"} if src.repeat is not None else params
     return CompiledPart(
-        src.name, src.primitive.value, src.material, frozenset(src.when), frozenset(src.unless), src.chance,
+        src.name,
+        src.primitive.value,
+        src.material,
+        frozenset(src.when),
+        frozenset(src.unless),
+        src.chance,
         tuple(parse_expr(v, inner) for v in src.size),
         tuple(parse_expr(v, inner) for v in src.position),
         tuple(parse_expr(v, inner) for v in src.rotation),
         parse_expr(src.repeat, params) if src.repeat is not None else None,
         frozenset([*src.name.split("_"), *(a.lower() for a in src.aliases)]),
-    )  # fmt: skip
+    )
 
 
 class CompiledTemplate:

@@ -23,8 +23,10 @@ class LocalStore(Store):
         try:
             self.root = Path(root).resolve()
         except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
-            raise StorageError(f"The asset folder {str(root)[:120]} is unusable: {e}.",
-                               "Choose another folder with --out or ASSET_DIR.") from None  # fmt: skip
+            raise StorageError(
+                f"The asset folder {str(root)[:120]} is unusable: {e}.",
+                "Choose another folder with --out or ASSET_DIR.",
+            ) from None
 
     def location(self) -> str:
         return str(self.root)

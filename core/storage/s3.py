@@ -24,8 +24,12 @@ from core.fsutil import sha256_file
 from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, check_metadata, parse_metadata
 from core.storage.keys import check_id, check_name, index_key, job_key, object_key
 
-CONTENT_TYPES = {".json": "application/json", ".png": "image/png", ".mtl": "model/mtl",
-                 ".npz": "application/octet-stream"}  # fmt: skip
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".png": "image/png",
+    ".mtl": "model/mtl",
+    ".npz": "application/octet-stream",
+}
 
 
 def content_type(name: str) -> str:
@@ -63,8 +67,10 @@ class S3Store(Store):
 
         cfg = Config(
             retries={"max_attempts": 5, "mode": "standard"},
-            connect_timeout=5, read_timeout=60, signature_version="s3v4",
-        )  # fmt: skip
+            connect_timeout=5,
+            read_timeout=60,
+            signature_version="s3v4",
+        )
         try:
             return boto3.client(
                 "s3",
@@ -73,8 +79,10 @@ class S3Store(Store):
                 config=cfg,
             )
         except ValueError as e:  # botocore: invalid endpoint or region
-            raise StorageError(f"Cannot use the S3 settings: {e}.",
-                               "Check S3_ENDPOINT_URL (e.g. http://localhost:9000) and S3_REGION.") from None  # fmt: skip
+            raise StorageError(
+                f"Cannot use the S3 settings: {e}.",
+                "Check S3_ENDPOINT_URL (e.g. http://localhost:9000) and S3_REGION.",
+            ) from None
 
     # --- errors and retries --------------------------------------------------------------------
     def _call(self, what: str, fn, *args, **kwargs):
@@ -91,8 +99,12 @@ class S3Store(Store):
         except ImportError:  # pragma: no cover - older botocore
             pass
 
-        @retry(retry=retry_if_exception_type(transient), stop=stop_after_delay(self.settings.s3_retry_window_s),
-               wait=wait_exponential_jitter(initial=0.2, max=5.0), reraise=True)  # fmt: skip
+        @retry(
+            retry=retry_if_exception_type(transient),
+            stop=stop_after_delay(self.settings.s3_retry_window_s),
+            wait=wait_exponential_jitter(initial=0.2, max=5.0),
+            reraise=True,
+        )
         def attempt():
             return fn(*args, **kwargs)
 
@@ -105,8 +117,9 @@ class S3Store(Store):
                     f"S3 refused {what}: {code}.", "Check the AWS credentials and bucket policy."
                 ) from e
             if code in ("NoSuchBucket",):
-                raise StorageError(f"S3 bucket '{self.bucket}' does not exist.",
-                                   "Create it, or set S3_CREATE_BUCKET=true.") from e  # fmt: skip
+                raise StorageError(
+                    f"S3 bucket '{self.bucket}' does not exist.", "Create it, or set S3_CREATE_BUCKET=true."
+                ) from e
             raise StorageError(f"S3 {what} failed: {code or e}.") from e
         except BotoCoreError as e:
             raise StorageError(f"S3 {what} failed: {e}.", "Is the S3 endpoint reachable?") from e
@@ -122,11 +135,16 @@ class S3Store(Store):
         except StorageError as e:
             cause = e.__cause__
             missing = isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in (
-                "404", "NoSuchBucket", "NotFound")  # fmt: skip
+                "404",
+                "NoSuchBucket",
+                "NotFound",
+            )
             if not (missing and self.settings.s3_create_bucket):
                 if missing:
-                    raise StorageError(f"S3 bucket '{self.bucket}' does not exist.",
-                                       "Create it, or set S3_CREATE_BUCKET=true.") from cause  # fmt: skip
+                    raise StorageError(
+                        f"S3 bucket '{self.bucket}' does not exist.",
+                        "Create it, or set S3_CREATE_BUCKET=true.",
+                    ) from cause
                 raise
             self._call("create_bucket", self.client.create_bucket, Bucket=self.bucket)
         self._checked = True
@@ -144,8 +162,15 @@ class S3Store(Store):
         chunk = self.settings.s3_multipart_mb * 1024 * 1024
         cfg = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=8)
         extra = {"ContentType": content_type(key), "Metadata": {"sha256": digest}}
-        self._call(f"upload of {key}", self.client.upload_file, str(path), self.bucket, key,
-                   ExtraArgs=extra, Config=cfg)  # fmt: skip
+        self._call(
+            f"upload of {key}",
+            self.client.upload_file,
+            str(path),
+            self.bucket,
+            key,
+            ExtraArgs=extra,
+            Config=cfg,
+        )
         head = self._call(f"check of {key}", self.client.head_object, Bucket=self.bucket, Key=key)
         if head["ContentLength"] != size or head.get("Metadata", {}).get("sha256") != digest:
             raise StorageError(f"Upload of {key} did not verify (size or sha256 differs).")
@@ -279,8 +304,11 @@ class S3Store(Store):
             return {}
         if not isinstance(data, dict):
             return {}
-        return {k: v for k, v in data.items()
-                if isinstance(v, dict) and isinstance(v.get("meta"), dict) and isinstance(v.get("etag"), str)}  # fmt: skip
+        return {
+            k: v
+            for k, v in data.items()
+            if isinstance(v, dict) and isinstance(v.get("meta"), dict) and isinstance(v.get("etag"), str)
+        }
 
     def _write_shared_index(self, entries: dict) -> None:
         import contextlib
@@ -288,8 +316,12 @@ class S3Store(Store):
         from botocore.exceptions import BotoCoreError, ClientError
 
         with contextlib.suppress(BotoCoreError, ClientError):  # best effort: it is only a cache
-            self.client.put_object(Bucket=self.bucket, Key=self._shared_index_key(), ContentType="application/json",
-                                   Body=json.dumps(entries, separators=(",", ":")).encode())  # fmt: skip
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._shared_index_key(),
+                ContentType="application/json",
+                Body=json.dumps(entries, separators=(",", ":")).encode(),
+            )
 
     def get_metadata(self, asset_id: str) -> dict:
         """metadata.json of ``asset_id``.
@@ -323,7 +355,10 @@ class S3Store(Store):
         except StorageError as e:
             cause = e.__cause__
             if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in (
-                "404", "NoSuchKey", "NotFound"):  # fmt: skip
+                "404",
+                "NoSuchKey",
+                "NotFound",
+            ):
                 return False
             raise
         return True
@@ -350,9 +385,10 @@ class S3Store(Store):
         """A time-limited HTTPS link to one file (for "copy link" and sharing)."""
         key = object_key(self.prefix, asset_id, name)
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key},
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key},
             ExpiresIn=expires_s or self.settings.s3_presign_expiry_s,
-        )  # fmt: skip
+        )
 
     def delete_asset(self, asset_id: str) -> None:
         index = index_key(self.prefix, asset_id)
@@ -392,7 +428,9 @@ class S3Store(Store):
         if head.get("ContentLength", 0) > MAX_CHECKPOINT_BYTES:
             raise CheckpointError(
                 f"The checkpoint of job {job_id} in {self.location()} is larger than "
-                f"{MAX_CHECKPOINT_BYTES // 1024} KiB.", "Delete the job from the bucket.")  # fmt: skip
+                f"{MAX_CHECKPOINT_BYTES // 1024} KiB.",
+                "Delete the job from the bucket.",
+            )
         target = Path(folder) / "checkpoint.json"
         self._download(key, target)
         try:
@@ -433,8 +471,9 @@ class S3Store(Store):
             if not (o["Key"].endswith("/checkpoint.json") and o["Key"].count("/") == depth):
                 continue
             job_id = o["Key"].split("/")[-2]
-            body = self._call("read", self.client.get_object, Bucket=self.bucket, Key=o["Key"],
-                              Range=f"bytes=0-{max_bytes}")["Body"].read(max_bytes + 1)  # fmt: skip
+            body = self._call(
+                "read", self.client.get_object, Bucket=self.bucket, Key=o["Key"], Range=f"bytes=0-{max_bytes}"
+            )["Body"].read(max_bytes + 1)
             out.append((job_id, body))
         return out
 

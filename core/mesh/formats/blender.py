@@ -58,8 +58,18 @@ def convert_with_blender(glb: Path, outputs: list[Path], timeout_s: float | None
     timeout_s = timeout_s or get_settings().blender_timeout_s
     with tempfile.TemporaryDirectory(prefix="wb-blender-") as tmp:
         temps = [Path(tmp) / f"out{i}{p.suffix}" for i, p in enumerate(outputs)]
-        cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1", "-P", str(SCRIPT),
-               "--", str(glb), *map(str, temps)]  # fmt: skip
+        cmd = [
+            blender,
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "-P",
+            str(SCRIPT),
+            "--",
+            str(glb),
+            *map(str, temps),
+        ]
         env = {**os.environ, "PYTHONNOUSERSITE": "1"}
         for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
             env.pop(var, None)

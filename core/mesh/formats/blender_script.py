@@ -35,10 +35,15 @@ def main(argv):
     for out in outputs:
         if out.endswith(".fbx"):
             bpy.ops.export_scene.fbx(
-                filepath=out, use_selection=False, axis_forward="-Z", axis_up="Y",
-                apply_unit_scale=True, object_types={"MESH", "EMPTY"}, path_mode="COPY",
+                filepath=out,
+                use_selection=False,
+                axis_forward="-Z",
+                axis_up="Y",
+                apply_unit_scale=True,
+                object_types={"MESH", "EMPTY"},
+                path_mode="COPY",
                 embed_textures=True,
-            )  # fmt: skip
+            )
         elif out.endswith(".blend"):
             bpy.ops.wm.save_as_mainfile(filepath=out, compress=True, copy=True)
         else:
@@ -49,9 +54,11 @@ def main(argv):
             bpy.ops.import_scene.fbx(filepath=out)
         else:
             bpy.ops.wm.open_mainfile(filepath=out)
-        print("WORKBENCH_RESULT " + json.dumps(
-            {"file": out, "vertices": mesh_vertex_count(), "source_vertices": source_vertices}
-        ), flush=True)  # fmt: skip
+        print(
+            "WORKBENCH_RESULT "
+            + json.dumps({"file": out, "vertices": mesh_vertex_count(), "source_vertices": source_vertices}),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

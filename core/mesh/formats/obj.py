@@ -43,8 +43,12 @@ def export_obj(mesh: Model, path: Path) -> list[Path]:
         if getattr(mat, "baseColorTexture", None) is not None:  # texture file names follow
             mat.name = f"{path.stem}_{i}"  # the material's: keep them unique per asset
     text, extra = _export(
-        scene, include_texture=True, return_texture=True, mtl_name=mtl_name, include_normals=True,
-    )  # fmt: skip
+        scene,
+        include_texture=True,
+        return_texture=True,
+        mtl_name=mtl_name,
+        include_normals=True,
+    )
     written = []
     for name, data in sorted(extra.items(), key=lambda kv: kv[0] != mtl_name):
         atomic_write_bytes(path.parent / name, data)

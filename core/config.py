@@ -8,6 +8,9 @@ cloud account. Environment variables win over ``secrets.toml``; names are case-i
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -257,9 +260,46 @@ class Settings(BaseSettings):
         )
 
 
-@lru_cache(maxsize=1)
+_ACTIVE: list[Settings] = []
+_ACTIVE_LOCK = threading.Lock()
+
+
+@contextmanager
+def use_settings(settings: Settings) -> Iterator[Settings]:
+    """Make ``settings`` what :func:`get_settings` returns inside the block, in every thread.
+
+    For tests (which build a ``Settings`` instead of editing the environment) and for callers
+    that run work under other settings than the process's. Blocks nest; the innermost wins.
+    """
+    with _ACTIVE_LOCK:
+        _ACTIVE.append(settings)
+    try:
+        yield settings
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.remove(settings)
+
+
 def get_settings() -> Settings:
-    """The process-wide settings, read once. Call ``get_settings.cache_clear()`` to re-read.
+    """The settings in force: the innermost :func:`use_settings` block's, else the process-wide
+    settings read once from the environment and the secrets file (:func:`read_settings`).
+
+    Entry points (the CLI, the pages, a worker) call this once and pass the ``Settings`` on to
+    the functions that need them.
+
+    Raises
+    ------
+    pydantic.ValidationError, SecretsFileError
+        As :func:`read_settings`.
+    """
+    if _ACTIVE:
+        return _ACTIVE[-1]
+    return read_settings()
+
+
+@lru_cache(maxsize=1)
+def read_settings() -> Settings:
+    """The process-wide settings, read once. ``read_settings.cache_clear()`` re-reads them.
 
     Raises
     ------
@@ -285,3 +325,7 @@ def get_settings() -> Settings:
             f"The secrets file {secrets[-120:]} cannot be read as TOML: {why}.",
             'Fix its syntax (key = "value" lines) or remove it.',
         ) from None
+
+
+# kept for callers written before use_settings(): clears the process-wide settings
+get_settings.cache_clear = read_settings.cache_clear  # type: ignore[attr-defined]

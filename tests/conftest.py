@@ -44,6 +44,29 @@ def isolated_settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def configure(isolated_settings):
+    """``configure(**changes) -> Settings``: build a ``Settings`` from this test's isolated
+    defaults plus ``changes`` (field names, e.g. ``asset_store="s3"``) and make it the one in
+    force until the test ends (``core.config.use_settings``). Subprocesses still see the
+    environment, so CLI tests set environment variables instead."""
+    from contextlib import ExitStack
+
+    from core.config import Settings, use_settings
+
+    stack = ExitStack()
+    state: dict = {}
+
+    def build(**changes) -> Settings:
+        state.update(changes)
+        settings = Settings(**state)
+        stack.enter_context(use_settings(settings))
+        return settings
+
+    with stack:
+        yield build
+
+
 def shared_prompts() -> list[str]:
     if not PROMPTS_FILE.is_file():
         pytest.skip(f"shared prompts not found at {PROMPTS_FILE}")

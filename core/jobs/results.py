@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import StorageError
-from core.schemas import Costs, JobResult, MeshStats
+from core.schemas import JobResult, MeshStats
 
 if TYPE_CHECKING:
     from core.jobs.pipeline import Job

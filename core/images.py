@@ -7,11 +7,17 @@ import warnings
 from dataclasses import dataclass
 
 from core.errors import SpecError
+from core.formats import OTHER_CONTENT_TYPES
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 4096
 MIN_SIDE = 16
-FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# the image formats accepted (Pillow's format names) and their MIME types
+IMAGE_MIME_TYPES = {
+    "PNG": OTHER_CONTENT_TYPES[".png"],
+    "JPEG": OTHER_CONTENT_TYPES[".jpg"],
+    "WEBP": OTHER_CONTENT_TYPES[".webp"],
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def validate_reference_image(data: bytes, max_bytes: int = MAX_BYTES) -> Referen
             with Image.open(io.BytesIO(data)) as img:
                 fmt = img.format
                 width, height = img.size
-                if fmt not in FORMATS:
+                if fmt not in IMAGE_MIME_TYPES:
                     raise SpecError(
                         f"The reference image is {fmt or 'an unknown format'}; use PNG, JPEG or WebP."
                     )

@@ -30,6 +30,28 @@ def test_registry_lists_every_format():
         EXPORTERS.get("dae")
 
 
+def test_one_format_table_feeds_the_spec_the_exporters_and_the_stores():
+    from core import formats
+    from core.mesh import formats as mesh_formats
+    from core.spec.model import ExportFormat, Technical
+
+    assert mesh_formats.FORMATS is formats.FORMATS
+    assert [f.value for f in ExportFormat] == list(formats.FORMATS)
+    assert [f.name for f in ExportFormat] == list(formats.FORMATS)
+    assert Technical().export_formats == [ExportFormat(f) for f in formats.DEFAULT_FORMATS]
+    for name, info in formats.FORMATS.items():
+        assert callable(EXPORTERS.get(name)), name
+        assert formats.content_type(f"model{info.extension.upper()}") == info.mime_type
+    assert formats.content_type("model.mtl") == "model/mtl"
+    assert formats.content_type("no-extension") == "application/octet-stream"
+
+
+def test_export_all_refuses_an_unknown_format_before_writing_anything(sword, tmp_path):
+    with pytest.raises(UnknownBackendError, match=r"dae.*Known: .*glb"):
+        export_all(sword[1], ["glb", "dae"], tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("fmt", ["glb", "gltf", "obj", "stl", "ply"])
 def test_trimesh_formats_reimport_with_same_geometry(sword, tmp_path, fmt):
     spec, mesh = sword
@@ -81,12 +103,10 @@ def test_blender_formats_reimport_with_the_same_vertex_count(sword, tmp_path, fm
     assert blender_vertex_count(written[fmt][0]) == glb_vertices > 0
 
 
-def test_missing_blender_is_a_clear_typed_error(sword, tmp_path, monkeypatch):
-    from core.config import get_settings
+def test_missing_blender_is_a_clear_typed_error(sword, tmp_path, configure):
     from core.errors import BackendUnavailable
 
-    monkeypatch.setenv("BLENDER_PATH", str(tmp_path / "no-blender"))
-    get_settings.cache_clear()
+    configure(blender_path=str(tmp_path / "no-blender"))
     with pytest.raises(BackendUnavailable, match="Blender"):
         export_all(sword[1], ["fbx"], tmp_path)
     assert not (tmp_path / "model.fbx").exists()

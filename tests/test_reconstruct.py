@@ -438,3 +438,39 @@ def test_cli_refuses_out_of_range_options(tmp_path, option, value):
     proc = _cli(tmp_path / "nope.ply", "--out", tmp_path / "m.glb", option, value)
     _assert_one_line_error(proc, option)
     assert proc.returncode == 2
+
+
+# --- issue 15: the whole job as one core function ------------------------------------------
+
+
+def test_reconstruct_file_returns_a_typed_result(tmp_path):
+    from core.mesh import ReconstructResult, reconstruct_file
+    from core.schemas import MeshStats
+
+    out = tmp_path / "new" / "torus.glb"
+    result = reconstruct_file(_ply(tmp_path, "torus"), out, faces=3000)
+    assert isinstance(result, ReconstructResult) and isinstance(result.stats, MeshStats)
+    assert result.files == [out] and out.is_file()
+    assert result.input_points == 4096 and result.colored and result.notes == []
+    assert result.stats.watertight and result.stats.faces <= 3000
+    assert result.stats.size_m == pytest.approx((1.3, 1.3, 0.3), abs=0.05)  # metres in, metres out
+    assert set(result.timings) == {"read", "reconstruct", "process", "export"}
+    assert result.seconds >= sum(result.timings.values()) - 0.01
+
+
+@pytest.mark.parametrize(
+    "kwargs,words",
+    [
+        ({"out": "m.dae"}, "out must end in one of .glb"),
+        ({"faces": 10}, "faces must be 100 to 5,000,000"),
+        ({"grid": 500}, "grid must be 32 to 160"),
+        ({"out": "file.txt/m.glb"}, "is a file, not a folder"),
+    ],
+)
+def test_reconstruct_file_checks_options_and_output_before_reading(tmp_path, kwargs, words):
+    from core.mesh import reconstruct_file
+
+    (tmp_path / "file.txt").write_text("x")
+    out = tmp_path / kwargs.pop("out", "m.glb")
+    with pytest.raises(ConversionError, match=words):  # the input is missing: checked first
+        reconstruct_file(tmp_path / "missing.ply", out, **kwargs)

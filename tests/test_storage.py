@@ -128,51 +128,36 @@ class TestS3Store(StoreContract):
         assert "X-Amz-Signature" in url and "X-Amz-Expires=120" in url
         assert urllib.request.urlopen(url).read() == (tmp_path / "src" / "model.glb").read_bytes()
 
-    def test_multipart_upload_of_a_large_file(self, store, s3_env, tmp_path, monkeypatch):
-        from core.config import get_settings
-
-        monkeypatch.setenv("S3_MULTIPART_MB", "5")
-        get_settings.cache_clear()
-        store = open_store("s3")
+    def test_multipart_upload_of_a_large_file(self, store, s3_env, tmp_path, configure):
+        store = open_store("s3", settings=configure(s3_multipart_mb=5))
         files = make_files(tmp_path / "src", "big-0001", size=12 * 1024 * 1024)
         store.put_asset("big-0001", files)
         head = store.client.head_object(Bucket=s3_env["bucket"], Key="assets/big-0001/model.glb")
         assert head["ETag"].strip('"').endswith("-3")  # three parts
         assert sha256_file(store.local_path("big-0001", "model.glb")) == sha256_file(files["model.glb"])
 
-    def test_missing_bucket_is_a_clear_error(self, s3_env, monkeypatch, tmp_path):
-        from core.config import get_settings
-
-        monkeypatch.setenv("S3_CREATE_BUCKET", "false")
-        monkeypatch.setenv("S3_BUCKET", "no-such-bucket-here")
-        get_settings.cache_clear()
+    def test_missing_bucket_is_a_clear_error(self, s3_env, configure, tmp_path):
+        configure(s3_create_bucket=False, s3_bucket="no-such-bucket-here")
         with pytest.raises(StorageError, match="does not exist"):
             open_store("s3").put_asset("a-1", make_files(tmp_path / "src", "a-1"))
 
-    def test_unreachable_endpoint_fails_after_the_retry_window(self, s3_env, monkeypatch, tmp_path):
+    def test_unreachable_endpoint_fails_after_the_retry_window(self, s3_env, configure, tmp_path):
         import time
 
         from s3server import free_port
 
-        from core.config import get_settings
-
-        monkeypatch.setenv("S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-        monkeypatch.setenv("S3_RETRY_WINDOW_S", "1")
-        get_settings.cache_clear()
+        configure(s3_endpoint_url=f"http://127.0.0.1:{free_port()}", s3_retry_window_s=1)
         t0 = time.monotonic()
         with pytest.raises(StorageError, match=r"reachable|failed"):
             open_store("s3").list_assets()
         assert time.monotonic() - t0 < 60  # bounded: no retry storm
 
-    def test_503_slow_down_is_retried_with_backoff(self, s3_env, moto, monkeypatch, tmp_path):
+    def test_503_slow_down_is_retried_with_backoff(self, s3_env, moto, configure, tmp_path):
         from s3server import TcpProxy
-
-        from core.config import get_settings
 
         proxy = TcpProxy(moto.port)
         try:
-            monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
-            get_settings.cache_clear()
+            configure(s3_endpoint_url=proxy.url)
             store = open_store("s3")
             store.ensure_bucket()
             proxy.fail_next = 3
@@ -182,11 +167,8 @@ class TestS3Store(StoreContract):
         finally:
             proxy.close()
 
-    def test_s3_store_needs_a_bucket(self, isolated_settings, monkeypatch):
-        from core.config import get_settings
-
-        monkeypatch.delenv("S3_BUCKET", raising=False)
-        get_settings.cache_clear()
+    def test_s3_store_needs_a_bucket(self, configure):
+        configure(s3_bucket=None)
         with pytest.raises(StorageError, match="S3_BUCKET"):
             open_store("s3")
 
@@ -230,3 +212,60 @@ def test_s3_listing_uses_the_shared_index_and_never_trusts_a_stale_entry(s3_env,
     fresh = open_store("s3")
     names = {m["asset_id"]: m["name"] for m in fresh.list_assets()}
     assert names["idx-0"] == "renamed" and len(names) == 5
+
+
+def test_stores_know_bytes_and_keys_only():
+    """The storage layer imports no mesh, spec, generator or job module (import-linter checks
+    the same in `make lint`); a fresh interpreter shows what importing every store pulls in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, core.storage, core.storage.base, core.storage.keys, core.storage.local, "
+        "core.storage.s3\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in "
+        "(['core', 'mesh'], ['core', 'spec'], ['core', 'generators'], ['core', 'jobs'])))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_s3_fetch_job_gets_what_the_caller_names_and_drops_a_refused_checkpoint(s3_env, tmp_path):
+    from core.errors import CheckpointError
+    from core.storage.base import JobFile
+
+    store = open_store("s3")
+    src = tmp_path / "src"
+    src.mkdir()
+    for rel, body in (("checkpoint.json", b"{}"), ("spec.json", b'{"a": 1}'), ("raw.npz", b"mesh")):
+        (src / rel).write_bytes(body)
+        store.sync_job_file("0123456789ab", rel, src / rel)
+    folder = tmp_path / "job"
+    folder.mkdir()
+    (folder / "raw.npz").write_bytes(b"stale")  # a local copy with another hash is replaced
+
+    def files_of(where: Path) -> list[JobFile]:
+        assert (where / "checkpoint.json").read_bytes() == b"{}"  # fetched first
+        sha = sha256_file(src / "raw.npz")
+        return [
+            JobFile("spec.json", where / "spec.json"),
+            JobFile("raw.npz", where / "raw.npz", sha),
+            JobFile("lod0.npz", where / "lod0.npz"),  # not in the bucket: skipped
+        ]
+
+    assert store.fetch_job("0123456789ab", folder, files_of, 1024)
+    assert (folder / "spec.json").read_bytes() == b'{"a": 1}'
+    assert (folder / "raw.npz").read_bytes() == b"mesh"
+    assert not (folder / "lod0.npz").exists()
+    assert not store.fetch_job("ba9876543210", tmp_path / "none", files_of, 1024)
+
+    def refuse(where: Path) -> list[JobFile]:
+        raise CheckpointError("tampered")
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with pytest.raises(CheckpointError, match="tampered"):
+        store.fetch_job("0123456789ab", fresh, refuse, 1024)
+    assert not (fresh / "checkpoint.json").exists()
+    with pytest.raises(CheckpointError, match="larger than 0 KiB"):
+        store.fetch_job("0123456789ab", fresh, files_of, 1)

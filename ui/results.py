@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.mesh.formats import FORMATS
+from core.formats import FORMATS
 
 
 def zip_asset(store, asset_id: str) -> bytes:

@@ -13,6 +13,7 @@ import numpy as np
 from core.errors import ConversionError
 from core.mesh.asset_mesh import AssetMesh
 from core.mesh.textured import TexturedMesh
+from core.schemas import MeshStats
 
 Model = AssetMesh | TexturedMesh
 
@@ -166,22 +167,29 @@ def make_lods(mesh: Model, target_polycount: int, lod_count: int) -> list[Model]
     return lods
 
 
-def mesh_stats(mesh: Model) -> dict:
-    """Vertices, faces, watertight, bounding box (metres), volume (m^3), area (m^2), materials."""
+def mesh_stats(mesh: Model) -> MeshStats:
+    """Vertices, faces, watertight, bounding box and size (metres, 5 decimals), volume (m^3, 8
+    decimals; None unless watertight), area (m^2, 6 decimals), material names and whether the
+    model has a texture. Store it as a dict with ``mesh_stats(m).model_dump(mode="json")``."""
     import trimesh
 
     tm = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
     lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
     watertight = bool(tm.is_watertight)
-    return {
-        "vertices": len(mesh.vertices),
-        "faces": len(mesh.faces),
-        "watertight": watertight,
-        "bbox_min_m": [round(float(v), 5) for v in lo],
-        "bbox_max_m": [round(float(v), 5) for v in hi],
-        "size_m": [round(float(v), 5) for v in hi - lo],
-        "volume_m3": round(float(tm.volume), 8) if watertight else None,
-        "area_m2": round(float(tm.area), 6),
-        "materials": mesh.material_names,
-        "textured": isinstance(mesh, TexturedMesh) and mesh.has_texture,
-    }
+    return MeshStats(
+        vertices=len(mesh.vertices),
+        faces=len(mesh.faces),
+        watertight=watertight,
+        bbox_min_m=_metres(lo),
+        bbox_max_m=_metres(hi),
+        size_m=_metres(hi - lo),
+        volume_m3=round(float(tm.volume), 8) if watertight else None,
+        area_m2=round(float(tm.area), 6),
+        materials=mesh.material_names,
+        textured=isinstance(mesh, TexturedMesh) and mesh.has_texture,
+    )
+
+
+def _metres(v: np.ndarray) -> tuple[float, ...]:
+    """An (x, y, z) in metres, rounded to 0.01 mm."""
+    return tuple(round(float(c), 5) for c in v)

@@ -139,6 +139,31 @@ def check_point_cloud(points: np.ndarray, colors: np.ndarray | None = None) -> t
     """
     from scipy.spatial import cKDTree
 
+    pts, reach = _check_coordinates(points)
+    cols = _check_colors(colors, len(pts)) if colors is not None else None
+    pts, idx = np.unique(pts.astype(np.float64), axis=0, return_index=True)
+    cols = cols[idx] if cols is not None else None
+    size = _check_size(pts, reach)
+    notes = []
+    if len(pts) > MAX_POINTS:
+        keep = np.random.default_rng(0).choice(len(pts), MAX_POINTS, replace=False)
+        notes.append(f"{len(pts):,} points subsampled to {MAX_POINTS:,}.")
+        pts, cols = pts[keep], (cols[keep] if cols is not None else None)
+    dist, nbr = cKDTree(pts).query(pts, k=min(9, len(pts)), workers=-1)
+    _check_clusters(pts, dist, nbr)
+    if size > MAX_EXTENT_M:
+        raise ConversionError(f"The point cloud spans {_m(size)}.", _UNITS)
+    thickness = _check_volume(pts, dist, size)
+    return PointCloud(pts, cols, float(np.median(dist[:, 1])), thickness), notes
+
+
+_UNITS = "Coordinates are read as metres; rescale the cloud (objects of 1 mm to 10 km are accepted)."
+
+
+def _check_coordinates(points) -> tuple[np.ndarray, float]:
+    """``points`` as an (N, 3) numeric array and its largest coordinate (m) from the origin;
+    refuses a wrong shape, more than :data:`HARD_MAX_POINTS`, non-numbers, NaN or infinity,
+    and coordinates beyond :data:`MAX_COORD_M`."""
     pts = np.asarray(points)
     if pts.ndim != 2 or pts.shape[1] != 3:
         raise ConversionError(f"Points must be an (N, 3) array, got shape {pts.shape}.")
@@ -148,48 +173,51 @@ def check_point_cloud(points: np.ndarray, colors: np.ndarray | None = None) -> t
         raise ConversionError(f"Points must be numbers, got {pts.dtype}.")
     if not np.isfinite(pts).all():
         raise ConversionError("The point cloud has NaN or infinite coordinates.", "Remove those points.")
-    units = "Coordinates are read as metres; rescale the cloud (objects of 1 mm to 10 km are accepted)."
     reach = float(np.abs(pts).max(initial=0.0))
     if reach > MAX_COORD_M:
         raise ConversionError(
             f"The point cloud has coordinates up to {reach:.3g} m from the origin; at most "
             f"{MAX_COORD_M:,.0f} m is accepted.",
-            units,
+            _UNITS,
         )
-    cols = None
-    if colors is not None:
-        cols = np.asarray(colors)
-        if cols.ndim != 2 or cols.shape[0] != len(pts) or cols.shape[1] not in (3, 4):
-            raise ConversionError(
-                f"Colours must be (N, 3) or (N, 4) for {len(pts)} points, got {cols.shape}."
-            )
-        if cols.dtype.kind not in "iuf" or not np.isfinite(cols).all():
-            raise ConversionError("Colours must be finite numbers (0-255, or 0-1 as floats).")
-        if cols.dtype.kind == "f":
-            cols = np.clip(cols * (255 if cols.max(initial=0) <= 1.0 else 1), 0, 255)
-        cols = np.clip(cols[:, :3], 0, 255).astype(np.uint8)
-    pts, idx = np.unique(pts.astype(np.float64), axis=0, return_index=True)
-    cols = cols[idx] if cols is not None else None
-    notes = []
+    return pts, reach
+
+
+def _check_colors(colors, n: int) -> np.ndarray:
+    """``colors`` for ``n`` points as (n, 3) uint8 sRGB: (n, 3) or (n, 4) numbers, 0-255, or
+    floats in 0-1 (scaled); refuses other shapes and non-finite values."""
+    cols = np.asarray(colors)
+    if cols.ndim != 2 or cols.shape[0] != n or cols.shape[1] not in (3, 4):
+        raise ConversionError(f"Colours must be (N, 3) or (N, 4) for {n} points, got {cols.shape}.")
+    if cols.dtype.kind not in "iuf" or not np.isfinite(cols).all():
+        raise ConversionError("Colours must be finite numbers (0-255, or 0-1 as floats).")
+    if cols.dtype.kind == "f":
+        cols = np.clip(cols * (255 if cols.max(initial=0) <= 1.0 else 1), 0, 255)
+    return np.clip(cols[:, :3], 0, 255).astype(np.uint8)
+
+
+def _check_size(pts: np.ndarray, reach: float) -> float:
+    """The cloud's longest bounding-box side (m), after refusing fewer than
+    :data:`MIN_POINTS` distinct points, a size under :data:`MIN_EXTENT_M`, and a cloud
+    farther from the origin than :data:`MAX_OFFSET_RATIO` times its size."""
     if len(pts) < MIN_POINTS:
         raise ConversionError(f"Only {len(pts)} distinct points; at least {MIN_POINTS} are needed.")
     size = float(np.ptp(pts, axis=0).max())
     if size < MIN_EXTENT_M:
-        raise ConversionError(f"The point cloud is only {_m(size)} across.", units)
+        raise ConversionError(f"The point cloud is only {_m(size)} across.", _UNITS)
     if reach > MAX_OFFSET_RATIO * size:
         raise ConversionError(
             f"The point cloud is {_m(size)} across but {_m(reach)} from the origin: mesh files "
             "(32-bit floats) would lose its shape.",
             "Move the points near the origin before reconstructing.",
         )
-    if len(pts) > MAX_POINTS:
-        keep = np.random.default_rng(0).choice(len(pts), MAX_POINTS, replace=False)
-        notes.append(f"{len(pts):,} points subsampled to {MAX_POINTS:,}.")
-        pts, cols = pts[keep], (cols[keep] if cols is not None else None)
-    dist, nbr = cKDTree(pts).query(pts, k=min(9, len(pts)), workers=-1)
-    _check_clusters(pts, dist, nbr)
-    if size > MAX_EXTENT_M:
-        raise ConversionError(f"The point cloud spans {_m(size)}.", units)
+    return size
+
+
+def _check_volume(pts: np.ndarray, dist: np.ndarray, size: float) -> float:
+    """The cloud's thickness (m, along its thinnest principal axis or bounding-box side),
+    after refusing a line, a plane, and a cloud too sparse for its thickness (``dist``: the
+    distances to each point's nearest neighbours, itself first)."""
     centred = pts - pts.mean(0)
     _, sv, axes = np.linalg.svd(centred[:: max(1, len(pts) // 20000)], full_matrices=False)
     if sv[1] < 1e-3 * sv[0]:
@@ -203,7 +231,6 @@ def check_point_cloud(points: np.ndarray, colors: np.ndarray | None = None) -> t
             "Reconstruction needs points around a solid object.",
         )
     thickness = float(min(np.ptp(centred @ axes[2]), np.ptp(pts, axis=0).min()))
-    spacing = float(np.median(dist[:, 1]))
     reach6 = float(np.median(dist[:, min(6, dist.shape[1] - 1)]))
     if thickness < MIN_THICKNESS_NEIGHBOURHOODS * reach6:
         wanted = int(len(pts) * (MIN_THICKNESS_NEIGHBOURHOODS * reach6 / thickness) ** 2) + 1
@@ -212,7 +239,7 @@ def check_point_cloud(points: np.ndarray, colors: np.ndarray | None = None) -> t
             f"neighbours reach {_m(reach6)}, but the cloud is only {_m(thickness)} thick.",
             f"Sample the object more densely (about {wanted:,} points or more).",
         )
-    return PointCloud(pts, cols, spacing, thickness), notes
+    return thickness
 
 
 def estimate_normals(points: np.ndarray, k: int = 12) -> np.ndarray:
@@ -280,10 +307,7 @@ def reconstruct(
         the cloud's bounding box by more than twice the kernel width plus two cells (or a
         tenth of its longest side, whichever is smaller).
     """
-    import trimesh
-    from scipy import ndimage
     from scipy.spatial import cKDTree
-    from skimage.measure import marching_cubes
 
     from core.mesh.textured import TexturedMesh
 
@@ -291,17 +315,49 @@ def reconstruct(
     pts = cloud.points
     normals = estimate_normals(pts, k)
     tree = cKDTree(pts)
-    spacing_pts = cloud.spacing
+    g = _grid(cloud, grid)
+    near, outside, d_far = _far_field(pts, g)
+    _fix_normals(pts, normals, g, near, outside)
+    sdf = _signed_distance(pts, normals, tree, g, near, outside, d_far)
+    mesh = _surface(sdf, g)
+    # corners bulge by up to the kernel width; more than that (or a tenth of the size) is a
+    # signed distance gone wrong
+    cloud_lo, cloud_hi = pts.min(0), pts.max(0)
+    extent = float((cloud_hi - cloud_lo).max())
+    _check_result(mesh, cloud_lo, cloud_hi, min(2.0 * g.h + 2.0 * g.cell, 0.1 * extent))
+    _color_vertices(mesh, cloud, tree)
+    return TexturedMesh([mesh])
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The signed-distance grid: ``lo`` (3,) its first corner (m), ``cell`` its cell size (m),
+    ``shape`` (3,) its cells per axis, ``h`` the kernel width (m)."""
+
+    lo: np.ndarray
+    cell: float
+    shape: np.ndarray
+    h: float
+
+
+def _grid(cloud: PointCloud, grid: int | None) -> _Grid:
+    """Size the grid for ``cloud`` (``grid`` cells along the longest side, see
+    :func:`reconstruct`), padded so the surface never touches the boundary.
+
+    Thin clouds get finer cells (at least :data:`MIN_CELLS_ACROSS` across the thinnest side, but
+    not much finer than the point spacing, below which the kernel cannot resolve anything) and
+    a kernel no wider than a third of the thickness, so they keep their size. Raises
+    ``ConversionError`` when a cloud too long for its thickness would need more than
+    :data:`MAX_CELLS` cells.
+    """
+    pts, spacing = cloud.points, cloud.spacing
     if grid is None:
         grid = int(np.clip(round(4 * len(pts) ** (1 / 3)), GRID_MIN, 96))
     grid = int(np.clip(grid, GRID_MIN, GRID_MAX))
     cloud_lo, cloud_hi = pts.min(0), pts.max(0)
     extent = float((cloud_hi - cloud_lo).max())
-    # thin clouds get finer cells (at least MIN_CELLS_ACROSS across the thinnest side, but not
-    # much finer than the point spacing, below which the kernel cannot resolve anything) and a
-    # kernel no wider than a third of the thickness, so they keep their size
-    cell = min(extent / grid, max(cloud.thickness / MIN_CELLS_ACROSS, 0.5 * spacing_pts))
-    h = max(min(2.0 * spacing_pts, max(cloud.thickness / 3, spacing_pts)), cell)  # kernel width
+    cell = min(extent / grid, max(cloud.thickness / MIN_CELLS_ACROSS, 0.5 * spacing))
+    h = max(min(2.0 * spacing, max(cloud.thickness / 3, spacing)), cell)  # kernel width
     pad = 2.5 * h + 2 * cell
     cells = np.prod(np.ceil((cloud_hi - cloud_lo + 2 * pad) / cell) + 1)
     if cells > MAX_CELLS:
@@ -318,57 +374,95 @@ def reconstruct(
         pad = 2.5 * h + 2 * cell
     lo, hi = cloud_lo - pad, cloud_hi + pad
     shape = np.maximum(np.ceil((hi - lo) / cell).astype(int) + 1, 2)
-    # distance to the nearest point, per cell, from a Euclidean distance transform (exact to
-    # about a cell: enough to tell the band near the points from the far field)
-    occupied = np.zeros(shape, bool)
-    occupied[tuple(np.floor((pts - lo) / cell + 0.5).astype(int).T)] = True
-    d_far = ndimage.distance_transform_edt(~occupied) * cell
-    near = d_far < 2.0 * h
-    # far from the points the sign comes from connectivity, not from normals (which flip at
-    # sharp edges): far cells connected to the grid's border are outside, the rest inside
+    return _Grid(lo, cell, shape, h)
+
+
+def _far_field(pts: np.ndarray, g: _Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``near`` (cells within twice the kernel width of a point), ``outside`` (far cells
+    connected to the grid's border) and ``d_far`` (distance in metres to the nearest point)
+    per grid cell.
+
+    The distance comes from a Euclidean distance transform (exact to about a cell: enough to
+    tell the band near the points from the far field). Far from the points the sign comes
+    from connectivity, not from normals (which flip at sharp edges): far cells connected to
+    the border are outside, the rest inside.
+    """
+    from scipy import ndimage
+
+    occupied = np.zeros(g.shape, bool)
+    occupied[tuple(np.floor((pts - g.lo) / g.cell + 0.5).astype(int).T)] = True
+    d_far = ndimage.distance_transform_edt(~occupied) * g.cell
+    near = d_far < 2.0 * g.h
     labels, _ = ndimage.label(~near)
     border = np.unique(
         np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel()])
     )
     outside = np.isin(labels, border[border > 0])
+    return near, outside, d_far
+
+
+def _fix_normals(
+    pts: np.ndarray, normals: np.ndarray, g: _Grid, near: np.ndarray, outside: np.ndarray
+) -> None:
+    """Flip, in place, the ``normals`` the spanning-tree walk got wrong: a normal must point
+    from its point towards outside cells of the far field, not towards inside ones."""
     inside = ~near & ~outside
-    # the far field also corrects normals the spanning-tree walk got wrong: a normal must
-    # point from the point towards outside cells, not towards inside ones
-    step = 2.0 * h + 1.5 * cell
+    step = 2.0 * g.h + 1.5 * g.cell
     for sign in (1.0, -1.0):
-        probe = np.clip(np.floor((pts + sign * step * normals - lo) / cell + 0.5).astype(int), 0, shape - 1)
+        probe = np.floor((pts + sign * step * normals - g.lo) / g.cell + 0.5).astype(int)
+        probe = np.clip(probe, 0, g.shape - 1)
         wrong = inside[tuple(probe.T)] if sign > 0 else outside[tuple(probe.T)]
         normals[wrong] *= -1
-    # near the points: the Gaussian-weighted mean distance to the k nearest tangent planes
+
+
+def _signed_distance(
+    pts: np.ndarray, normals: np.ndarray, tree, g: _Grid, near: np.ndarray, outside: np.ndarray, d_far
+) -> np.ndarray:
+    """The signed distance (m, negative inside) per grid cell: near the points, the
+    Gaussian-weighted mean distance to the 8 nearest tangent planes; farther, ``d_far`` signed
+    by ``outside``. Raises ``ConversionError`` when it never changes sign (no surface)."""
     idx = np.argwhere(near)
-    query = lo + idx * cell
+    query = g.lo + idx * g.cell
     dist, nbr = tree.query(query, k=min(8, len(pts)), workers=-1)
-    w = np.exp(-((dist / h) ** 2)) + 1e-12
+    w = np.exp(-((dist / g.h) ** 2)) + 1e-12
     plane = np.einsum("qkj,qkj->qk", query[:, None, :] - pts[nbr], normals[nbr])
-    sdf = np.empty(shape)
+    sdf = np.empty(g.shape)
     sdf[near] = (w * plane).sum(1) / w.sum(1)
     sdf[~near] = np.where(outside[~near], d_far[~near], -d_far[~near])
     if not (sdf.min() < 0 < sdf.max()):
         raise ConversionError("No surface was found in the point cloud.")
-    verts, faces, _, _ = marching_cubes(sdf, level=0.0, spacing=(cell, cell, cell), allow_degenerate=False)
-    mesh = trimesh.Trimesh(verts + lo, faces, process=False)
+    return sdf
+
+
+def _surface(sdf: np.ndarray, g: _Grid):
+    """The zero level of ``sdf`` as a ``trimesh.Trimesh`` in metres (marching cubes), without
+    components under 5 % of the largest's faces, its faces turned outward."""
+    import trimesh
+    from skimage.measure import marching_cubes
+
+    verts, faces, _, _ = marching_cubes(sdf, level=0.0, spacing=(g.cell,) * 3, allow_degenerate=False)
+    mesh = trimesh.Trimesh(verts + g.lo, faces, process=False)
     parts = mesh.split(only_watertight=False)
     if len(parts) > 1:
         biggest = max(len(p.faces) for p in parts)
         mesh = trimesh.util.concatenate([p for p in parts if len(p.faces) >= 0.05 * biggest])
     if mesh.volume < 0:
         mesh.invert()
-    # corners bulge by up to the kernel width; more than that (or a tenth of the size) is a
-    # signed distance gone wrong
-    _check_result(mesh, cloud_lo, cloud_hi, min(2.0 * h + 2.0 * cell, 0.1 * extent))
+    return mesh
+
+
+def _color_vertices(mesh, cloud: PointCloud, tree) -> None:
+    """Give ``mesh`` (in place) per-vertex RGBA: the mean colour of each vertex's 4 nearest
+    points, or grey (200) for a cloud without colours."""
+    import trimesh
+
     if cloud.colors is not None:
-        _, idx = tree.query(mesh.vertices, k=min(4, len(pts)))
+        _, idx = tree.query(mesh.vertices, k=min(4, len(cloud.points)))
         rgb = cloud.colors[idx].astype(np.float64).mean(axis=1)
     else:
         rgb = np.full((len(mesh.vertices), 3), 200.0)
     rgba = np.column_stack([np.clip(rgb, 0, 255), np.full(len(rgb), 255)]).astype(np.uint8)
     mesh.visual = trimesh.visual.ColorVisuals(mesh, vertex_colors=rgba)
-    return TexturedMesh([mesh])
 
 
 def _check_result(mesh, lo: np.ndarray, hi: np.ndarray, margin: float) -> None:

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.formats import DEFAULT_FORMATS, FORMATS
+
 SCHEMA_VERSION = 1
 MAX_PARTS = 256
 MAX_DIMENSION_M = 500.0
@@ -70,14 +72,8 @@ class Rarity(StrEnum):
     legendary = "legendary"
 
 
-class ExportFormat(StrEnum):
-    glb = "glb"
-    gltf = "gltf"
-    obj = "obj"
-    stl = "stl"
-    ply = "ply"
-    fbx = "fbx"
-    blend = "blend"
+# the export formats a spec may ask for: the names of core.formats.FORMATS, in its order
+ExportFormat = StrEnum("ExportFormat", [(name, name) for name in FORMATS], module=__name__)
 
 
 class _Model(BaseModel):
@@ -171,7 +167,7 @@ class Technical(_Model):
     up_axis: Literal["+Y"] = Field("+Y", description="Up axis; glTF convention.")
     pivot: Literal["base_center"] = Field("base_center", description="Origin at base centre.")
     export_formats: list[ExportFormat] = Field(
-        default_factory=lambda: [ExportFormat.glb, ExportFormat.obj, ExportFormat.stl],
+        default_factory=lambda: [ExportFormat(name) for name in DEFAULT_FORMATS],
         min_length=1,
     )
 

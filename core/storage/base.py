@@ -1,21 +1,46 @@
-"""The ``Store`` interface: where finished assets live (local folder now, S3 later)."""
+"""The ``Store`` interface: where finished assets live (a local folder, an S3 bucket).
+
+A store knows files, bytes and keys only: what an asset or a job *means* (its spec, its mesh,
+its checkpoint) belongs to the layers above, which pass in what the store needs (e.g. which
+files a job checkpoint names, see :meth:`Store.fetch_job`). ``metadata.json`` is checked
+against :class:`core.schemas.AssetMetadata`, the neutral record every layer shares.
+"""
 
 from __future__ import annotations
 
-import functools
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import StorageError
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 @dataclass(frozen=True)
 class StoredFile:
+    """One stored file: ``name`` in the asset, ``size`` in bytes, ``sha256`` (hex) and ``uri``
+    (local path or ``s3://bucket/key``)."""
+
     name: str
     size: int
     sha256: str
     uri: str
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A file of a job folder that a store may hold a copy of: ``rel`` inside the job folder
+    (``spec.json``, ``exports/model.glb``), the local ``path`` to fetch it to, and its
+    ``sha256`` when known (a local copy with that hash is kept; without one, any local copy is).
+    """
+
+    rel: str
+    path: Path
+    sha256: str | None = None
 
 
 class Store(ABC):
@@ -23,6 +48,12 @@ class Store(ABC):
     metadata.json and checkpoint.json; every write is all-or-nothing per asset."""
 
     name: str
+
+    @classmethod
+    def from_settings(cls, root: Path, settings: Settings) -> Store:
+        """The store for asset folder ``root`` under ``settings`` (a store that needs none of
+        them, like the local one, ignores them)."""
+        return cls(root)
 
     @abstractmethod
     def put_asset(self, asset_id: str, files: dict[str, Path]) -> dict[str, StoredFile]:
@@ -74,8 +105,21 @@ class Store(ABC):
         """Copy a job file (checkpoint or step output) to the store; the local store holds
         the job folders already, so by default there is nothing to do."""
 
-    def fetch_job(self, job_id: str, folder: Path) -> bool:
-        """Bring a job's checkpoint and outputs into ``folder``; True if the job exists."""
+    def fetch_job(
+        self,
+        job_id: str,
+        folder: Path,
+        files_of: Callable[[Path], Iterable[JobFile]],
+        max_checkpoint_bytes: int,
+    ) -> bool:
+        """Bring a job's ``checkpoint.json`` (at most ``max_checkpoint_bytes``) into ``folder``,
+        then the files ``files_of(folder)`` names; True if the store has the job.
+
+        ``files_of`` reads and validates the fetched checkpoint (the job layer knows its shape)
+        and raises a ``WorkbenchError`` if it is unusable; the checkpoint is then removed and
+        the error passed on. A named file missing in the store is skipped (its step reruns).
+        The local store holds the job folders already: True if the checkpoint is there.
+        """
         return (Path(folder) / "checkpoint.json").is_file()
 
     def list_job_checkpoints(self, max_bytes: int) -> list[tuple[str, bytes]]:
@@ -93,51 +137,17 @@ class Store(ABC):
 MAX_METADATA_BYTES = 1024 * 1024  # a real metadata.json is a few KiB
 
 
-@functools.cache
-def _metadata_shape():
-    """The fields of ``metadata.json`` that the gallery, the CLI and the result pages read,
-    with their types (other fields pass through): a file missing one, or with a string
-    where the stats should be, is refused when read instead of breaking a page later."""
-    from typing import Annotated
-
-    from pydantic import BaseModel, ConfigDict, Field
-
-    Short = Annotated[str, Field(max_length=4000)]
-
-    class Stats(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        faces: int = Field(ge=0)
-        vertices: int = Field(ge=0)
-        watertight: bool
-        size_m: tuple[float, float, float]
-
-    class Metadata(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        asset_id: str = Field(min_length=1, max_length=200)
-        name: Short
-        category: Short
-        backend: Short
-        created_at: Short
-        stats: Stats
-        description: Short = ""
-        archetype: Short | None = None
-        tags: list[Short] = Field(default_factory=list, max_length=200)
-        files: dict[str, dict] = Field(default_factory=dict, max_length=200)
-        formats: dict[str, Short] = Field(default_factory=dict, max_length=50)
-
-    return Metadata
-
-
 def parse_metadata(data: bytes, where: str, asset_id: str | None = None) -> dict:
-    """Validate raw ``metadata.json`` bytes: bounded, UTF-8, JSON, an object with the
-    fields readers rely on (asset id, name, category, backend, created_at, stats with faces,
-    vertices, watertight and size), and, when ``asset_id`` is given, naming that asset.
+    """Validate raw ``metadata.json`` bytes: bounded, UTF-8, JSON, an object of the shape of
+    :class:`core.schemas.AssetMetadata` (asset id, name, category, backend, created_at, stats
+    with faces, vertices, watertight and size, ...), and, when ``asset_id`` is given, naming
+    that asset. Returns the parsed object as it is (unknown fields kept).
 
     Raises
     ------
     StorageError
         Too large, not JSON (or nested too deep), not a JSON object, a missing or mistyped
-        field, or another asset's id; ``where`` names the file.
+        field (named in the message), or another asset's id; ``where`` names the file.
     """
     from core.fsutil import parse_json
 
@@ -156,15 +166,16 @@ def check_metadata(meta: object, where: str, asset_id: str | None = None) -> dic
     shape :func:`parse_metadata` requires; raises ``StorageError`` otherwise."""
     from pydantic import ValidationError
 
-    hint = _HINT
+    from core.schemas import AssetMetadata
+
     if not isinstance(meta, dict):
-        raise StorageError(f"metadata.json of {where} is not a JSON object.", hint)
+        raise StorageError(f"metadata.json of {where} is not a JSON object.", _HINT)
     try:
-        _metadata_shape().model_validate(meta)
+        AssetMetadata.model_validate(meta)
     except ValidationError as e:
         first = e.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise StorageError(f"metadata.json of {where} is invalid: {field}: {first['msg']}.", hint) from None
+        raise StorageError(f"metadata.json of {where} is invalid: {field}: {first['msg']}.", _HINT) from None
     if asset_id is not None and meta["asset_id"] != asset_id:
-        raise StorageError(f"metadata.json of {where} names another asset.", hint)
+        raise StorageError(f"metadata.json of {where} names another asset.", _HINT)
     return meta

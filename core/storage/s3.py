@@ -17,29 +17,25 @@ boto3 S3 API: https://boto3.amazonaws.com/v1/documentation/api/latest/reference/
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import StorageError
+from core.formats import content_type
 from core.fsutil import sha256_file
-from core.storage.base import MAX_METADATA_BYTES, Store, StoredFile, check_metadata, parse_metadata
+from core.storage.base import (
+    MAX_METADATA_BYTES,
+    JobFile,
+    Store,
+    StoredFile,
+    check_metadata,
+    parse_metadata,
+)
 from core.storage.keys import check_id, check_name, index_key, job_key, object_key
 
-CONTENT_TYPES = {
-    ".json": "application/json",
-    ".png": "image/png",
-    ".mtl": "model/mtl",
-    ".npz": "application/octet-stream",
-}
-
-
-def content_type(name: str) -> str:
-    from core.mesh.formats import FORMATS
-
-    suffix = Path(name).suffix.lower()
-    for info in FORMATS.values():
-        if info.extension == suffix:
-            return info.mime_type
-    return CONTENT_TYPES.get(suffix, "application/octet-stream")
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 class S3Store(Store):
@@ -47,10 +43,12 @@ class S3Store(Store):
 
     name = "s3"
 
-    def __init__(self, root: Path | None = None, settings=None, client=None) -> None:
-        from core.config import get_settings
-
-        s = settings or get_settings()
+    def __init__(self, root: Path | None, settings: Settings, client=None) -> None:
+        """Raises ``StorageError`` if ``settings`` name no bucket (``S3_BUCKET``) or hold an
+        unusable endpoint or region. ``root``: the local asset folder (default
+        ``settings.asset_dir``), whose ``.s3-cache`` holds downloaded files; ``client``: a
+        boto3 S3 client (default: one made from ``settings``)."""
+        s = settings
         if not s.s3_bucket:
             raise StorageError(
                 "ASSET_STORE=s3 needs S3_BUCKET.", "Set S3_BUCKET (and S3_ENDPOINT_URL for MinIO)."
@@ -60,6 +58,10 @@ class S3Store(Store):
         self.cache_root = Path(root or s.asset_dir).resolve() / ".s3-cache"
         self.client = client or self._make_client()
         self._checked = False
+
+    @classmethod
+    def from_settings(cls, root: Path, settings: Settings) -> S3Store:
+        return cls(root, settings)
 
     def _make_client(self):
         import boto3
@@ -403,57 +405,56 @@ class S3Store(Store):
     def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:
         self._upload(job_key(self.prefix, job_id, rel), path)
 
-    def fetch_job(self, job_id: str, folder: Path) -> bool:
-        """Pull a job's checkpoint and every output it lists into ``folder``; False if the
-        store has no such job. The checkpoint is validated before any file it names is
-        fetched (bounded size, paths inside the job folder, the job's own asset id).
+    def fetch_job(
+        self,
+        job_id: str,
+        folder: Path,
+        files_of: Callable[[Path], Iterable[JobFile]],
+        max_checkpoint_bytes: int,
+    ) -> bool:
+        """Pull a job's checkpoint, then every file ``files_of(folder)`` names that is not
+        already there (or whose sha256 differs), into ``folder``; False if the bucket has no
+        such job. The checkpoint is validated by ``files_of`` before any file it names is
+        fetched, and its size is checked (HEAD) before it is downloaded.
 
         Raises
         ------
         CheckpointError
-            The stored checkpoint is too large, corrupt or tampered with (it is not kept).
+            The stored checkpoint is larger than ``max_checkpoint_bytes``.
+        WorkbenchError
+            Whatever ``files_of`` raises for a corrupt or tampered checkpoint (it is not kept).
         StorageError
             The store cannot be reached.
         """
         from botocore.exceptions import ClientError
 
-        from core.errors import CheckpointError
-        from core.jobs.checkpoint import MAX_CHECKPOINT_BYTES, Checkpoint, job_file
+        from core.errors import CheckpointError, WorkbenchError
 
         key = job_key(self.prefix, job_id, "checkpoint.json")
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError:
             return False
-        if head.get("ContentLength", 0) > MAX_CHECKPOINT_BYTES:
+        if head.get("ContentLength", 0) > max_checkpoint_bytes:
             raise CheckpointError(
                 f"The checkpoint of job {job_id} in {self.location()} is larger than "
-                f"{MAX_CHECKPOINT_BYTES // 1024} KiB.",
+                f"{max_checkpoint_bytes // 1024} KiB.",
                 "Delete the job from the bucket.",
             )
         target = Path(folder) / "checkpoint.json"
         self._download(key, target)
         try:
-            cp = Checkpoint.load(folder)
-        except CheckpointError:
+            wanted = list(files_of(Path(folder)))
+        except WorkbenchError:
             target.unlink(missing_ok=True)
             raise
-        inputs = [i for i in (cp.inputs.reference_image, "spec.json") if i]
-        for rel in inputs:  # job inputs shared before the first step (Job.share)
-            local = job_file(folder, rel)
-            if not local.is_file():
-                try:
-                    self._download(job_key(self.prefix, job_id, rel), local)
-                except StorageError:
-                    continue
-        for state in cp.steps.values():
-            for out in state.outputs.values():
-                local = job_file(folder, out.path)
-                if not local.is_file() or sha256_file(local) != out.sha256:
-                    try:
-                        self._download(job_key(self.prefix, job_id, out.path), local)
-                    except StorageError:
-                        continue  # missing in the store: that step reruns on resume
+        for file in wanted:
+            if file.path.is_file() and (file.sha256 is None or sha256_file(file.path) == file.sha256):
+                continue
+            try:
+                self._download(job_key(self.prefix, job_id, file.rel), file.path)
+            except StorageError:
+                continue  # missing in the store: that step reruns on resume
         return True
 
     def list_job_checkpoints(self, max_bytes: int) -> list[tuple[str, bytes]]:

@@ -1,86 +1,75 @@
-"""Export formats, by name: one module per format family, merged into one registry.
+"""Export formats, by name: one module per format family, one registry built from the format
+table (:data:`core.formats.FORMATS`).
 
-Each module ends with an ``EXPORTERS`` dict (name -> ``export(mesh, path) -> [paths]``, the
-main file first, then companions such as .mtl and textures), after trimesh's ``exchange``
-package. ``mesh`` is an :class:`AssetMesh` or a :class:`TexturedMesh`. Formats that need Blender are exported in one Blender run.
+Each exporter is ``export(mesh, path) -> [paths]`` (the main file first, then companions such
+as .mtl and textures), after trimesh's ``exchange`` package; ``mesh`` is an :class:`AssetMesh`
+or a :class:`TexturedMesh`. Formats that need Blender are exported in one Blender run.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from core.formats import FORMATS, FormatInfo
 from core.registry import Entry, LazyRegistry
 
-
-@dataclass(frozen=True)
-class FormatInfo:
-    name: str
-    extension: str
-    mime_type: str
-    label: str
-    needs_blender: bool = False
-
-
-FORMATS: dict[str, FormatInfo] = {
-    "glb": FormatInfo("glb", ".glb", "model/gltf-binary", "glTF binary (.glb)"),
-    "gltf": FormatInfo("gltf", ".gltf", "model/gltf+json", "glTF JSON (.gltf)"),
-    "obj": FormatInfo("obj", ".obj", "model/obj", "Wavefront OBJ + MTL"),
-    "stl": FormatInfo("stl", ".stl", "model/stl", "STL (geometry only)"),
-    "ply": FormatInfo("ply", ".ply", "application/x-ply", "PLY with colours"),
-    "fbx": FormatInfo("fbx", ".fbx", "application/octet-stream", "Autodesk FBX (via Blender)", True),
-    "blend": FormatInfo("blend", ".blend", "application/x-blender", "Blender (.blend)", True),
-}
+if TYPE_CHECKING:
+    from core.config import Settings
 
 EXPORTERS: LazyRegistry = LazyRegistry(
-    "export format",
-    {
-        "glb": Entry("core.mesh.formats.gltf:export_glb"),
-        "gltf": Entry("core.mesh.formats.gltf:export_gltf"),
-        "obj": Entry("core.mesh.formats.obj:export_obj"),
-        "stl": Entry("core.mesh.formats.stl:export_stl"),
-        "ply": Entry("core.mesh.formats.ply:export_ply"),
-        "fbx": Entry("core.mesh.formats.blender:_export_via_glb"),
-        "blend": Entry("core.mesh.formats.blender:_export_via_glb"),
-    },
+    "export format", {name: Entry(info.exporter) for name, info in FORMATS.items()}
 )
 
 
-def export_all(mesh, formats: list[str], out_dir: Path, stem: str = "model") -> dict:
-    """Export ``mesh`` to every format in ``formats`` under ``out_dir``.
+def export_all(
+    mesh, formats: list[str], out_dir: Path, stem: str = "model", settings: Settings | None = None
+) -> dict[str, list[Path]]:
+    """Export ``mesh`` to every format in ``formats`` as ``out_dir/<stem><extension>``.
+
+    Every name is checked before any file is written. Formats that need Blender (FBX,
+    .blend) are converted from one GLB in one Blender run; ``settings`` give Blender's path and
+    time limit (default: the settings in force).
 
     Returns
     -------
     dict
-        format -> list of written paths (main file first, then companions such as .mtl).
+        format -> list of written paths (main file first, then companions such as .mtl), in
+        the order of ``formats``.
 
     Raises
     ------
-    UnknownBackendError, BackendUnavailable, ConversionError
-        Unknown format, Blender missing, or a failed conversion.
+    UnknownBackendError
+        A name is not in :data:`core.formats.FORMATS` (the message lists the known ones).
+    BackendUnavailable, ConversionError
+        Blender missing, or a failed conversion.
     """
-    from core.mesh.formats.blender import convert_with_blender
-
     out_dir = Path(out_dir)
-    written: dict[str, list[Path]] = {}
-    blender_formats = []
     for fmt in formats:
         EXPORTERS.get(fmt)  # raises on unknown names before any work is done
+    written: dict[str, list[Path]] = {}
+    blender_formats = [fmt for fmt in formats if FORMATS[fmt].needs_blender]
     for fmt in formats:
-        info = FORMATS[fmt]
-        path = out_dir / f"{stem}{info.extension}"
-        if info.needs_blender:
-            blender_formats.append(fmt)
-            continue
-        written[fmt] = EXPORTERS.get(fmt)(mesh, path)
+        if fmt not in blender_formats:
+            written[fmt] = EXPORTERS.get(fmt)(mesh, out_dir / f"{stem}{FORMATS[fmt].extension}")
     if blender_formats:
-        targets = [out_dir / f"{stem}{FORMATS[f].extension}" for f in blender_formats]
-        with tempfile.TemporaryDirectory(prefix="wb-glb-") as tmp:
-            glb = (
-                written["glb"][0] if "glb" in written else EXPORTERS.get("glb")(mesh, Path(tmp) / "m.glb")[0]
-            )
-            convert_with_blender(glb, targets)
-        for fmt, path in zip(blender_formats, targets, strict=True):
-            written[fmt] = [path]
+        written |= _export_with_blender(mesh, blender_formats, out_dir, stem, written.get("glb"), settings)
     return {fmt: written[fmt] for fmt in formats}
+
+
+def _export_with_blender(
+    mesh, formats: list[str], out_dir: Path, stem: str, glb: list[Path] | None, settings: Settings | None
+) -> dict[str, list[Path]]:
+    """Write ``formats`` (all needing Blender) from ``glb`` (already written) or a temporary
+    GLB, in one Blender run."""
+    from core.mesh.formats.blender import convert_with_blender
+
+    targets = [out_dir / f"{stem}{FORMATS[f].extension}" for f in formats]
+    with tempfile.TemporaryDirectory(prefix="wb-glb-") as tmp:
+        source = glb[0] if glb else EXPORTERS.get("glb")(mesh, Path(tmp) / "m.glb")[0]
+        convert_with_blender(source, targets, settings=settings)
+    return {fmt: [path] for fmt, path in zip(formats, targets, strict=True)}
+
+
+__all__ = ["EXPORTERS", "FORMATS", "FormatInfo", "export_all"]

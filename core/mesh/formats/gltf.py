@@ -65,6 +65,3 @@ def export_gltf(mesh: Model, path: Path) -> list[Path]:
     doc = json.loads(files["model.gltf"])
     atomic_write_bytes(path, json.dumps(doc, separators=(",", ":")).encode())
     return [Path(path)]
-
-
-EXPORTERS = {"glb": export_glb, "gltf": export_gltf}

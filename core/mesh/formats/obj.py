@@ -55,6 +55,3 @@ def export_obj(mesh: Model, path: Path) -> list[Path]:
         written.append(path.parent / name)
     atomic_write_bytes(path, text.encode())
     return [path, *written]
-
-
-EXPORTERS = {"obj": export_obj}

@@ -16,6 +16,3 @@ def export_ply(mesh: Model, path: Path) -> list[Path]:
     """Write ``mesh`` as binary little-endian PLY to ``path`` (atomic)."""
     atomic_write_bytes(path, mesh.to_trimesh().export(file_type="ply", encoding="binary"))
     return [Path(path)]
-
-
-EXPORTERS = {"ply": export_ply}

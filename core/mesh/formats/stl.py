@@ -15,6 +15,3 @@ def export_stl(mesh: Model, path: Path) -> list[Path]:
     """Write ``mesh`` as binary STL (metres) to ``path`` (atomic)."""
     atomic_write_bytes(path, mesh.to_trimesh().export(file_type="stl"))
     return [Path(path)]
-
-
-EXPORTERS = {"stl": export_stl}

@@ -15,6 +15,10 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 PACKAGES = [
     "streamlit",
@@ -62,10 +66,10 @@ def check_python() -> list[dict]:
     return rows
 
 
-def check_blender() -> dict:
+def check_blender(s: Settings) -> dict:
     from core.mesh.formats.blender import INSTALL_HINT, find_blender
 
-    path = find_blender()
+    path = find_blender(s)
     if not path:
         return _row("blender (FBX/.blend)", False, INSTALL_HINT)
     try:
@@ -99,14 +103,12 @@ def check_rendering() -> dict:
         return _row("off-screen rendering (EGL)", False, str(e))
 
 
-def check_store() -> dict:
-    from core.config import get_settings
+def check_store(s: Settings) -> dict:
     from core.errors import WorkbenchError
     from core.storage import open_store
 
-    s = get_settings()
     try:
-        store = open_store()
+        store = open_store(settings=s)
         n = len(store.list_assets())
         if store.name == "local":
             Path(s.asset_dir).mkdir(parents=True, exist_ok=True)
@@ -117,10 +119,7 @@ def check_store() -> dict:
         return _row("asset store", False, str(e))
 
 
-def check_keys() -> list[dict]:
-    from core.config import get_settings
-
-    s = get_settings()
+def check_keys(s: Settings) -> list[dict]:
     rows = []
     for var in KEY_VARS:
         present = (
@@ -164,11 +163,15 @@ def check_viewer_bundle() -> dict:
     return _row("<model-viewer> bundle", False, "missing: make run (npm ci) copies it to static/vendor/")
 
 
-def run_checks(render: bool = True) -> list[dict]:
-    """Every check, in a fixed order. ``render=False`` skips the rendering test (faster)."""
+def run_checks(render: bool = True, settings: Settings | None = None) -> list[dict]:
+    """Every check, in a fixed order, under ``settings`` (default: the settings in force).
+    ``render=False`` skips the rendering test (faster)."""
+    from core.config import get_settings
+
+    s = settings or get_settings()
     rows = check_python()
-    rows.append(check_blender())
+    rows.append(check_blender(s))
     if render:
         rows.append(check_rendering())
-    rows += [check_store(), check_viewer_bundle(), *check_keys(), check_gpu()]
+    rows += [check_store(s), check_viewer_bundle(), *check_keys(s), check_gpu()]
     return rows

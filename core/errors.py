@@ -54,8 +54,22 @@ class BackendUnavailable(WorkbenchError):
     """A backend (spec writer, generator, exporter) cannot run here: missing key, package, GPU."""
 
 
-class UnknownBackendError(WorkbenchError, ValueError):
-    """A backend, writer, store or format name is not in its registry."""
+class UnknownNameError(WorkbenchError, ValueError):
+    """A name is not in its registry (:class:`core.registry.LazyRegistry`); the message lists
+    the known names. Each registry raises its own subclass, so a caller catches only the kind
+    of name it asked for."""
+
+
+class UnknownBackendError(UnknownNameError):
+    """A generator, spec writer, spec editor or job runner name is not in its registry."""
+
+
+class UnknownFormatError(UnknownNameError):
+    """An export format name is not in the format registry."""
+
+
+class UnknownStoreError(UnknownNameError):
+    """An asset store name is not in the store registry."""
 
 
 class GenerationError(WorkbenchError):

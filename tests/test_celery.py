@@ -17,8 +17,13 @@ import pytest
 from conftest import REPO
 
 from core.jobs.pipeline import Job
+from core.jobs.request import JobRequest
 
 VISIBILITY_S = 5
+
+
+def make_job(description: str, assets: Path, **kwargs) -> Job:
+    return Job.create(JobRequest(description, formats=["glb"], **kwargs), asset_dir=assets)
 
 
 def _free_port() -> int:
@@ -89,14 +94,17 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def celery_env(redis_server, monkeypatch):
-    from core.config import get_settings
+def celery_env(redis_server, monkeypatch, configure):
+    """Redis as the broker: for this process (``configure``) and for the worker processes
+    started by ``workers`` (the environment)."""
     from core.jobs.celery_app import celery_app
 
-    monkeypatch.setenv("JOB_RUNNER", "celery")
-    monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)
-    monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT_S", str(VISIBILITY_S))
-    get_settings.cache_clear()
+    broker = {"JOB_RUNNER": "celery", "CELERY_BROKER_URL": redis_server.url}
+    for var, value in {**broker, "CELERY_VISIBILITY_TIMEOUT_S": str(VISIBILITY_S)}.items():
+        monkeypatch.setenv(var, value)
+    configure(
+        job_runner="celery", celery_broker_url=redis_server.url, celery_visibility_timeout_s=VISIBILITY_S
+    )
     celery_app.cache_clear()
     yield redis_server
     celery_app.cache_clear()
@@ -163,10 +171,7 @@ def _runner(tmp_path):
 def test_twenty_jobs_across_three_workers(workers, tmp_path):
     workers.start(3)
     runner = _runner(tmp_path)
-    jobs = [
-        Job.create(f"wooden crate number {i}", asset_dir=tmp_path / "assets", formats=["glb"])
-        for i in range(20)
-    ]
+    jobs = [make_job(f"wooden crate number {i}", tmp_path / "assets") for i in range(20)]
     for job in jobs:
         runner.submit(job)
     snaps = [runner.wait(job.job_id, timeout=240) for job in jobs]
@@ -174,7 +179,7 @@ def test_twenty_jobs_across_three_workers(workers, tmp_path):
     used = {workers.owner_of(runner.worker_of(j.job_id)["pid"]).pid for j in jobs}
     assert len(used) >= 2  # the queue spread the work
     for job in jobs:
-        assert Job.open(job.job_id, tmp_path / "assets").result()["status"] == "done"
+        assert Job.open(job.job_id, tmp_path / "assets").result().status == "done"
 
 
 def test_a_worker_killed_mid_job_is_redelivered_without_redoing_work(meshy, workers, tmp_path):
@@ -183,7 +188,7 @@ def test_a_worker_killed_mid_job_is_redelivered_without_redoing_work(meshy, work
     workers.start(2, "remote")
     runner = _runner(tmp_path)
     meshy.hold.set()
-    job = Job.create("iron shield", asset_dir=tmp_path / "assets", backend="meshy", formats=["glb"])
+    job = make_job("iron shield", tmp_path / "assets", backend="meshy")
     runner.submit(job)
     deadline = time.monotonic() + 60
     while (
@@ -208,9 +213,9 @@ def test_revoke_cancels_queued_and_running_jobs(meshy, workers, tmp_path):
     workers.start(1, "remote")
     runner = _runner(tmp_path)
     meshy.hold.set()
-    running = Job.create("iron shield", asset_dir=tmp_path / "assets", backend="meshy", formats=["glb"])
+    running = make_job("iron shield", tmp_path / "assets", backend="meshy")
     runner.submit(running)
-    queued = Job.create("wooden crate", asset_dir=tmp_path / "assets", backend="shap_e", formats=["glb"])
+    queued = make_job("wooden crate", tmp_path / "assets", backend="shap_e")
     runner.submit(queued)  # the gpu queue has no worker here: it stays queued
     deadline = time.monotonic() + 60
     while runner.snapshot(running.job_id).status != "running" and time.monotonic() < deadline:
@@ -225,7 +230,7 @@ def test_revoke_cancels_queued_and_running_jobs(meshy, workers, tmp_path):
 def test_jobs_finish_when_redis_restarts_mid_run(celery_env, workers, tmp_path):
     workers.start(1)
     runner = _runner(tmp_path)
-    jobs = [Job.create(f"oak barrel {i}", asset_dir=tmp_path / "assets", formats=["glb"]) for i in range(6)]
+    jobs = [make_job(f"oak barrel {i}", tmp_path / "assets") for i in range(6)]
     for job in jobs:
         runner.submit(job)
     deadline = time.monotonic() + 60
@@ -247,10 +252,7 @@ def test_workers_on_other_machines_share_jobs_through_s3(s3_env, workers, tmp_pa
     runner = CeleryRunner(app_dir)
     png = __import__("io").BytesIO()
     __import__("PIL.Image").Image.new("RGB", (64, 64), (200, 30, 30)).save(png, format="PNG")
-    jobs = [
-        Job.create(f"oak barrel {i}", asset_dir=app_dir, formats=["glb"], reference_image=png.getvalue())
-        for i in range(4)
-    ]
+    jobs = [make_job(f"oak barrel {i}", app_dir, reference_image=png.getvalue()) for i in range(4)]
     for job in jobs:
         runner.submit(job)
     assert all(runner.wait(j.job_id, timeout=180).status == "done" for j in jobs)
@@ -258,4 +260,4 @@ def test_workers_on_other_machines_share_jobs_through_s3(s3_env, workers, tmp_pa
     for job in jobs:  # each asset is in the bucket with its reference image, made on a worker
         assert "reference.png" in store.get_metadata(job.cp.asset_id)["files"]
         assert not (app_dir / ".jobs" / job.job_id / "exports").exists()  # nothing made on the web server
-        assert Job.open(job.job_id, tmp_path / "elsewhere").result()["status"] == "done"
+        assert Job.open(job.job_id, tmp_path / "elsewhere").result().status == "done"

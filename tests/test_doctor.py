@@ -32,6 +32,14 @@ def test_doctor_reports_every_area_without_secret_values(monkeypatch):
     assert "sk-doctor-secret" not in json.dumps(rows)
 
 
+def test_doctor_checks_the_settings_it_is_given(configure, tmp_path):
+    settings = configure(asset_dir=tmp_path / "elsewhere", blender_path=str(tmp_path / "no-blender"))
+    rows = {r["check"]: r for r in run_checks(render=False, settings=settings)}
+    assert rows["asset store"]["ok"] and str(tmp_path / "elsewhere") in rows["asset store"]["detail"]
+    assert rows["blender (FBX/.blend)"]["ok"] is False
+    assert "off-screen rendering (EGL)" not in rows
+
+
 def test_doctor_cli_tells_the_truth_about_a_missing_blender(tmp_path):
     env = {**os.environ, "BLENDER_PATH": str(tmp_path / "no-blender"), "ASSET_DIR": str(tmp_path / "a")}
     proc = subprocess.run(

@@ -194,6 +194,43 @@ def test_malformed_or_out_of_schema_patches_are_rejected_with_the_reason():
     assert SWORD.dimensions.height > 0
 
 
+def test_a_hand_edited_part_refits_the_dimensions():
+    from core.spec.edits import apply_edit
+
+    data = SWORD.model_dump(mode="json")
+    blade = next(i for i, p in enumerate(data["parts"]) if p["name"] == "blade")
+    data["parts"][blade]["size"][1] *= 2  # a longer blade makes a longer sword
+    before = json.dumps(data)
+    result = apply_edit(SWORD, data)
+    assert result.ok and result.errors == {}
+    assert result.spec.dimensions.height > SWORD.dimensions.height * 1.3
+    assert result.spec.dimensions.width == pytest.approx(SWORD.dimensions.width)
+    assert json.dumps(data) == before  # the caller's dict is left as it was
+
+
+def test_typed_dimensions_are_kept_and_bad_values_come_back_per_field():
+    from core.spec.edits import apply_edit
+
+    data = SWORD.model_dump(mode="json")
+    data["dimensions"]["height"] = 2.0
+    data["parts"][0]["size"][0] *= 3
+    assert apply_edit(SWORD, data).spec.dimensions.height == 2.0  # what the user typed
+    data["dimensions"]["height"] = -1
+    result = apply_edit(SWORD, data)
+    assert not result.ok and result.spec is None and "dimensions.height" in result.errors
+    assert apply_edit(SWORD, SWORD.model_dump(mode="json")).spec == SWORD  # no change, same spec
+
+
+def test_editors_are_a_registry_with_the_known_names_in_errors():
+    from core.errors import UnknownBackendError
+    from core.spec.edits import EDITORS
+
+    assert EDITORS.names() == ["builtin", "litellm"]
+    assert get_editor("builtin", model="openai/ignored").propose(SWORD, "make it taller").editor == "builtin"
+    with pytest.raises(UnknownBackendError, match="builtin, litellm"):
+        get_editor("magic")
+
+
 def test_litellm_editor_over_loopback_http(fake_llm):
     good = json.dumps({"patch": [{"op": "replace", "path": "/dimensions/height", "value": 2.0}]})
     bad = json.dumps({"patch": [{"op": "replace", "path": "/dimensions/height", "value": -5}]})

@@ -9,7 +9,7 @@ import pytest
 import trimesh
 from conftest import blender_vertex_count, require_blender, validate_gltf
 
-from core.errors import UnknownBackendError
+from core.errors import UnknownFormatError
 from core.generators import get_generator
 from core.mesh.formats import EXPORTERS, FORMATS, export_all
 from core.mesh.process import fit_to_dimensions
@@ -26,7 +26,7 @@ def sword():
 def test_registry_lists_every_format():
     assert set(FORMATS) == {"glb", "gltf", "obj", "stl", "ply", "fbx", "blend"}
     assert set(EXPORTERS.names()) == set(FORMATS)
-    with pytest.raises(UnknownBackendError, match="glb"):
+    with pytest.raises(UnknownFormatError, match="glb"):
         EXPORTERS.get("dae")
 
 
@@ -47,7 +47,7 @@ def test_one_format_table_feeds_the_spec_the_exporters_and_the_stores():
 
 
 def test_export_all_refuses_an_unknown_format_before_writing_anything(sword, tmp_path):
-    with pytest.raises(UnknownBackendError, match=r"dae.*Known: .*glb"):
+    with pytest.raises(UnknownFormatError, match=r"dae.*Known: .*glb"):
         export_all(sword[1], ["glb", "dae"], tmp_path)
     assert list(tmp_path.iterdir()) == []
 

@@ -109,13 +109,10 @@ def test_extract_json_errors():
     assert extract_json('Sure! {"a": 1} hope this helps') == {"a": 1}
 
 
-def test_availability_reports_what_is_missing(monkeypatch):
-    from core.config import get_settings
-
+def test_availability_reports_what_is_missing(configure):
     avail = LiteLLMSpecWriter.availability()
     assert not avail.ok and "OPENAI_API_KEY" in avail.reason
-    monkeypatch.setenv("LLM_API_BASE", "http://127.0.0.1:1/v1")
-    get_settings.cache_clear()
+    configure(llm_api_base="http://127.0.0.1:1/v1")
     assert LiteLLMSpecWriter.availability().ok
 
 

@@ -1,10 +1,18 @@
-"""3D generation backends, by name. Import a backend only through :data:`GENERATORS`."""
+"""3D generation backends, by name. Import a backend only through :data:`GENERATORS`; the
+pages read capabilities through :mod:`core.backends`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core.errors import UnknownBackendError
+from core.generators.base import Generator
 from core.registry import Entry, LazyRegistry
 
-GENERATORS: LazyRegistry = LazyRegistry(
+if TYPE_CHECKING:
+    from core.config import Settings
+
+GENERATORS: LazyRegistry[type[Generator]] = LazyRegistry(
     "generator",
     {
         "procedural": Entry("core.generators.procedural:ProceduralGenerator"),
@@ -13,9 +21,12 @@ GENERATORS: LazyRegistry = LazyRegistry(
         "shap_e": Entry("core.generators.shap_e:ShapEGenerator"),
         "point_e": Entry("core.generators.point_e:PointEGenerator"),
     },
+    unknown_error=UnknownBackendError,
 )
 
 
-def get_generator(name: str):
-    """An instance of the generator called ``name`` (see :class:`LazyRegistry.get` errors)."""
-    return GENERATORS.get(name)()
+def get_generator(name: str, settings: Settings | None = None) -> Generator:
+    """An instance of the generator called ``name``, running under ``settings`` (default: the
+    settings in force). Raises as :meth:`LazyRegistry.get`: ``UnknownBackendError`` or
+    ``BackendUnavailable``."""
+    return GENERATORS.get(name)(settings=settings)

@@ -22,7 +22,7 @@ and costs nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +31,9 @@ from core.generators.base import Availability, CancelToken
 from core.generators.http import ServiceClient
 from core.generators.remote import RemoteGenerator, RemoteTask, data_uri, remote_prompt, texture_prompt
 from core.spec.model import AssetSpec
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 TEST_MODE_KEY = "msy_dummy_api_key_for_test_mode_12345678"
 PROMPT_LIMIT = 600
@@ -83,19 +86,23 @@ class MeshyGenerator(RemoteGenerator):
     service_label = "Meshy"
     key_setting = "MESHY_API_KEY"
     docs_url = "https://docs.meshy.ai/api/quick-start"
+    textured = True
 
     @classmethod
-    def api_key(cls) -> str | None:
+    def api_key(cls, settings: Settings | None = None) -> str | None:
+        """The key from ``settings`` (default: the settings in force): Meshy's published test
+        key with ``MESHY_TEST_MODE``, else ``MESHY_API_KEY``, else None."""
         from core.config import get_settings
 
-        s = get_settings()
+        s = settings or get_settings()
         if s.meshy_test_mode:
             return TEST_MODE_KEY
         return s.meshy_api_key.get_secret_value() if s.meshy_api_key else None
 
     @classmethod
-    def test_mode(cls) -> bool:
-        return cls.api_key() == TEST_MODE_KEY
+    def test_mode(cls, settings: Settings | None = None) -> bool:
+        """True when the configured key is Meshy's test key (sample model, no credits)."""
+        return cls.api_key(settings) == TEST_MODE_KEY
 
     @classmethod
     def availability(cls) -> Availability:
@@ -105,21 +112,17 @@ class MeshyGenerator(RemoteGenerator):
         return avail
 
     def client(self) -> ServiceClient:
-        from core.config import get_settings
-
         return ServiceClient(
             "meshy",
-            get_settings().meshy_base_url,
-            self.api_key() or "",
+            self.settings.meshy_base_url,
+            self.api_key(self.settings) or "",
             key_hint="Check MESHY_API_KEY (keys look like msy-...; create one at meshy.ai/settings/api).",
         )
 
     def stages(self, image: Path | None) -> list[str]:
-        from core.config import get_settings
-
         if image is not None:
             return ["image"]
-        return ["preview", "refine"] if get_settings().meshy_refine else ["preview"]
+        return ["preview", "refine"] if self.settings.meshy_refine else ["preview"]
 
     def create(
         self,
@@ -131,9 +134,7 @@ class MeshyGenerator(RemoteGenerator):
         image: Path | None,
         cancel: CancelToken,
     ) -> tuple[str, float]:
-        from core.config import get_settings
-
-        s = get_settings()
+        s = self.settings
         polycount = min(max(spec.technical.target_polycount, 100), 300_000)
         geometry = {
             "ai_model": s.meshy_ai_model,
@@ -162,7 +163,7 @@ class MeshyGenerator(RemoteGenerator):
         task_id = reply.get("result")
         if not isinstance(task_id, str) or not task_id:
             raise RemoteServiceError("Meshy accepted the task but returned no task id.", service="meshy")
-        return task_id, 0.0 if self.test_mode() else credits_for(stage, s.meshy_ai_model)
+        return task_id, 0.0 if self.test_mode(s) else credits_for(stage, s.meshy_ai_model)
 
     def fetch(self, client: ServiceClient, stage: str, task_id: str, cancel: CancelToken) -> RemoteTask:
         path = (

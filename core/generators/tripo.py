@@ -19,7 +19,7 @@ API contract used (platform.tripo3d.ai/docs/generation, /upload, /balance):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,6 +29,9 @@ from core.generators.base import CancelToken
 from core.generators.http import ServiceClient, response_message
 from core.generators.remote import RemoteGenerator, RemoteTask, remote_prompt
 from core.spec.model import AssetSpec
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 PROMPT_LIMIT = 1024
 NO_CREDITS_CODE = 2010
@@ -98,21 +101,22 @@ class TripoGenerator(RemoteGenerator):
     service_label = "Tripo"
     key_setting = "TRIPO_API_KEY"
     docs_url = "https://platform.tripo3d.ai/docs/quick-start"
+    textured = True
 
     @classmethod
-    def api_key(cls) -> str | None:
+    def api_key(cls, settings: Settings | None = None) -> str | None:
+        """``TRIPO_API_KEY`` from ``settings`` (default: the settings in force), or None.
+        Tripo publishes no test key, so :meth:`test_mode` stays False."""
         from core.config import get_settings
 
-        key = get_settings().tripo_api_key
+        key = (settings or get_settings()).tripo_api_key
         return key.get_secret_value() if key else None
 
     def client(self) -> ServiceClient:
-        from core.config import get_settings
-
         return ServiceClient(
             "tripo",
-            get_settings().tripo_base_url,
-            self.api_key() or "",
+            self.settings.tripo_base_url,
+            self.api_key(self.settings) or "",
             parse_error=parse_tripo_error,
             key_hint="Check TRIPO_API_KEY (keys look like tsk_...; create one at platform.tripo3d.ai).",
         )
@@ -130,9 +134,7 @@ class TripoGenerator(RemoteGenerator):
         image: Path | None,
         cancel: CancelToken,
     ) -> tuple[str, float]:
-        from core.config import get_settings
-
-        s = get_settings()
+        s = self.settings
         body: dict = {
             "face_limit": min(max(spec.technical.target_polycount, 500), 200_000),
             "texture": True,

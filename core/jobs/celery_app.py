@@ -25,8 +25,12 @@ import socket
 import threading
 import time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from core.types import CancelToken
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 QUEUES = {"procedural": "cpu", "meshy": "remote", "tripo": "remote", "shap_e": "gpu", "point_e": "gpu"}
 PROGRESS_TTL_S = 7 * 24 * 3600
@@ -45,23 +49,26 @@ def cancel_key(job_id: str) -> str:
     return f"wb:cancel:{job_id}"
 
 
-@lru_cache(maxsize=1)
-def celery_app():
-    """The Celery application, configured from the settings (created once per process)."""
-    from celery import Celery
-
+def celery_app(settings: Settings | None = None):
+    """The Celery application for ``settings``' broker (default: the settings in force),
+    created once per process and broker. ``celery_app.cache_clear()`` forgets it."""
     from core.config import get_settings
 
-    s = get_settings()
-    app = Celery(
-        "workbench", broker=s.celery_broker_url, backend=s.celery_result_backend or s.celery_broker_url
-    )
+    s = settings or get_settings()
+    return _app_for(s.celery_broker_url, s.celery_result_backend, s.celery_visibility_timeout_s)
+
+
+@lru_cache(maxsize=4)
+def _app_for(broker_url: str, result_backend: str | None, visibility_timeout_s: int):
+    from celery import Celery
+
+    app = Celery("workbench", broker=broker_url, backend=result_backend or broker_url)
     # kombu sweeps for unacknowledged (dead worker's) tasks every `unacked_restore_interval`
     # seconds, but by default acts only on every 10th sweep: act on every one, so a task is
     # redelivered within about a fifth of the visibility timeout (at most 10 s) after it expires
     transport = {
-        "visibility_timeout": s.celery_visibility_timeout_s,
-        "unacked_restore_interval": min(10, max(1, s.celery_visibility_timeout_s // 5)),
+        "visibility_timeout": visibility_timeout_s,
+        "unacked_restore_interval": min(10, max(1, visibility_timeout_s // 5)),
         "unacked_restore_throttle": 1,
     }
     app.conf.update(
@@ -84,14 +91,17 @@ def celery_app():
     return app
 
 
-def redis_client():
+celery_app.cache_clear = _app_for.cache_clear  # type: ignore[attr-defined]
+
+
+def redis_client(settings: Settings | None = None):
+    """A Redis client on ``settings``' broker (default: the settings in force)."""
     import redis
 
     from core.config import get_settings
 
-    return redis.Redis.from_url(
-        get_settings().celery_broker_url, socket_timeout=10, socket_connect_timeout=5, retry_on_timeout=True
-    )
+    url = (settings or get_settings()).celery_broker_url
+    return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, retry_on_timeout=True)
 
 
 class RedisCancelToken(CancelToken):
@@ -144,9 +154,10 @@ def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
     from core.jobs.checkpoint import STEPS
     from core.jobs.pipeline import Job
 
-    client = redis_client()
+    settings = get_settings()  # the worker's own settings: this task is its entry point
+    client = redis_client(settings)
     worker = {"worker": f"{socket.gethostname()}:{os.getpid()}", "pid": os.getpid()}
-    job = Job.open(job_id, Path(asset_dir) if asset_dir else get_settings().asset_dir)
+    job = Job.open(job_id, Path(asset_dir) if asset_dir else settings.asset_dir, settings)
     token = RedisCancelToken(client, job_id)
     started = time.time()
     write_progress(
@@ -176,9 +187,8 @@ def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
                     message=ev.message,
                     log=log[-50:],
                 )
-        result = job.result()
         write_progress(client, job_id, status="done", fraction=1.0, finished_at=time.time(), error=None)
-        return {"job_id": job_id, "status": "done", "asset_id": result["asset_id"]}
+        return {"job_id": job_id, "status": "done", "asset_id": job.cp.asset_id}
     except JobCancelled:
         write_progress(client, job_id, status="cancelled", finished_at=time.time())
         return {"job_id": job_id, "status": "cancelled"}
@@ -195,10 +205,15 @@ def _run_job(task, job_id: str, asset_dir: str | None = None) -> dict:
 
 
 def run_worker(
-    queues: list[str], concurrency: int = 1, loglevel: str = "warning", name: str | None = None
+    queues: list[str],
+    concurrency: int = 1,
+    loglevel: str = "warning",
+    name: str | None = None,
+    settings: Settings | None = None,
 ) -> None:
-    """Start a Celery worker in this process consuming ``queues`` (blocks until stopped)."""
-    app = celery_app()
+    """Start a Celery worker in this process consuming ``queues`` (blocks until stopped);
+    ``settings`` (default: the settings in force) name the broker."""
+    app = celery_app(settings)
     argv = [
         "worker",
         "--queues",

@@ -1,9 +1,12 @@
 """Job runners: run jobs in the background and report their progress by job id.
 
-``EmbeddedRunner`` (the default) runs jobs in a thread pool inside the current process (the
-Streamlit server), so a page reload or a second tab re-attaches to a running job by its id.
-The interface is small on purpose (submit / snapshot / cancel) so a distributed queue can
-replace the embedded runner without touching pages or pipeline steps.
+Runners are registered by name in :data:`RUNNERS` (the ``JOB_RUNNER`` setting picks one;
+:func:`runner_for` builds it). ``embedded`` (the default, :class:`EmbeddedRunner`) runs jobs
+in a thread pool inside the current process (the Streamlit server), so a page reload or a
+second tab re-attaches to a running job by its id; ``celery`` (:class:`CeleryRunner`) queues
+them for Celery workers. The interface (:class:`JobRunner`: submit / snapshot / cancel /
+wait) is small on purpose, so a distributed queue replaces the embedded runner without
+touching pages or pipeline steps.
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from core.errors import JobCancelled, WorkbenchError
+from core.errors import JobCancelled, UnknownBackendError, WorkbenchError
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, jobs_root
-from core.types import CancelToken
+from core.registry import Entry, LazyRegistry
+from core.types import Availability, CancelToken
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.schemas import JobResult
 
 # seconds per step on embedded defaults (bench/pipeline.py p50), used until real runs are seen
 DEFAULT_STEP_SECONDS = {
@@ -48,7 +56,7 @@ class JobSnapshot:
     estimate_s: float | None = None
     log: list[str] = field(default_factory=list)
     error: str | None = None
-    result: dict | None = None
+    result: JobResult | None = None  # the job's summary once it ended (embedded runner)
 
     @property
     def elapsed_s(self) -> float:
@@ -60,22 +68,61 @@ class JobSnapshot:
         return self.status in ("pending", "running")
 
 
-class JobRunner(ABC):
-    @abstractmethod
-    def submit(self, job: Job) -> str:
-        """Start (or resume) ``job`` in the background; returns its id."""
+@runtime_checkable
+class JobRunner(Protocol):
+    """What every job runner exposes (registered by name in :data:`RUNNERS`).
 
-    @abstractmethod
+    ``label`` is what people see, ``availability()`` whether it can run here (a classmethod),
+    ``for_settings(settings)`` builds one. ``redelivers``: the runner resumes jobs whose
+    process died by itself (Celery redelivers their tasks), so start-up recovery
+    (:mod:`core.jobs.recovery`) leaves its jobs alone.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    redelivers: ClassVar[bool]
+
+    @classmethod
+    def availability(cls) -> Availability: ...
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> JobRunner:
+        """A runner configured by ``settings``."""
+        ...
+
+    def submit(self, job: Job) -> str:
+        """Start (or resume) ``job`` in the background; returns its id. A job already
+        pending or running is re-attached, never started twice."""
+        ...
+
     def snapshot(self, job_id: str) -> JobSnapshot | None:
         """The job's current state, or None if this runner never saw it."""
+        ...
 
-    @abstractmethod
     def cancel(self, job_id: str) -> bool:
         """Ask a running job to stop after its current step part; True if it was running."""
+        ...
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobSnapshot | None:
+        """Block until the job is no longer active or ``timeout`` seconds passed; its last
+        snapshot (for the CLI and tests)."""
+        ...
 
 
-class EmbeddedRunner(JobRunner):
+class EmbeddedRunner:
     """Thread-pool runner in this process; thread-safe."""
+
+    name: ClassVar[str] = "embedded"
+    label: ClassVar[str] = "Embedded (threads in this process)"
+    redelivers: ClassVar[bool] = False
+
+    @classmethod
+    def availability(cls) -> Availability:
+        return Availability(True, "threads in this process, always available")
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> EmbeddedRunner:
+        return cls(max_workers=2)
 
     def __init__(self, max_workers: int = 2) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
@@ -210,7 +257,7 @@ def recover_interrupted(asset_dir: Path) -> list[str]:
     return found
 
 
-class CeleryRunner(JobRunner):
+class CeleryRunner:
     """Jobs on Celery workers (``JOB_RUNNER=celery``); see :mod:`core.jobs.celery_app`.
 
     The pages stay thin: ``submit`` queues the job on its resource class's queue, ``snapshot``
@@ -219,12 +266,33 @@ class CeleryRunner(JobRunner):
     source of truth, so a snapshot survives Redis restarts and closed tabs.
     """
 
-    def __init__(self, asset_dir: Path) -> None:
+    name: ClassVar[str] = "celery"
+    label: ClassVar[str] = "Celery workers (Redis broker)"
+    redelivers: ClassVar[bool] = True
+
+    @classmethod
+    def availability(cls) -> Availability:
+        """Ready when celery and redis are installed (the broker is reached on first use)."""
+        import importlib.util
+
+        missing = [p for p in ("celery", "redis") if importlib.util.find_spec(p) is None]
+        if missing:
+            return Availability(False, f"missing {', '.join(missing)}: pip install celery redis")
+        return Availability(True, "jobs run on Celery workers (python -m core worker)")
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> CeleryRunner:
+        return cls(settings.asset_dir, settings)
+
+    def __init__(self, asset_dir: Path, settings: Settings | None = None) -> None:
+        """``settings`` (default: the settings in force) name the broker."""
+        from core.config import get_settings
         from core.jobs.celery_app import celery_app, redis_client
 
+        settings = settings or get_settings()
         self.asset_dir = Path(asset_dir)
-        self.app = celery_app()
-        self.redis = redis_client()
+        self.app = celery_app(settings)
+        self.redis = redis_client(settings)
 
     def submit(self, job: Job) -> str:
         from core.jobs.celery_app import cancel_key, queue_for, write_progress
@@ -314,10 +382,30 @@ class CeleryRunner(JobRunner):
         return self.snapshot(job_id)
 
 
+RUNNERS: LazyRegistry[type[JobRunner]] = LazyRegistry(
+    "job runner",
+    {
+        "embedded": Entry("core.jobs.runner:EmbeddedRunner"),
+        "celery": Entry("core.jobs.runner:CeleryRunner", "pip install celery redis"),
+    },
+    unknown_error=UnknownBackendError,
+)
+
+
+def runner_for(settings: Settings) -> JobRunner:
+    """The runner ``settings.job_runner`` names, configured by ``settings``.
+
+    Raises ``UnknownBackendError`` (unknown name) or ``BackendUnavailable``.
+    """
+    return RUNNERS.get(settings.job_runner).for_settings(settings)
+
+
 def make_runner(asset_dir: Path) -> JobRunner:
-    """The runner the ``JOB_RUNNER`` setting asks for."""
+    """The runner the ``JOB_RUNNER`` setting asks for, its jobs under ``asset_dir``.
+
+    Kept for ``ui/runtime.py`` until it calls :func:`runner_for` (with its settings) and
+    :func:`core.jobs.recovery.recover_on_startup`; new code uses :func:`runner_for`.
+    """
     from core.config import get_settings
 
-    if get_settings().job_runner == "celery":
-        return CeleryRunner(asset_dir)
-    return EmbeddedRunner(max_workers=2)
+    return runner_for(get_settings().model_copy(update={"asset_dir": Path(asset_dir)}))

@@ -15,16 +15,27 @@ Editors (registry by name, as the writers):
   wheels*, *add four legs*, *add a gold orb on top* (counts, part nouns and places; see
   :mod:`core.spec.add_parts`).
 - ``litellm`` asks the model for ``{"patch": [...]}`` with the spec and its JSON Schema.
+
+Every registered editor has the shape of :class:`SpecEditor`. :func:`apply_edit` is the other
+way in: a spec edited by hand (a form, the parts table, the JSON text) is validated, and part
+edits refit the asset's dimensions.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from core.errors import SpecError, clip
+from core.errors import SpecError, UnknownBackendError, clip
+from core.registry import Entry, LazyRegistry
 from core.spec import add_parts, amounts, vocab
 from core.spec.model import AssetSpec
+from core.types import Availability
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 MAX_OPS = 200
 
@@ -39,6 +50,64 @@ class EditProposal:
     changes: list[str] = field(default_factory=list)
     editor: str = "builtin"
     model: str | None = None
+
+
+@runtime_checkable
+class SpecEditor(Protocol):
+    """What every spec editor exposes.
+
+    ``name`` is its registry name and ``label`` what the UI shows; ``availability()`` (a
+    classmethod) says whether it can run here. Constructed as ``Editor(model=None,
+    settings=None)`` (keywords; an editor without a model ignores ``model``).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    @classmethod
+    def availability(cls) -> Availability: ...
+
+    def propose(self, spec: AssetSpec, instruction: str) -> EditProposal:
+        """The patch ``instruction`` asks for, applied to a copy of ``spec`` and validated.
+
+        Raises ``SpecError`` (not understood, or an invalid result; ``spec`` is untouched) or
+        ``LLMError``.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """A hand-edited spec after :func:`apply_edit`: the valid ``spec``, or ``None`` and the
+    ``errors`` (``{"dimensions.height": "message", ...}``, one per field) to show next to
+    each field."""
+
+    spec: AssetSpec | None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None
+
+
+def apply_edit(spec: AssetSpec, change: dict) -> EditResult:
+    """Validate ``change``, an edited copy of ``spec`` as a JSON dict (``spec.model_dump(mode=
+    "json")`` with some fields changed by a form, the parts table or the JSON text).
+
+    When the dimensions were left as they were, part edits refit them
+    (:func:`core.spec.geometry.refit_dimensions`): a longer blade makes a longer sword rather
+    than being squeezed back into the old size. Dimensions the user typed are kept. ``change``
+    is not modified. Never raises for bad values: they come back in ``errors``.
+    """
+    from core.spec.geometry import refit_dimensions
+    from core.spec.io import field_errors
+
+    old = spec.model_dump(mode="json")
+    data = copy.deepcopy(change)
+    if isinstance(data, dict) and data.get("dimensions") == old["dimensions"]:
+        refit_dimensions(old, data)  # part edits resize the asset
+    new, errors = field_errors(data)
+    return EditResult(new, errors)
 
 
 def apply_patch(spec: AssetSpec, patch: list[dict]) -> AssetSpec:
@@ -220,7 +289,17 @@ def _is_amount(word: str) -> bool:
 
 
 class BuiltinEditor:
-    name = "builtin"
+    """Rule-based edits without a model (see the module docstring for what it understands)."""
+
+    name: ClassVar[str] = "builtin"
+    label: ClassVar[str] = "Built-in (sizes, colours, materials, adding and removing parts)"
+
+    def __init__(self, model: str | None = None, settings: Settings | None = None) -> None:
+        """``model`` and ``settings`` are accepted for the common editor signature; unused."""
+
+    @classmethod
+    def availability(cls) -> Availability:
+        return Availability(True, "offline, always available")
 
     def propose(self, spec: AssetSpec, instruction: str) -> EditProposal:
         """Turn ``instruction`` into a patch (see the module docstring for what it knows).
@@ -411,12 +490,22 @@ def _default_factor(clause: str, base: float) -> float:
 class LiteLLMEditor:
     """Edits through any LiteLLM model: the reply must be ``{"patch": [RFC 6902 ops]}``."""
 
-    name = "litellm"
+    name: ClassVar[str] = "litellm"
+    label: ClassVar[str] = "LLM via LiteLLM"
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, settings: Settings | None = None) -> None:
+        """``model``: a LiteLLM model name (default: the ``LLM_MODELS`` chain). Raises
+        ``SpecError`` when no model is configured."""
         from core.spec.llm import LiteLLMSpecWriter
 
-        self.llm = LiteLLMSpecWriter(model=model)
+        self.llm = LiteLLMSpecWriter(model=model, settings=settings)
+
+    @classmethod
+    def availability(cls) -> Availability:
+        """As the litellm spec writer's: an API base or a provider key must be configured."""
+        from core.spec.llm import LiteLLMSpecWriter
+
+        return LiteLLMSpecWriter.availability()
 
     def propose(self, spec: AssetSpec, instruction: str) -> EditProposal:
         """Ask the model for a patch; malformed or out-of-schema patches are fed back once.
@@ -452,16 +541,33 @@ class LiteLLMEditor:
         return EditProposal(text, patch, new, describe_changes(spec, new), self.name, model)
 
 
-EDITORS = {"builtin": BuiltinEditor, "litellm": LiteLLMEditor}
+EDITORS: LazyRegistry[type[SpecEditor]] = LazyRegistry(
+    "spec editor",
+    {
+        "builtin": Entry("core.spec.edits:BuiltinEditor"),
+        "litellm": Entry("core.spec.edits:LiteLLMEditor", "pip install litellm"),
+    },
+    unknown_error=UnknownBackendError,
+)
 
 
-def get_editor(name: str, **kwargs):
-    """An editor by name; unknown names list the known ones."""
-    from core.errors import UnknownBackendError
+def get_editor(name: str, **kwargs) -> SpecEditor:
+    """An instance of the spec editor ``name``; ``kwargs`` (``model``, ``settings``) go to its
+    constructor.
 
-    if name not in EDITORS:
-        raise UnknownBackendError(f"Unknown spec editor '{name}'.", f"Known: {', '.join(EDITORS)}.")
-    return EDITORS[name](**kwargs) if name == "litellm" else EDITORS[name]()
+    Raises ``UnknownBackendError`` (the message lists the known editors), ``BackendUnavailable``
+    or, for ``litellm`` without a model, ``SpecError``.
+    """
+    return EDITORS.get(name)(**kwargs)
 
 
-__all__ = ["EditProposal", "apply_patch", "describe_changes", "get_editor"]
+__all__ = [
+    "EDITORS",
+    "EditProposal",
+    "EditResult",
+    "SpecEditor",
+    "apply_edit",
+    "apply_patch",
+    "describe_changes",
+    "get_editor",
+]

@@ -6,18 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import UnknownStoreError
 from core.registry import Entry, LazyRegistry
 
 if TYPE_CHECKING:
     from core.config import Settings
     from core.storage.base import Store
 
-STORES: LazyRegistry = LazyRegistry(
+STORES: LazyRegistry[type[Store]] = LazyRegistry(
     "store",
     {
         "local": Entry("core.storage.local:LocalStore"),
         "s3": Entry("core.storage.s3:S3Store", "pip install boto3"),
     },
+    unknown_error=UnknownStoreError,
 )
 
 
@@ -28,7 +30,7 @@ def open_store(name: str | None = None, root: Path | None = None, settings: Sett
 
     Raises
     ------
-    UnknownBackendError
+    UnknownStoreError
         No store is called ``name``.
     BackendUnavailable
         The store's package is not installed (boto3 for ``s3``).

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import UnknownFormatError
 from core.formats import FORMATS, FormatInfo
 from core.registry import Entry, LazyRegistry
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from core.config import Settings
 
 EXPORTERS: LazyRegistry = LazyRegistry(
-    "export format", {name: Entry(info.exporter) for name, info in FORMATS.items()}
+    "export format",
+    {name: Entry(info.exporter) for name, info in FORMATS.items()},
+    unknown_error=UnknownFormatError,
 )
 
 
@@ -40,7 +43,7 @@ def export_all(
 
     Raises
     ------
-    UnknownBackendError
+    UnknownFormatError
         A name is not in :data:`core.formats.FORMATS` (the message lists the known ones).
     BackendUnavailable, ConversionError
         Blender missing, or a failed conversion.

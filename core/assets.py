@@ -1,9 +1,20 @@
-"""Stored assets as the UI and CLI see them: listing, filtering, sorting, opening, deleting."""
+"""Stored assets as the UI and CLI see them: listing, filtering, sorting, opening, deleting.
+
+A stored asset's summary is :func:`core.jobs.results.asset_result` (re-exported here for the
+gallery page).
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.jobs.results import asset_result
+
+if TYPE_CHECKING:
+    from core.spec.model import AssetSpec
+    from core.storage.base import Store
 
 SORTS = {
     "newest": (lambda m: m.get("created_at", ""), True),
@@ -42,28 +53,29 @@ def filter_assets(
     return sorted(out, key=key, reverse=reverse)
 
 
-def asset_result(store, meta: dict) -> dict:
-    """The same shape as ``Job.result()`` for a stored asset (files as local paths)."""
-    files = {
-        fmt: str(store.local_path(meta["asset_id"], name)) for fmt, name in meta.get("formats", {}).items()
-    }
-    return {
-        "asset_id": meta["asset_id"],
-        "job_id": meta.get("job_id"),
-        "status": "done",
-        "archetype": meta.get("archetype"),
-        "files": files,
-        "stats": meta.get("stats", {}),
-        "timings": meta.get("timings", {}),
-        "warnings": [],
-        "error": None,
-        "backend": meta.get("backend"),
-        "fallbacks": meta.get("fallbacks", []),
-        "costs": meta.get("costs", {}),
-    }
+def load_stored_spec(store: Store, asset_id: str) -> AssetSpec:
+    """The ``spec.json`` of the stored asset ``asset_id`` (fetched first from a remote store),
+    validated, read with a size limit.
+
+    Raises
+    ------
+    StorageError
+        No such asset, or it has no ``spec.json`` (or the store cannot be reached).
+    SpecError
+        Its ``spec.json`` cannot be read or is not a valid spec (not UTF-8, not JSON, nested
+        too deeply, a field out of range); the message names the asset and the file.
+    """
+    from core.errors import SpecError, clip
+    from core.spec.io import read_spec_file
+
+    path = store.local_path(asset_id, "spec.json")
+    try:
+        return read_spec_file(path)
+    except SpecError as e:
+        raise SpecError(f"Asset '{clip(asset_id, 80)}': {e.message}", e.hint) from None
 
 
-def delete_asset(store, asset_dir: Path, meta: dict) -> None:
+def delete_asset(store: Store, asset_dir: Path, meta: dict) -> None:
     """Remove the stored asset and its job folder (checkpoint and intermediates)."""
     from core.jobs.pipeline import jobs_root
     from core.storage.keys import check_id
@@ -71,3 +83,6 @@ def delete_asset(store, asset_dir: Path, meta: dict) -> None:
     store.delete_asset(meta["asset_id"])
     if meta.get("job_id"):
         shutil.rmtree(jobs_root(asset_dir) / check_id(meta["job_id"], "job id"), ignore_errors=True)
+
+
+__all__ = ["SORTS", "asset_result", "delete_asset", "filter_assets", "load_stored_spec"]

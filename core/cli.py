@@ -1,19 +1,32 @@
 """The command-line interface: ``python -m core generate | batch | resume | spec | backends``.
 
 Progress and logs go to stderr; with ``--json`` stdout carries one JSON object per asset per
-line. Errors exit non-zero with a one-line message naming what to fix.
+line (a :class:`~core.schemas.JobResult`). Errors exit non-zero with a one-line message naming
+what to fix. Each command reads the settings once and passes them on.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import json
 import sys
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.errors import WorkbenchError, clip
+from core.formats import format_help
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.jobs.pipeline import Job
+    from core.jobs.request import JobRequest
+    from core.schemas import AssetMetadata, JobResult
 
 app = typer.Typer(
     add_completion=False,
@@ -27,9 +40,7 @@ Writer = Annotated[
 ]
 Model = Annotated[str | None, typer.Option("--model", help="LiteLLM model, e.g. gpt-4o-mini.")]
 Backend = Annotated[str | None, typer.Option("--backend", help="3D generator backend (default: GENERATOR).")]
-Formats = Annotated[
-    str | None, typer.Option("--formats", help="Comma-separated: glb,gltf,obj,stl,ply,fbx,blend.")
-]
+Formats = Annotated[str | None, typer.Option("--formats", help=f"Comma-separated: {format_help()}.")]
 Out = Annotated[str | None, typer.Option("--out", help="Asset folder (default: ASSET_DIR).")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed for backends that sample.")]
 Style = Annotated[str | None, typer.Option("--style", help="Style override, e.g. low-poly.")]
@@ -54,6 +65,52 @@ Fallback = Annotated[
 ]
 
 
+@dataclasses.dataclass(frozen=True)
+class JobOptions:
+    """The options ``generate`` and ``batch`` share, as typed (``None``: the setting's
+    default). Written once here; :func:`_with_job_options` gives both commands these options."""
+
+    writer: Writer = None
+    model: Model = None
+    backend: Backend = None
+    formats: Formats = None
+    out: Out = None
+    seed: Seed = 0
+    style: Style = None
+    image: Image = None
+    fallback: Fallback = None
+    as_json: AsJson = False
+
+
+def _with_job_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command(..., opts: JobOptions)`` as a typer command with the options of
+    :class:`JobOptions`, received as one ``opts``. In ``--help``: the command's arguments, the
+    shared options, its own options, then ``--json``."""
+    fields = dataclasses.fields(JobOptions)
+    hints = typing.get_type_hints(JobOptions, include_extras=True)
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    *shared, as_json = (
+        inspect.Parameter(f.name, keyword, default=f.default, annotation=hints[f.name]) for f in fields
+    )
+    own = [
+        p.replace(kind=keyword)
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name != "opts"
+    ]
+    arguments = [p for p in own if p.default is inspect.Parameter.empty]
+    options = [p for p in own if p.default is not inspect.Parameter.empty]
+
+    @functools.wraps(command)
+    def run(**kwargs: object) -> None:
+        opts = JobOptions(**{f.name: kwargs.pop(f.name) for f in fields})
+        command(**kwargs, opts=opts)
+
+    signature = inspect.Signature([*arguments, *shared, *options, as_json])
+    run.__signature__ = signature  # type: ignore[attr-defined]  # what typer reads
+    run.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+    return run
+
+
 MAX_ERROR_CHARS = 600  # an error line; user input inside it is clipped shorter still
 MAX_BATCH_BYTES = 10 * 1024 * 1024
 MAX_BATCH_LINES = 10_000
@@ -72,43 +129,41 @@ def _err(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _asset_dir(out: str | None) -> Path:
+def _settings() -> Settings:
+    """The settings in force, read once per command."""
+    from core.config import get_settings
+
+    return get_settings()
+
+
+def _asset_dir(out: str | None, settings: Settings) -> Path:
     """``--out`` (checked: not empty, not a file, not too long) or the ASSET_DIR setting."""
-    from core.config import check_asset_dir, get_settings
+    from core.config import check_asset_dir
     from core.errors import ConfigError
 
     if out is None:
-        return get_settings().asset_dir
+        return settings.asset_dir
     try:
         return check_asset_dir(out, "--out")
     except ConfigError as e:
         raise _err(str(e), 2) from None
 
 
-def _defaults(writer: str | None, backend: str | None) -> tuple[str, str]:
-    from core.config import get_settings
-
-    s = get_settings()
-    return writer or s.spec_writer, backend or s.generator
-
-
-def _formats(formats: str | None) -> list[str]:
-    from core.config import get_settings
-
+def _formats(formats: str | None, settings: Settings) -> list[str]:
+    """``--formats`` as names (lower case, no dots), or the EXPORT_FORMATS setting."""
     if formats is None:
-        return list(get_settings().export_formats)
+        return list(settings.export_formats)
     items = [f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if not items:
         raise _err("--formats is empty; give e.g. glb,obj,stl", 2)
     return items
 
 
-def _run_jobs(jobs, as_json: bool) -> int:
-    """Run jobs one after another with a rich progress bar on stderr; returns failures."""
+def _run_jobs(jobs: list[Job], as_json: bool) -> int:
+    """Run jobs one after another with a rich progress bar on stderr, reporting each
+    (:func:`_report`); returns the number that failed."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from core.jobs.checkpoint import STEPS
 
     console = Console(stderr=True)
     failures = 0
@@ -121,148 +176,152 @@ def _run_jobs(jobs, as_json: bool) -> int:
         transient=as_json,
     ) as progress:
         for job in jobs:
-            label = job.cp.inputs.description[:40]
-            task = progress.add_task(label, total=len(STEPS), step="")
-            try:
-                for ev in job.run():
-                    done = STEPS.index(ev.step) + (ev.fraction if ev.kind != "skip" else 1.0)
-                    progress.update(
-                        task, completed=min(done, len(STEPS)), step=f"{ev.step}: {ev.message[:50]}"
-                    )
-                result = job.result()
-            except WorkbenchError as e:
-                failures += 1
-                progress.update(task, step="[red]failed")
-                console.print(
-                    f"[red]error:[/red] {job.job_id} ({label}): {_clip(e, MAX_ERROR_CHARS)}",
-                    markup=True,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-                result = job.result()
-                if result["status"] == "done":  # finished, yet unusable now: not a success
-                    result = {**result, "status": "failed", "error": str(e)}
-            for w in result.get("warnings", []):
-                console.print(f"[yellow]warning[/yellow] {job.job_id}: {w}", highlight=False)
-            if as_json:
-                sys.stdout.write(json.dumps(result) + "\n")
-                sys.stdout.flush()
-            elif result["status"] == "done":
-                for fb in result.get("fallbacks", []):
-                    console.print(
-                        f"[yellow]fell back[/yellow] from {fb['backend']}: {fb['error']}", highlight=False
-                    )
-                cost = ", ".join(f"{k} {v:g}" for k, v in result.get("costs", {}).items())
-                console.print(
-                    f"[green]done[/green] {result['asset_id']} ({result.get('backend')}"
-                    f"{'; ' + cost if cost else ''}) -> {Path(next(iter(result['files'].values()))).parent}",
-                    highlight=False,
-                )
+            result = _run_one(job, progress, console)
+            failures += result.status != "done"
+            _report(job, result, console, as_json)
     return failures
 
 
-def _create_and_run(
-    texts,
-    writer,
-    model,
-    backend,
-    formats,
-    out,
-    seed,
-    style,
-    as_json,
-    image=None,
-    fallback=None,
-    template=None,
-) -> None:
+def _run_one(job: Job, progress, console) -> JobResult:
+    """Run ``job`` with a task in ``progress``; its result (``failed`` with the error when it
+    stopped, even if an earlier run had finished it)."""
+    from core.jobs.checkpoint import STEPS
+
+    label = job.cp.inputs.description[:40]
+    task = progress.add_task(label, total=len(STEPS), step="")
+    try:
+        for ev in job.run():
+            done = STEPS.index(ev.step) + (ev.fraction if ev.kind != "skip" else 1.0)
+            progress.update(task, completed=min(done, len(STEPS)), step=f"{ev.step}: {ev.message[:50]}")
+        return job.result()
+    except WorkbenchError as e:
+        progress.update(task, step="[red]failed")
+        console.print(
+            f"[red]error:[/red] {job.job_id} ({label}): {_clip(e, MAX_ERROR_CHARS)}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+        result = job.result()
+        if result.status == "done":  # finished, yet unusable now: not a success
+            result = result.model_copy(update={"status": "failed", "error": str(e)})
+        return result
+
+
+def _report(job: Job, result: JobResult, console, as_json: bool) -> None:
+    """Warnings on stderr; the result as one JSON line on stdout (``--json``), or a ``done``
+    line with the backend, fallbacks taken, costs and the asset's folder."""
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/yellow] {job.job_id}: {w}", highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps(result.model_dump(mode="json")) + "\n")
+        sys.stdout.flush()
+    elif result.status == "done":
+        for fb in result.fallbacks:
+            console.print(f"[yellow]fell back[/yellow] from {fb['backend']}: {fb['error']}", highlight=False)
+        cost = result.costs.summary()
+        console.print(
+            f"[green]done[/green] {result.asset_id} ({result.backend}"
+            f"{'; ' + cost if cost else ''}) -> {Path(next(iter(result.files.values()))).parent}",
+            highlight=False,
+        )
+
+
+def _job_requests(
+    texts: list[str], opts: JobOptions, settings: Settings, template: str | None = None
+) -> list[JobRequest]:
+    """One checked request per text, every one before any job folder is made; a warning on
+    stderr for each description that was cut. With ``template`` the spec is written here,
+    offline, from that template.
+
+    Raises
+    ------
+    WorkbenchError
+        As :class:`~core.jobs.request.JobRequest`, or the image cannot be read.
+    """
+    from core.images import read_reference_image
+    from core.jobs.request import JobRequest
+
+    formats = _formats(opts.formats, settings)
+    fallbacks = None if opts.fallback is None else [b.strip() for b in opts.fallback.split(",") if b.strip()]
+    common = {
+        "writer": opts.writer or settings.spec_writer,
+        "model": opts.model,
+        "backend": opts.backend or settings.generator,
+        "fallbacks": fallbacks,
+        "formats": formats,
+        "seed": opts.seed,
+        "style": opts.style,
+        "reference_image": read_reference_image(opts.image) if opts.image is not None else None,
+    }
+    requests = []
+    for text in texts:
+        request = JobRequest(text, **common)
+        for w in request.warnings:
+            typer.echo(f"warning: {_clip(text, 40)}: {w}" if len(texts) > 1 else f"warning: {w}", err=True)
+        requests.append(request)
+    if template is None:
+        return requests
+    from core.spec.builtin import BuiltinSpecWriter
+
+    with_specs = []
+    for text, request in zip(texts, requests, strict=True):
+        spec = BuiltinSpecWriter().write(text, style=opts.style, seed=opts.seed, template=template).spec
+        spec.technical.export_formats = formats
+        with_specs.append(dataclasses.replace(request, spec=spec))
+    return with_specs
+
+
+def _create_and_run(texts: list[str], opts: JobOptions, template: str | None = None) -> None:
     """Checkpoint one job per text (all before the first runs), then run them. With a remote
     store each job is shared as soon as it is created, so another machine's ``resume --all``
     finds the whole queue even if this process dies before reaching it."""
-    from core.images import read_reference_image
     from core.jobs.pipeline import Job
-    from core.spec.builtin import clean_description
 
-    asset_dir = _asset_dir(out)
-    writer, backend = _defaults(writer, backend)
-    fmts = _formats(formats)
-    fallbacks = None if fallback is None else [b.strip() for b in fallback.split(",") if b.strip()]
+    settings = _settings()
+    asset_dir = _asset_dir(opts.out, settings)
     try:
-        reference = read_reference_image(image) if image is not None else None
-        for text in texts:  # every description is checked before any job folder is made
-            for w in clean_description(text)[1]:
-                typer.echo(
-                    f"warning: {_clip(text, 40)}: {w}" if len(texts) > 1 else f"warning: {w}", err=True
-                )
         jobs = []
-        for text in texts:
-            spec = None
-            if template is not None:  # the chosen template: the spec is written here, offline
-                from core.spec.builtin import BuiltinSpecWriter
-
-                spec = BuiltinSpecWriter().write(text, style=style, seed=seed, template=template).spec
-                spec.technical.export_formats = fmts
-            job = Job.create(
-                text,
-                asset_dir=asset_dir,
-                writer=writer,
-                model=model,
-                backend=backend,
-                fallbacks=fallbacks,
-                formats=fmts,
-                seed=seed,
-                style=style,
-                reference_image=reference,
-                spec=spec,
-            )
+        for request in _job_requests(texts, opts, settings, template):
+            job = Job.create(request, asset_dir=asset_dir, settings=settings)
             job.share()
             jobs.append(job)
     except WorkbenchError as e:
         raise _err(str(e)) from None
-    if _run_jobs(jobs, as_json):
+    if _run_jobs(jobs, opts.as_json):
         raise typer.Exit(1)
 
 
 @app.command()
+@_with_job_options
 def generate(
     text: Annotated[str, typer.Argument(help='What to make, e.g. "elvish sword".')],
-    writer: Writer = None,
-    model: Model = None,
-    backend: Backend = None,
-    formats: Formats = None,
-    out: Out = None,
-    seed: Seed = 0,
-    style: Style = None,
-    image: Image = None,
-    fallback: Fallback = None,
     template: Template = None,
-    as_json: AsJson = False,
+    *,
+    opts: JobOptions,
 ) -> None:
     """Generate one asset from a description (and a reference image with --image)."""
-    _create_and_run(
-        [text], writer, model, backend, formats, out, seed, style, as_json, image, fallback, template
-    )
+    _create_and_run([text], opts, template)
 
 
 @app.command()
+@_with_job_options
 def batch(
     file: Annotated[Path, typer.Argument(help="Text file, one description per line.")],
-    writer: Writer = None,
-    model: Model = None,
-    backend: Backend = None,
-    formats: Formats = None,
-    out: Out = None,
-    seed: Seed = 0,
-    style: Style = None,
-    image: Image = None,
-    fallback: Fallback = None,
-    as_json: AsJson = False,
+    *,
+    opts: JobOptions,
 ) -> None:
     """Generate one asset per line of FILE (blank lines and # comments skipped).
 
     Every job's checkpoint is written before the first one runs, so an interrupted batch is
     finished by ``resume --all``.
     """
+    _create_and_run(_batch_lines(file), opts)
 
+
+def _batch_lines(file: Path) -> list[str]:
+    """The descriptions in ``file``: UTF-8, at most 10 MiB and 10,000 descriptions; blank
+    lines and ``#`` comments skipped. Refusals are one-line errors (exit 1)."""
     from core.fsutil import read_bytes_limited
 
     shown = _clip(file, 120)
@@ -282,7 +341,7 @@ def batch(
         raise _err(f"{shown} has no descriptions")
     if len(lines) > MAX_BATCH_LINES:
         raise _err(f"{shown} has {len(lines):,} descriptions; the limit is {MAX_BATCH_LINES:,} per batch")
-    _create_and_run(lines, writer, model, backend, formats, out, seed, style, as_json, image, fallback)
+    return lines
 
 
 @app.command()
@@ -296,25 +355,18 @@ def resume(
 
     With --all, jobs whose checkpoint cannot be read are reported (and skipped); if nothing
     else was left to resume, the exit status is 1."""
-    from core.jobs.pipeline import Job, scan_jobs
+    from core.jobs.pipeline import Job
 
-    asset_dir = _asset_dir(out)
+    settings = _settings()
+    asset_dir = _asset_dir(out, settings)
     if not job_ids and not all_jobs:
         raise _err("give a JOB_ID or --all", 2)
     unreadable: dict[str, str] = {}
     try:
         if all_jobs:
-            found, unreadable = scan_jobs(asset_dir)
-            jobs = []
-            for cp in found:
-                if cp.status == "done":
-                    continue
-                try:
-                    jobs.append(Job.open(cp.job_id, asset_dir))
-                except WorkbenchError as e:  # changed or vanished since it was listed
-                    unreadable[cp.job_id] = str(e)
+            jobs, unreadable = _unfinished_jobs(asset_dir, settings)
         else:
-            jobs = [Job.open(j, asset_dir) for j in job_ids or []]
+            jobs = [Job.open(j, asset_dir, settings) for j in job_ids or []]
     except WorkbenchError as e:
         raise _err(str(e)) from None
     _report_unreadable(unreadable, "skipped")
@@ -325,6 +377,28 @@ def resume(
         return
     if _run_jobs(jobs, as_json):
         raise typer.Exit(1)
+
+
+def _unfinished_jobs(asset_dir: Path, settings: Settings) -> tuple[list[Job], dict[str, str]]:
+    """Every job not done yet, opened; and ``{job id: why unreadable}`` for the rest.
+
+    Raises
+    ------
+    StorageError
+        The jobs folder or the store cannot be listed.
+    """
+    from core.jobs.pipeline import Job, scan_jobs
+
+    found, unreadable = scan_jobs(asset_dir, settings=settings)
+    jobs = []
+    for cp in found:
+        if cp.status == "done":
+            continue
+        try:
+            jobs.append(Job.open(cp.job_id, asset_dir, settings))
+        except WorkbenchError as e:  # changed or vanished since it was listed
+            unreadable[cp.job_id] = str(e)
+    return jobs, unreadable
 
 
 def _report_unreadable(unreadable: dict[str, str], what: str) -> None:
@@ -345,16 +419,16 @@ def edit(
 ) -> None:
     """Propose an edit of an asset's spec and show the diff; --apply makes a new version
     (a new asset; the old one is kept)."""
-    from core.jobs.pipeline import Job
+    from core.assets import load_stored_spec
     from core.spec.edits import get_editor
-    from core.spec.io import read_spec_file
     from core.storage import open_store
 
-    asset_dir = _asset_dir(out)
+    settings = _settings()
+    asset_dir = _asset_dir(out, settings)
     try:
-        store = open_store(root=asset_dir)
+        store = open_store(settings.asset_store, asset_dir)
         meta = store.get_metadata(asset_id)
-        spec = read_spec_file(store.local_path(asset_id, "spec.json"))
+        spec = load_stored_spec(store, asset_id)
         proposal = get_editor(editor, **({"model": model} if model else {})).propose(spec, instruction)
     except WorkbenchError as e:
         raise _err(str(e)) from None
@@ -369,16 +443,23 @@ def edit(
         else:
             typer.echo("(not applied: add --apply to generate the new version)", err=True)
         return
-    fmts = [f.value for f in proposal.spec.technical.export_formats]
+    _apply_edit(meta, spec, proposal.spec, asset_dir, settings, as_json)
+
+
+def _apply_edit(meta: dict, old, new, asset_dir: Path, settings: Settings, as_json: bool) -> None:
+    """Generate the edited spec ``new`` as a new asset, with the backend that made the old one."""
+    from core.jobs.pipeline import Job
+    from core.jobs.request import JobRequest
+
     description, backend = meta.get("description"), meta.get("backend")
     try:
-        job = Job.create(
-            description if isinstance(description, str) else spec.short_description,
-            asset_dir=asset_dir,
-            spec=proposal.spec,
+        request = JobRequest(
+            description if isinstance(description, str) else old.short_description,
+            spec=new,
             backend=backend if isinstance(backend, str) else "procedural",
-            formats=fmts,
+            formats=[f.value for f in new.technical.export_formats],
         )
+        job = Job.create(request, asset_dir=asset_dir, settings=settings)
         job.share()
     except WorkbenchError as e:
         raise _err(str(e)) from None
@@ -393,51 +474,49 @@ def list_cmd(out: Out = None, as_json: AsJson = False) -> None:
     from core.jobs.pipeline import scan_jobs
     from core.storage import open_store
 
-    asset_dir = _asset_dir(out)
+    settings = _settings()
+    asset_dir = _asset_dir(out, settings)
     try:
-        store = open_store(root=asset_dir)
-        assets = store.list_assets()
-        jobs, unreadable = scan_jobs(asset_dir)
+        store = open_store(settings.asset_store, asset_dir)
+        assets = _asset_metadata(store.list_assets())
+        jobs, unreadable = scan_jobs(asset_dir, settings=settings)
     except WorkbenchError as e:
         raise _err(str(e)) from None
     _report_unreadable(unreadable, "skipped")
     if as_json:
         for m in assets:
-            sys.stdout.write(
-                json.dumps(
-                    {
-                        "type": "asset",
-                        "asset_id": m["asset_id"],
-                        "name": m.get("name"),
-                        "archetype": m.get("archetype"),
-                        "created_at": m.get("created_at"),
-                        "faces": m.get("stats", {}).get("faces"),
-                    }
-                )
-                + "\n"
-            )
+            row = {"type": "asset", "asset_id": m.asset_id, "name": m.name, "archetype": m.archetype}
+            row |= {"created_at": m.created_at, "faces": m.stats.faces}
+            sys.stdout.write(json.dumps(row) + "\n")
         for cp in jobs:
             done = [s for s, st in cp.steps.items() if st.status == "done"]
-            sys.stdout.write(
-                json.dumps(
-                    {
-                        "type": "job",
-                        "job_id": cp.job_id,
-                        "asset_id": cp.asset_id,
-                        "status": cp.status,
-                        "steps_done": done,
-                        "error": cp.error,
-                    }
-                )
-                + "\n"
-            )
+            row = {"type": "job", "job_id": cp.job_id, "asset_id": cp.asset_id, "status": cp.status}
+            sys.stdout.write(json.dumps(row | {"steps_done": done, "error": cp.error}) + "\n")
         return
     typer.echo(f"{len(assets)} asset(s) in {store.location()}")
     for m in assets:
-        typer.echo(f"  {m['asset_id']:<48} {m.get('archetype', ''):<15} {m.get('created_at', '')[:19]}")
+        typer.echo(f"  {m.asset_id:<48} {m.archetype or '':<15} {m.created_at[:19]}")
     typer.echo(f"{len(jobs)} job(s)")
     for cp in jobs:
         typer.echo(f"  {cp.job_id}  {cp.status:<11} {cp.asset_id}")
+
+
+def _asset_metadata(listed: list[dict]) -> list[AssetMetadata]:
+    """The listed ``metadata.json`` as :class:`~core.schemas.AssetMetadata`; one the model
+    refuses is reported on stderr and skipped."""
+    from pydantic import ValidationError
+
+    from core.schemas import AssetMetadata
+
+    assets = []
+    for m in listed:
+        try:
+            assets.append(AssetMetadata.model_validate(m))
+        except ValidationError as e:
+            where = _clip(m.get("asset_id", "?") if isinstance(m, dict) else "?", 80)
+            why = _clip(e.errors()[0]["msg"], 200)
+            typer.echo(f"warning: skipped unreadable asset {where}: {why}", err=True)
+    return assets
 
 
 @app.command()
@@ -457,7 +536,7 @@ def spec(
     from core.spec.io import dump_spec
     from core.spec.writers import get_writer
 
-    writer, _ = _defaults(writer, None)
+    writer = writer or _settings().spec_writer
     try:
         result = get_writer(writer, **({"model": model} if model else {})).write(
             text, style=style, seed=seed, template=template, family=kind
@@ -498,58 +577,37 @@ def reconstruct(
     as_json: AsJson = False,
 ) -> None:
     """Reconstruct a watertight, coloured mesh from a point cloud (metres in, metres out)."""
-    import time
+    from core.errors import ConversionError
+    from core.mesh import reconstruct_file
+    from core.mesh.reconstruct_job import check_reconstruct_options
 
-    from core.mesh.formats import EXPORTERS, FORMATS, export_all
-    from core.mesh.process import mesh_stats
-    from core.mesh.reconstruct import GRID_MAX, GRID_MIN, check_point_cloud, read_ply_points
-    from core.mesh.reconstruct import reconstruct as run
-    from core.mesh.reconstruct_io import check_output_path
-
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise _err(f"--out must end in one of {', '.join('.' + f for f in FORMATS)}", 2)
-    if faces is not None and not 100 <= faces <= 5_000_000:
-        raise _err(f"--faces must be 100 to 5,000,000 triangles, got {faces}", 2)
-    if grid is not None and not GRID_MIN <= grid <= GRID_MAX:
-        raise _err(f"--grid must be {GRID_MIN} to {GRID_MAX} cells, got {grid}", 2)
     try:
-        check_output_path(out)  # before any work: a bad --out must not cost a reconstruction
-        t0 = time.perf_counter()
-        pts, colors = read_ply_points(points)
-        cloud, notes = check_point_cloud(pts, colors)
-        mesh = run(cloud.points, cloud.colors, grid=grid)
-        if faces:
-            from core.mesh.process import simplify_textured
-
-            mesh = simplify_textured(mesh, faces)
-        if bake:
-            from core.mesh.bake import bake_vertex_colors
-
-            mesh = bake_vertex_colors(mesh)
-        EXPORTERS.get(fmt)
-        written = export_all(mesh, [fmt], out.parent, stem=out.stem)[fmt]
+        check_reconstruct_options(out, faces, grid)
+    except ConversionError as e:  # the message starts with the option's name
+        raise _err(f"--{e}", 2) from None
+    try:
+        result = reconstruct_file(points, out, grid=grid, faces=faces, bake=bake)
     except WorkbenchError as e:
         raise _err(str(e)) from None
-    except OSError as e:  # the folder changed between the check and the export
+    except OSError as e:
         raise _err(f"cannot write {out}: {e.strerror or e}") from None
-    report = {
-        "input_points": len(pts),
-        "colored": colors is not None,
-        "notes": notes,
-        "files": [str(p.resolve()) for p in written],
-        "stats": mesh_stats(mesh),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
     if as_json:
+        report = {
+            "input_points": result.input_points,
+            "colored": result.colored,
+            "notes": result.notes,
+            "files": [str(p.resolve()) for p in result.files],
+            "stats": result.stats.model_dump(mode="json"),
+            "seconds": result.seconds,
+        }
         sys.stdout.write(json.dumps(report) + "\n")
     else:
-        for note in notes:
+        for note in result.notes:
             typer.echo(f"note: {note}", err=True)
-        st = report["stats"]
+        st = result.stats
         typer.echo(
-            f"{written[0]}: {st['faces']} triangles, watertight={st['watertight']}, "
-            f"size {' x '.join(f'{v:.3f}' for v in st['size_m'])} m, {report['seconds']} s"
+            f"{result.files[0]}: {st.faces} triangles, watertight={st.watertight}, "
+            f"size {' x '.join(f'{v:.3f}' for v in st.size_m)} m, {result.seconds} s"
         )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -187,6 +187,15 @@ class Settings(BaseSettings):
     )
     point_e_guidance: float = Field(3.0, ge=0, le=100, description="Point-E base model guidance scale.")
     bake_vertex_colors: bool = Field(False, description="Bake vertex colours into a UV texture (xatlas).")
+    texture_size: int = Field(
+        1024, description="Procedural PBR texture size, pixels: 512, 1024 or 2048 (0: flat colours)."
+    )
+    collision: Literal["none", "hull", "decomposition"] = Field(
+        "hull", description="Collision mesh: none | hull (one convex hull) | decomposition (CoACD)."
+    )
+    bevel_m: float = Field(
+        0.0, ge=0.0, le=0.05, description="Bevel width on box edges, metres (0: sharp edges)."
+    )
 
     job_runner: str = Field(
         "embedded",
@@ -202,6 +211,13 @@ class Settings(BaseSettings):
     )
 
     _split = field_validator("export_formats", "llm_models", "generator_fallbacks", mode="before")(_split_csv)
+
+    @field_validator("texture_size")
+    @classmethod
+    def _texture_size(cls, v: int) -> int:
+        if v not in (0, 512, 1024, 2048):
+            raise ValueError("must be 512, 1024 or 2048 (0 for flat colours)")
+        return v
 
     @field_validator("template_dirs", mode="before")
     @classmethod

@@ -147,13 +147,72 @@ def test_backends_lists_every_kind():
 
 
 def test_main_refuses_bad_settings_in_one_line(monkeypatch, capsys):
-    from core.config import get_settings
+    from core.config import read_settings
 
+    # main() is the entry point that reads the environment: a Settings cannot even be built
     monkeypatch.setenv("LOG_LEVEL", "bogus")
-    get_settings.cache_clear()
+    read_settings.cache_clear()
     monkeypatch.setattr(sys, "argv", ["core", "list"])
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: invalid settings:") and "bogus" in err and "Traceback" not in err
+
+
+def test_generate_and_batch_share_one_option_list():
+    import dataclasses
+
+    import typer.main
+
+    from core.cli import JobOptions
+
+    commands = typer.main.get_command(app).commands
+    gen, bat = (
+        {p.name: (p.opts, getattr(p, "help", None), p.default) for p in commands[name].params}
+        for name in ("generate", "batch")
+    )
+    shared = {f.name for f in dataclasses.fields(JobOptions)}
+    assert set(gen) == shared | {"text", "template"} and set(bat) == shared | {"file"}
+    assert all(gen[name] == bat[name] for name in shared)
+    assert gen["formats"][1] == "Comma-separated: glb,gltf,obj,stl,ply,fbx,blend."
+    assert [p.name for p in commands["generate"].params][-2:] == ["template", "as_json"]
+
+
+def test_generate_from_a_template_reports_a_done_line(tmp_path):
+    out = tmp_path / "out"
+    res = run(
+        "generate",
+        "old wooden guitar",
+        "--template",
+        "acoustic_guitar",
+        "--formats",
+        "glb",
+        "--out",
+        str(out),
+    )
+    assert res.exit_code == 0, res.stderr
+    assert "done" in res.stderr and "(procedural)" in res.stderr and res.stdout == ""
+    listed = lines(run("list", "--out", str(out), "--json").stdout)
+    assert next(r for r in listed if r["type"] == "asset")["archetype"] == "acoustic_guitar"
+
+
+def test_json_results_carry_typed_costs(asset):
+    _, result = asset
+    assert result["costs"] == {"credits": {}, "usd": {}}
+    assert result["stats"]["watertight"] is True and set(result["files"]) == {"glb", "stl"}
+
+
+def test_load_stored_spec_names_the_asset(asset):
+    from core.assets import load_stored_spec
+    from core.errors import SpecError, StorageError
+    from core.storage import open_store
+
+    out, result = asset
+    store = open_store(root=out)
+    assert load_stored_spec(store, result["asset_id"]).archetype == result["archetype"]
+    (out / result["asset_id"] / "spec.json").write_text("[]")
+    with pytest.raises(SpecError, match=f"Asset '{result['asset_id']}': spec.json"):
+        load_stored_spec(store, result["asset_id"])
+    with pytest.raises(StorageError):
+        load_stored_spec(store, "no-such-asset-0001")

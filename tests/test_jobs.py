@@ -12,6 +12,7 @@ from core.fsutil import sha256_file
 from core.generators.base import CancelToken
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, list_jobs, run_to_completion
+from core.jobs.request import JobRequest
 from core.spec.builtin import BuiltinSpecWriter
 
 
@@ -21,12 +22,12 @@ def assets(isolated_settings) -> Path:
 
 
 def test_a_job_runs_every_step_and_stores_the_asset(assets):
-    job = Job.create("oak barrel", asset_dir=assets, formats=["glb", "stl"])
+    job = Job.create(JobRequest("oak barrel", formats=["glb", "stl"]), asset_dir=assets)
     events = list(job.run())
     assert [e.step for e in events if e.kind == "done"] == list(STEPS)
     result = job.result()
-    assert result["status"] == "done" and result["archetype"] == "barrel"
-    folder = assets / result["asset_id"]
+    assert result.status == "done" and result.archetype == "barrel"
+    folder = assets / result.asset_id
     names = {p.name for p in folder.iterdir()}
     assert {
         "spec.json",
@@ -40,10 +41,12 @@ def test_a_job_runs_every_step_and_stores_the_asset(assets):
     meta = json.loads((folder / "metadata.json").read_text())
     assert meta["files"]["model.glb"]["sha256"] == sha256_file(folder / "model.glb")
     assert meta["files"]["model.glb"]["content_type"] == "model/gltf-binary"
-    assert meta["stats"]["watertight"] is True
+    assert meta["stats"]["watertight"] is True and meta["schema_version"] == 2
+    assert meta["costs"] == {"credits": {}, "usd": {}}
+    assert result.stats is not None and result.stats.watertight
     stored_cp = json.loads((folder / "checkpoint.json").read_text())
     assert stored_cp["status"] == "done" and stored_cp["schema_version"] == 1
-    assert set(result["timings"]) == set(STEPS)
+    assert set(result.timings) == set(STEPS)
     # the thumbnail is a real picture, not a blank
     from PIL import Image
 
@@ -52,7 +55,7 @@ def test_a_job_runs_every_step_and_stores_the_asset(assets):
 
 
 def test_checkpoint_is_written_after_each_step(assets):
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     seen = []
     for ev in job.run():
         if ev.kind == "done":
@@ -61,7 +64,7 @@ def test_checkpoint_is_written_after_each_step(assets):
 
 
 def test_resume_skips_completed_steps(assets):
-    job = Job.create("war hammer", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("war hammer", formats=["glb"]), asset_dir=assets)
     gen = job.run()
     for ev in gen:
         if ev.step == "process" and ev.kind == "done":
@@ -80,7 +83,7 @@ def test_resume_skips_completed_steps(assets):
 
 
 def test_a_changed_output_is_detected_and_its_step_rerun(assets):
-    job = Job.create("oak barrel", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("oak barrel", formats=["glb"]), asset_dir=assets)
     run_to_completion(job)
     (job.folder / "raw.npz").write_bytes(b"tampered")
     events = list(Job.open(job.job_id, assets).run())
@@ -89,7 +92,7 @@ def test_a_changed_output_is_detected_and_its_step_rerun(assets):
 
 
 def test_a_done_job_resumes_to_nothing(assets):
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     run_to_completion(job)
     events = list(Job.open(job.job_id, assets).run())
     assert [e.kind for e in events] == ["finished"]
@@ -105,7 +108,7 @@ def test_a_done_job_resumes_to_nothing(assets):
     ],
 )
 def test_bad_checkpoints_give_clear_errors(assets, content, words):
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     (job.folder / "checkpoint.json").write_text(content)
     with pytest.raises(CheckpointError, match=words):
         Job.open(job.job_id, assets)
@@ -120,7 +123,7 @@ def test_missing_job_and_unsafe_ids(assets):
 
 def test_cancel_leaves_a_resumable_checkpoint(assets):
     token = CancelToken()
-    job = Job.create("castle tower", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("castle tower", formats=["glb"]), asset_dir=assets)
     with pytest.raises(JobCancelled):
         for ev in job.run(token):
             if ev.step == "generate" and ev.kind == "progress":
@@ -128,15 +131,12 @@ def test_cancel_leaves_a_resumable_checkpoint(assets):
     cp = Checkpoint.load(job.folder)
     assert cp.status == "cancelled" and cp.steps["spec"].status == "done"
     assert cp.steps["generate"].status == "pending"
-    assert run_to_completion(Job.open(job.job_id, assets))["status"] == "done"
+    assert run_to_completion(Job.open(job.job_id, assets)).status == "done"
 
 
-def test_a_failing_step_is_recorded_and_nothing_is_published(assets, monkeypatch):
-    from core.config import get_settings
-
-    monkeypatch.setenv("BLENDER_PATH", "/nonexistent/blender")
-    get_settings.cache_clear()
-    job = Job.create("anvil", asset_dir=assets, formats=["glb", "fbx"])
+def test_a_failing_step_is_recorded_and_nothing_is_published(assets, configure):
+    configure(blender_path="/nonexistent/blender")
+    job = Job.create(JobRequest("anvil", formats=["glb", "fbx"]), asset_dir=assets)
     with pytest.raises(Exception, match="Blender"):
         list(job.run())
     cp = Checkpoint.load(job.folder)
@@ -148,7 +148,7 @@ def test_a_failing_step_is_recorded_and_nothing_is_published(assets, monkeypatch
 def test_user_spec_skips_the_writer(assets):
     spec = BuiltinSpecWriter().write("oak barrel").spec
     spec.name = "My Barrel"
-    job = Job.create("oak barrel", asset_dir=assets, formats=["glb"], spec=spec)
+    job = Job.create(JobRequest("oak barrel", formats=["glb"], spec=spec), asset_dir=assets)
     events = list(job.run())
     assert [e.step for e in events if e.kind == "skip"] == ["spec"]
     assert json.loads((job.folder / "spec.json").read_text())["name"] == "My Barrel"
@@ -165,13 +165,13 @@ def test_user_spec_skips_the_writer(assets):
 )
 def test_bad_job_inputs_fail_before_anything_is_written(assets, kwargs, error):
     with pytest.raises(error):
-        Job.create("anvil", asset_dir=assets, **kwargs)
+        Job.create(JobRequest("anvil", **kwargs), asset_dir=assets)
     assert list_jobs(assets) == []
 
 
-def test_no_secrets_in_checkpoints(assets, monkeypatch):
-    monkeypatch.setenv("LLM_API_KEY", "sk-secret-value-123")
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+def test_no_secrets_in_checkpoints(assets, configure):
+    configure(llm_api_key="sk-secret-value-123")
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     run_to_completion(job)
     for path in [job.folder / "checkpoint.json", *(assets / job.cp.asset_id).iterdir()]:
         if path.suffix == ".json":
@@ -179,7 +179,7 @@ def test_no_secrets_in_checkpoints(assets, monkeypatch):
 
 
 def test_one_process_per_job(assets):
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     first = job.run()
     next(first)
     with pytest.raises(StorageError, match="already running"):
@@ -189,7 +189,7 @@ def test_one_process_per_job(assets):
 
 # --- checkpoints are untrusted input ---------------------------------------------------------
 def _done(assets) -> tuple[Job, dict]:
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     run_to_completion(job)
     return job, json.loads((job.folder / "checkpoint.json").read_text())
 
@@ -265,7 +265,7 @@ def test_a_symlinked_output_leading_out_is_refused(assets, tmp_path):
 
 
 def test_long_errors_are_clipped_so_the_checkpoint_stays_readable(assets):
-    job = Job.create("anvil", asset_dir=assets, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     job.cp.error = "e" * 100_000
     job.cp.save(job.folder)
     assert len(Checkpoint.load(job.folder).error) <= 4000
@@ -273,16 +273,16 @@ def test_long_errors_are_clipped_so_the_checkpoint_stays_readable(assets):
 
 def test_job_inputs_too_long_or_not_utf8_fail_before_anything_is_written(assets):
     with pytest.raises(SpecError, match="model"):
-        Job.create("anvil", asset_dir=assets, model="m" * 10_000)
+        Job.create(JobRequest("anvil", model="m" * 10_000), asset_dir=assets)
     with pytest.raises(SpecError, match="UTF-8"):
-        Job.create("anvil \udcff", asset_dir=assets)
+        Job.create(JobRequest("anvil \udcff"), asset_dir=assets)
     assert not (assets / ".jobs").exists() or list((assets / ".jobs").iterdir()) == []
 
 
 def test_an_unusable_asset_folder_is_a_storage_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(StorageError, match="Cannot create a job folder"):
-        Job.create("anvil", asset_dir=tmp_path / "file")
+        Job.create(JobRequest("anvil"), asset_dir=tmp_path / "file")
 
 
 def test_a_deleted_asset_is_published_again_on_resume(assets):
@@ -293,3 +293,54 @@ def test_a_deleted_asset_is_published_again_on_resume(assets):
     events = list(Job.open(job.job_id, assets).run())
     assert [e.step for e in events if e.kind == "done"] == ["store"]
     assert (assets / job.cp.asset_id / "model.glb").is_file()
+
+
+# --- requests and costs ----------------------------------------------------------------------
+def test_a_request_is_normalised_once():
+    request = JobRequest(
+        "  oak\tbarrel ",
+        backend="procedural",
+        fallbacks=["meshy", "procedural", "meshy"],
+        formats=["glb", "glb", "stl"],
+        costs={"concept_images_usd": 0.08},
+    )
+    assert request.description == "oak barrel" and request.warnings == ()
+    assert request.fallbacks == ("meshy",) and request.formats == ("glb", "stl")
+    assert request.costs.usd == {"concept_images": 0.08}
+    assert JobRequest("anvil", formats=[]).formats == ("glb", "obj", "stl")
+    long = JobRequest("oak barrel " * 200)
+    assert len(long.description) <= 1000 and "characters" in long.warnings[0]
+
+
+def test_fallbacks_left_open_come_from_the_settings(assets, configure):
+    settings = configure(generator_fallbacks=["procedural", "meshy"], asset_store="local")
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets, settings=settings)
+    assert job.cp.inputs.fallbacks == ["meshy"] and job.settings is settings
+    with pytest.raises(UnknownBackendError, match="nope"):
+        JobRequest("anvil", formats=["glb"]).inputs(configure(generator_fallbacks=["nope"]))
+
+
+def test_costs_are_typed_and_old_flat_checkpoints_still_load(assets):
+    from core.jobs.steps import job_costs
+
+    request = JobRequest("anvil", formats=["glb"], costs={"concept_images_usd": 0.08})
+    job = Job.create(request, asset_dir=assets)
+    raw = json.loads((job.folder / "checkpoint.json").read_text())
+    assert raw["inputs"]["costs"] == {"credits": {}, "usd": {"concept_images": 0.08}}
+    raw["inputs"]["costs"] = {"concept_images_usd": 0.08}  # the flat form of older checkpoints
+    raw["steps"]["generate"]["state"] = {"meshy": {"credits": 30}, "tripo": {}}
+    (job.folder / "checkpoint.json").write_text(json.dumps(raw))
+    costs = job_costs(Job.open(job.job_id, assets).cp)
+    assert costs.credits == {"meshy": 30.0} and costs.usd == {"concept_images": 0.08}
+    assert costs.summary() == "30 meshy credits, $0.08 concept images"
+
+
+def test_a_result_is_typed_and_a_tampered_one_is_a_checkpoint_error(assets):
+    job, raw = _done(assets)
+    result = run_to_completion(Job.open(job.job_id, assets))
+    assert result.status == "done" and Path(result.files["glb"]).is_file()
+    assert result.model_dump(mode="json")["stats"]["faces"] > 0
+    raw["steps"]["spec"]["info"]["warnings"] = 5
+    (job.folder / "checkpoint.json").write_text(json.dumps(raw))
+    with pytest.raises(CheckpointError, match="unusable result"):
+        Job.open(job.job_id, assets).result()

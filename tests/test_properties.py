@@ -633,23 +633,19 @@ def test_counts_mean_what_they_say(which, edit):
 def finished_job(tmp_path_factory):
     """One job run to the end (procedural, STL) in a store of its own, plus a second asset
     (the one a forged ``asset_id`` would overwrite); examples copy the store."""
-    from core.config import get_settings
+    from core.config import Settings, use_settings
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
     root = tmp_path_factory.mktemp("prop-store")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSET_DIR", str(root / "assets"))
-        mp.setenv("CACHE_DIR", str(root / "cache"))
         mp.setenv("WORKBENCH_SECRETS_FILE", str(root / "none.toml"))
-        mp.setenv("GENERATOR_FALLBACKS", "")
-        get_settings.cache_clear()
-        try:
-            job = Job.create("wooden chest", asset_dir=root / "assets", formats=["stl"])
-            other = Job.create("barrel", asset_dir=root / "assets", formats=["stl"])
+        settings = Settings(asset_dir=root / "assets", cache_dir=root / "cache", generator_fallbacks=[])
+        with use_settings(settings):
+            job = Job.create(JobRequest("wooden chest", formats=["stl"]), asset_dir=root / "assets")
+            other = Job.create(JobRequest("barrel", formats=["stl"]), asset_dir=root / "assets")
             for j in (job, other):
-                assert run_to_completion(j)["status"] == "done"
-        finally:
-            get_settings.cache_clear()
+                assert run_to_completion(j).status == "done"
     return SimpleNamespace(
         assets=root / "assets",
         job=job.job_id,

@@ -18,6 +18,7 @@ from conftest import REPO
 from core.fsutil import sha256_file
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, jobs_root, run_to_completion
+from core.jobs.request import JobRequest
 from core.storage import open_store
 
 
@@ -39,19 +40,19 @@ def check_bucket_consistent(store) -> None:
 
 def test_a_job_publishes_to_s3(s3_env, isolated_settings):
     assets = isolated_settings / "assets"
-    result = run_to_completion(Job.create("oak barrel", asset_dir=assets, formats=["glb", "obj"]))
+    result = run_to_completion(Job.create(JobRequest("oak barrel", formats=["glb", "obj"]), asset_dir=assets))
     store = open_store()
-    assert [m["asset_id"] for m in store.list_assets()] == [result["asset_id"]]
+    assert [m["asset_id"] for m in store.list_assets()] == [result.asset_id]
     keys = all_keys(store)
-    assert f"assets/{result['asset_id']}/model.glb" in keys
-    assert f"assets/.jobs/{result['job_id']}/checkpoint.json" in keys
-    assert Path(result["files"]["glb"]).is_file()  # served from the local download cache
+    assert f"assets/{result.asset_id}/model.glb" in keys
+    assert f"assets/.jobs/{result.job_id}/checkpoint.json" in keys
+    assert Path(result.files["glb"]).is_file()  # served from the local download cache
     check_bucket_consistent(store)
 
 
 def test_resume_on_another_machine_with_an_empty_folder(s3_env, tmp_path):
     machine_a, machine_b = tmp_path / "a", tmp_path / "b"
-    job = Job.create("war hammer", asset_dir=machine_a, formats=["glb"])
+    job = Job.create(JobRequest("war hammer", formats=["glb"]), asset_dir=machine_a)
     gen = job.run()
     for ev in gen:
         if ev.step == "process" and ev.kind == "done":
@@ -73,7 +74,7 @@ def test_resume_on_another_machine_with_an_empty_folder(s3_env, tmp_path):
 def test_cli_list_and_resume_all_from_the_store(s3_env, tmp_path):
     env = {**os.environ}
     first = tmp_path / "first"
-    job = Job.create("anvil", asset_dir=first, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=first)
     gen = job.run()
     for ev in gen:
         if ev.step == "generate" and ev.kind == "done":
@@ -118,17 +119,15 @@ def test_cli_list_and_resume_all_from_the_store(s3_env, tmp_path):
     assert len([r for r in rows if r["type"] == "asset"]) == 1
 
 
-def test_store_outage_mid_upload_completes_when_it_is_back(s3_env, moto, isolated_settings, monkeypatch):
+def test_store_outage_mid_upload_completes_when_it_is_back(s3_env, moto, isolated_settings, configure):
     from s3server import TcpProxy
 
-    from core.config import get_settings
-
     proxy = TcpProxy(moto.port)
-    monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
-    monkeypatch.setenv("S3_RETRY_WINDOW_S", "30")
-    get_settings.cache_clear()
+    configure(s3_endpoint_url=proxy.url, s3_retry_window_s=30)
     try:
-        job = Job.create("pine tree", asset_dir=isolated_settings / "assets", formats=["glb", "obj", "stl"])
+        job = Job.create(
+            JobRequest("pine tree", formats=["glb", "obj", "stl"]), asset_dir=isolated_settings / "assets"
+        )
         restored = threading.Timer(3.0, proxy.restore)
         for ev in job.run():
             if ev.step == "store" and ev.kind == "start":
@@ -141,19 +140,16 @@ def test_store_outage_mid_upload_completes_when_it_is_back(s3_env, moto, isolate
         proxy.close()
 
 
-def test_store_down_leaves_the_job_resumable_with_files_safe(s3_env, moto, isolated_settings, monkeypatch):
+def test_store_down_leaves_the_job_resumable_with_files_safe(s3_env, moto, isolated_settings, configure):
     from s3server import TcpProxy
 
-    from core.config import get_settings
     from core.errors import StorageError
 
     proxy = TcpProxy(moto.port)
-    monkeypatch.setenv("S3_ENDPOINT_URL", proxy.url)
-    monkeypatch.setenv("S3_RETRY_WINDOW_S", "1")
-    get_settings.cache_clear()
+    configure(s3_endpoint_url=proxy.url, s3_retry_window_s=1)
     try:
         assets = isolated_settings / "assets"
-        job = Job.create("iron lantern", asset_dir=assets, formats=["glb"])
+        job = Job.create(JobRequest("iron lantern", formats=["glb"]), asset_dir=assets)
         with pytest.raises(StorageError):
             for ev in job.run():
                 if ev.step == "thumbnail" and ev.kind == "done":
@@ -168,16 +164,14 @@ def test_store_down_leaves_the_job_resumable_with_files_safe(s3_env, moto, isola
         proxy.close()
 
 
-def test_wrong_credentials_are_a_clear_error_without_a_retry_storm(s3_env, isolated_settings, monkeypatch):
+def test_wrong_credentials_are_a_clear_error_without_a_retry_storm(s3_env, isolated_settings, configure):
     from s3server import MotoServer
 
-    from core.config import get_settings
     from core.errors import StorageError
 
     strict = MotoServer(check_auth=True).start()  # moto validating keys as IAM would
     try:
-        monkeypatch.setenv("S3_ENDPOINT_URL", strict.url)
-        get_settings.cache_clear()
+        configure(s3_endpoint_url=strict.url)
         t0 = time.monotonic()
         with pytest.raises(StorageError, match="credentials"):
             open_store().list_assets()
@@ -186,13 +180,10 @@ def test_wrong_credentials_are_a_clear_error_without_a_retry_storm(s3_env, isola
         strict.stop()
 
 
-def test_secrets_never_reach_checkpoints_metadata_or_objects(s3_env, isolated_settings, monkeypatch):
-    monkeypatch.setenv("LLM_API_KEY", "sk-live-secret-llm-key-123")
-    from core.config import get_settings
-
-    get_settings.cache_clear()
+def test_secrets_never_reach_checkpoints_metadata_or_objects(s3_env, isolated_settings, configure):
+    configure(llm_api_key="sk-live-secret-llm-key-123")
     assets = isolated_settings / "assets"
-    run_to_completion(Job.create("gemstone ring", asset_dir=assets, formats=["glb"]))
+    run_to_completion(Job.create(JobRequest("gemstone ring", formats=["glb"]), asset_dir=assets))
     secrets = [
         os.environ["AWS_SECRET_ACCESS_KEY"],
         os.environ["AWS_ACCESS_KEY_ID"],
@@ -291,10 +282,10 @@ def test_the_zip_download_holds_every_stored_file_from_s3(s3_env, isolated_setti
     from ui.results import zip_asset
 
     result = run_to_completion(
-        Job.create("anvil", asset_dir=isolated_settings / "assets", formats=["glb", "stl"])
+        Job.create(JobRequest("anvil", formats=["glb", "stl"]), asset_dir=isolated_settings / "assets")
     )
-    names = zipfile.ZipFile(io.BytesIO(zip_asset(open_store(), result["asset_id"]))).namelist()
-    aid = result["asset_id"]
+    names = zipfile.ZipFile(io.BytesIO(zip_asset(open_store(), result.asset_id))).namelist()
+    aid = result.asset_id
     assert {
         f"{aid}/{n}" for n in ("model.glb", "model.stl", "spec.json", "metadata.json", "thumbnail.png")
     } <= set(names)
@@ -365,7 +356,7 @@ def test_a_tampered_checkpoint_in_the_bucket_is_refused(s3_env, tmp_path):
     """A checkpoint written into the shared bucket by anyone: its paths must stay inside the
     job folder; a deeply nested one must not break listing."""
     first = tmp_path / "first"
-    job = Job.create("anvil", asset_dir=first, formats=["glb"])
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=first)
     run_to_completion(job)
     store = open_store(root=first)
     secret = tmp_path / "secret.txt"

@@ -19,7 +19,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import CheckpointError, StorageError, clip
+from core.formats import DEFAULT_FORMATS
 from core.fsutil import atomic_write_text, parse_json, read_bytes_limited, sha256_file
+from core.schemas import Costs
+from core.storage.base import JobFile
 from core.storage.keys import MAX_ID_LEN, asset_id_for, check_name
 from core.types import now
 
@@ -121,19 +124,23 @@ class StepState(_Model):
 
 
 class JobInputs(_Model):
+    """What the job was asked to make (:meth:`core.jobs.request.JobRequest.inputs`): names of
+    the writer, model, backends, store and formats, never keys."""
+
     description: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     writer: Name = "builtin"
     model: Name | None = None
     backend: Name = "procedural"
     # backends tried when `backend` cannot deliver
     fallbacks: list[Name] = Field(default_factory=list, max_length=16)
-    formats: list[Name] = Field(default_factory=lambda: ["glb", "obj", "stl"], max_length=16)
+    formats: list[Name] = Field(default_factory=lambda: list(DEFAULT_FORMATS), max_length=16)
     seed: int = Field(0, ge=0, lt=2**32)
     style: Name | None = None
     store: Name = "local"
     reference_image: SafePath | None = None  # file in the job folder, validated PNG
-    # e.g. {"concept_images_usd": 0.08}
-    costs: dict[Name, float] = Field(default_factory=dict, max_length=32)
+    # spent before the job (concept images); the flat {"concept_images_usd": 0.08} of older
+    # checkpoints reads as Costs(usd={"concept_images": 0.08})
+    costs: Costs = Field(default_factory=Costs)
 
 
 class Checkpoint(_Model):
@@ -286,3 +293,26 @@ class Checkpoint(_Model):
 
     def timings(self) -> dict[str, float]:
         return {s: st.duration_s for s, st in self.steps.items() if st.duration_s is not None}
+
+
+def synced_files(folder: Path) -> list[JobFile]:
+    """The files of the job in ``folder`` a remote store holds copies of (what the pipeline
+    syncs: the reference image and every step output, with its sha256), read from the
+    ``checkpoint.json`` there, which is validated first; for
+    :meth:`core.storage.base.Store.fetch_job`.
+
+    Raises
+    ------
+    CheckpointError
+        The checkpoint is missing, corrupt or tampered (a path leading out of ``folder``,
+        another job's id).
+    """
+    cp = Checkpoint.load(folder)
+    files = []
+    if cp.inputs.reference_image:
+        rel = cp.inputs.reference_image
+        files.append(JobFile(rel, job_file(folder, rel)))
+    for state in cp.steps.values():
+        for out in state.outputs.values():
+            files.append(JobFile(out.path, job_file(folder, out.path), out.sha256))
+    return files

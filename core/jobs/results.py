@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import StorageError
-from core.schemas import JobResult, MeshStats
+from core.schemas import AssetMetadata, JobResult, MeshStats
 
 if TYPE_CHECKING:
     from core.jobs.pipeline import Job
@@ -21,26 +21,43 @@ def job_result(job: Job) -> JobResult:
 
     A file of a done job whose stored copy was deleted meanwhile is left out (resume publishes
     it again); nothing here raises for a missing file.
+
+    Raises
+    ------
+    CheckpointError
+        The checkpoint's step info has the wrong shape (a tampered checkpoint).
     """
-    from core.jobs.pipeline import job_costs
+    from pydantic import ValidationError
+
+    from core.jobs.steps import job_costs
 
     cp = job.cp
     files = _job_files(job) if cp.status == "done" else {}
     stats = cp.steps["process"].info.get("stats")
-    return JobResult(
-        asset_id=cp.asset_id,
-        job_id=cp.job_id,
-        status=cp.status,
-        archetype=cp.steps["spec"].info.get("archetype"),
-        warnings=cp.steps["spec"].info.get("warnings", []),
-        files=files,
-        stats=MeshStats.model_validate(stats) if stats else None,
-        timings=cp.timings(),
-        backend=cp.steps["generate"].info.get("backend", cp.inputs.backend),
-        fallbacks=cp.steps["generate"].info.get("fallbacks", []),
-        costs=job_costs(cp),
-        error=cp.error,
-    )
+    try:
+        return JobResult(
+            asset_id=cp.asset_id,
+            job_id=cp.job_id,
+            status=cp.status,
+            archetype=cp.steps["spec"].info.get("archetype"),
+            warnings=cp.steps["spec"].info.get("warnings", []),
+            files=files,
+            stats=MeshStats.model_validate(stats) if stats else None,
+            timings=cp.timings(),
+            backend=cp.steps["generate"].info.get("backend", cp.inputs.backend),
+            fallbacks=cp.steps["generate"].info.get("fallbacks", []),
+            costs=job_costs(cp),
+            error=cp.error,
+        )
+    except (ValidationError, TypeError, ValueError) as e:
+        from core.errors import CheckpointError
+        from core.spec.io import format_validation_error
+
+        why = format_validation_error(e, limit=1) if isinstance(e, ValidationError) else str(e)
+        raise CheckpointError(
+            f"The checkpoint of job {cp.job_id} records an unusable result: {why[:200]}",
+            "Delete the job folder and generate the asset again.",
+        ) from None
 
 
 def _job_files(job: Job) -> dict[str, str]:
@@ -63,11 +80,18 @@ def _job_files(job: Job) -> dict[str, str]:
     return files
 
 
-def asset_result(store: Store, meta: dict) -> JobResult:
-    """The summary of a stored asset from its checked ``metadata.json`` (files as local paths
-    of ``store``), in the shape :func:`job_result` gives for a job."""
-    from core.schemas import AssetMetadata
+def asset_result(store: Store, meta: dict | AssetMetadata) -> JobResult:
+    """The summary of a stored asset from its checked ``metadata.json`` (a dict as the store
+    lists it, or an :class:`~core.schemas.AssetMetadata`; files as local paths of ``store``),
+    in the shape :func:`job_result` gives for a job.
 
+    Raises
+    ------
+    pydantic.ValidationError
+        ``meta`` is not a valid ``metadata.json`` (the stores check it when they read it).
+    StorageError
+        A file it names is missing from ``store``.
+    """
     m = AssetMetadata.model_validate(meta)
     return JobResult(
         asset_id=m.asset_id,

@@ -11,10 +11,14 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.errors import LLMError, SpecError
 from core.spec.model import AssetSpec
 from core.types import Availability
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 @dataclass
@@ -42,18 +46,22 @@ def concept_prompt(spec: AssetSpec) -> str:
     )
 
 
-def availability() -> Availability:
-    """An image provider needs the same keys as the LLM writer (or LLM_API_BASE)."""
+def availability(settings: Settings | None = None) -> Availability:
+    """An image provider needs the same keys as the LLM writer (or LLM_API_BASE), from
+    ``settings`` (default: the settings in force)."""
     from core.spec.llm import LiteLLMSpecWriter
 
-    avail = LiteLLMSpecWriter.availability()
+    avail = LiteLLMSpecWriter.availability(settings)
     if avail.ok:
         return avail
     return Availability(False, "No image provider configured: " + avail.reason.split(": ", 1)[-1])
 
 
-def generate_concepts(spec: AssetSpec, count: int = 2, model: str | None = None) -> ConceptImages:
-    """Generate ``count`` (1-4) concept images of ``spec``.
+def generate_concepts(
+    spec: AssetSpec, count: int = 2, model: str | None = None, settings: Settings | None = None
+) -> ConceptImages:
+    """Generate ``count`` (1-4) concept images of ``spec`` with ``model`` (default: the
+    ``IMAGE_MODEL`` of ``settings``, which default to the settings in force).
 
     Raises
     ------
@@ -63,14 +71,12 @@ def generate_concepts(spec: AssetSpec, count: int = 2, model: str | None = None)
         The provider failed, or returned no usable image (each rejection is named).
     """
     import diskcache
-    import openai
 
     from core.config import get_settings
-    from core.images import validate_reference_image
 
     if not 1 <= count <= 4:
         raise SpecError("Ask for 1 to 4 concept images.")
-    s = get_settings()
+    s = settings or get_settings()
     model = model or s.image_model
     prompt = concept_prompt(spec)
     key = "concept:" + hashlib.sha256(json.dumps([model, prompt, count, s.image_size]).encode()).hexdigest()
@@ -78,50 +84,70 @@ def generate_concepts(spec: AssetSpec, count: int = 2, model: str | None = None)
         hit = cache.get(key)
         if hit is not None:
             return ConceptImages(hit["images"], prompt, model, hit["cost_usd"], cached=True)
-        import litellm
-
-        kwargs = {}
-        if s.llm_api_base:
-            kwargs["api_base"] = s.llm_api_base
-        if s.llm_api_key:
-            kwargs["api_key"] = s.llm_api_key.get_secret_value()
-        try:
-            response = litellm.image_generation(
-                model=model,
-                prompt=prompt,
-                n=count,
-                size=s.image_size,
-                response_format="b64_json",
-                timeout=s.llm_timeout_s,
-                num_retries=s.llm_retries,
-                drop_params=True,
-                **kwargs,
-            )
-        except openai.OpenAIError as e:
-            raise LLMError(
-                f"Image generation with {model} failed: {type(e).__name__}: {str(e)[:200]}",
-                "Check the key / LLM_API_BASE, or skip this step.",
-            ) from e
-        images, rejected = [], []
-        for i, item in enumerate(response.data or []):
-            b64 = getattr(item, "b64_json", None) or (
-                item.get("b64_json") if isinstance(item, dict) else None
-            )
-            url = getattr(item, "url", None) or (item.get("url") if isinstance(item, dict) else None)
-            try:
-                raw = base64.b64decode(b64, validate=True) if b64 else _download(url)
-                images.append(validate_reference_image(raw).png)
-            except (SpecError, ValueError) as e:
-                rejected.append(f"image {i + 1}: {e}")
+        response = _request_images(model, prompt, count, s)
+        images, rejected = _usable_images(response)
         if not images:
             raise LLMError("The image provider returned no usable image. " + "; ".join(rejected))
-        cost = None
-        try:
-            cost = float(litellm.completion_cost(completion_response=response, model=model))
-        except Exception:
-            cost = None
+        cost = _cost_usd(response, model)
         cache.set(key, {"images": images, "cost_usd": cost})
     return ConceptImages(images, prompt, model, cost, rejected=rejected)
+
+
+def _request_images(model: str, prompt: str, count: int, s: Settings):
+    """``litellm.image_generation``'s response for ``prompt`` (base64 wanted, ``s.image_size``,
+    the LLM API base and key of ``s``). Raises ``LLMError`` when the provider fails."""
+    import litellm
+    import openai
+
+    kwargs = {}
+    if s.llm_api_base:
+        kwargs["api_base"] = s.llm_api_base
+    if s.llm_api_key:
+        kwargs["api_key"] = s.llm_api_key.get_secret_value()
+    try:
+        return litellm.image_generation(
+            model=model,
+            prompt=prompt,
+            n=count,
+            size=s.image_size,
+            response_format="b64_json",
+            timeout=s.llm_timeout_s,
+            num_retries=s.llm_retries,
+            drop_params=True,
+            **kwargs,
+        )
+    except openai.OpenAIError as e:
+        raise LLMError(
+            f"Image generation with {model} failed: {type(e).__name__}: {str(e)[:200]}",
+            "Check the key / LLM_API_BASE, or skip this step.",
+        ) from e
+
+
+def _usable_images(response) -> tuple[list[bytes], list[str]]:
+    """The response's images (base64 data, or a URL fetched) validated as PNG bytes, and why
+    each rejected one was dropped ("image 2: ...")."""
+    from core.images import validate_reference_image
+
+    images, rejected = [], []
+    for i, item in enumerate(response.data or []):
+        b64 = getattr(item, "b64_json", None) or (item.get("b64_json") if isinstance(item, dict) else None)
+        url = getattr(item, "url", None) or (item.get("url") if isinstance(item, dict) else None)
+        try:
+            raw = base64.b64decode(b64, validate=True) if b64 else _download(url)
+            images.append(validate_reference_image(raw).png)
+        except (SpecError, ValueError) as e:
+            rejected.append(f"image {i + 1}: {e}")
+    return images, rejected
+
+
+def _cost_usd(response, model: str) -> float | None:
+    """What LiteLLM says the images cost, or None when it does not know."""
+    import litellm
+
+    try:
+        return float(litellm.completion_cost(completion_response=response, model=model))
+    except Exception:
+        return None
 
 
 def _download(url: str | None, limit: int = 10 * 1024 * 1024) -> bytes:

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 _CONFIGURED = False
 
 
-def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
-    """Install one stderr handler on the ``core`` logger (idempotent).
+def configure_logging(
+    fmt: str | None = None, level: str | None = None, settings: Settings | None = None
+) -> None:
+    """Install one stderr handler on the ``core`` logger (idempotent). ``fmt`` and ``level``
+    default to LOG_FORMAT and LOG_LEVEL of ``settings`` (default: the settings in force).
 
     Raises
     ------
@@ -27,7 +34,7 @@ def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
     from core.config import LOG_LEVELS, get_settings
     from core.errors import ConfigError
 
-    s = get_settings()
+    s = settings or get_settings()
     if (fmt or s.log_format) not in ("text", "json"):
         raise ConfigError(f"Unknown log format '{str(fmt)[:40]}'.", "Use text or json.")
     if (level or s.log_level).upper() not in LOG_LEVELS:
@@ -46,8 +53,9 @@ def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
     _CONFIGURED = True
 
 
-def describe(text: str) -> str:
-    """``text`` for a log record, or its length only when LOG_PRIVATE is set."""
+def describe(text: str, settings: Settings | None = None) -> str:
+    """``text`` for a log record, or its length only when LOG_PRIVATE is set in ``settings``
+    (default: the settings in force)."""
     from core.config import get_settings
 
-    return f"<{len(text)} characters>" if get_settings().log_private else text
+    return f"<{len(text)} characters>" if (settings or get_settings()).log_private else text

@@ -27,11 +27,8 @@ def test_prompt_is_rendered_from_the_spec():
     assert "Magical Healing Potion" in prompt and tall in prompt and "liquid" in prompt
 
 
-def test_candidates_are_validated_cached_and_returned(fake_llm, monkeypatch):
-    monkeypatch.setenv("IMAGE_MODEL", "openai/test-image")
-    from core.config import get_settings
-
-    get_settings.cache_clear()
+def test_candidates_are_validated_cached_and_returned(fake_llm, configure):
+    configure(image_model="openai/test-image")
     fake_llm.image_script = [
         (200, [png_b64("red"), base64.b64encode(b"not an image").decode(), png_b64("blue")])
     ]
@@ -44,12 +41,8 @@ def test_candidates_are_validated_cached_and_returned(fake_llm, monkeypatch):
     assert again.cached and again.images == result.images and len(fake_llm.requests) == 1
 
 
-def test_provider_errors_and_empty_results(fake_llm, monkeypatch):
-    monkeypatch.setenv("IMAGE_MODEL", "openai/test-image")
-    monkeypatch.setenv("LLM_RETRIES", "0")
-    from core.config import get_settings
-
-    get_settings.cache_clear()
+def test_provider_errors_and_empty_results(fake_llm, configure):
+    configure(image_model="openai/test-image", llm_retries=0)
     fake_llm.image_script = [(500, None)]
     with pytest.raises(LLMError, match="failed"):
         generate_concepts(POTION, count=1)
@@ -65,14 +58,18 @@ def test_without_a_provider_the_step_says_why():
     assert not avail.ok and "image provider" in avail.reason
 
 
-def test_generate_page_picks_a_concept_as_the_reference_image(fake_llm, monkeypatch, isolated_settings):
+def test_settings_passed_in_are_the_ones_used():
+    from core.config import Settings
+
+    assert availability(Settings(llm_api_base="http://127.0.0.1:9")).ok  # not the settings in force
+    assert not availability().ok
+
+
+def test_generate_page_picks_a_concept_as_the_reference_image(fake_llm, configure, isolated_settings):
     from conftest import REPO
     from streamlit.testing.v1 import AppTest
 
-    from core.config import get_settings
-
-    monkeypatch.setenv("IMAGE_MODEL", "openai/test-image")
-    get_settings.cache_clear()
+    configure(image_model="openai/test-image")
     fake_llm.image_script = [(200, [png_b64("red"), png_b64("green")])]
     at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=120)
     at.session_state["spec.history"] = [POTION.model_dump(mode="json")]
@@ -91,17 +88,14 @@ def test_generate_page_picks_a_concept_as_the_reference_image(fake_llm, monkeypa
     assert (asset / "reference.png").read_bytes() == at.session_state["describe.reference"]
 
 
-def test_a_chosen_concept_image_drives_image_to_3d(fake_llm, meshy, monkeypatch, isolated_settings):
+def test_a_chosen_concept_image_drives_image_to_3d(fake_llm, meshy, configure, isolated_settings):
     import base64
 
     import streamlit as st
     from conftest import REPO
     from streamlit.testing.v1 import AppTest
 
-    from core.config import get_settings
-
-    monkeypatch.setenv("IMAGE_MODEL", "openai/test-image")
-    get_settings.cache_clear()
+    configure(image_model="openai/test-image")
     st.cache_data.clear()  # the backend list is cached; MESHY_API_KEY was just set
     fake_llm.image_script = [(200, [png_b64("red"), png_b64("blue")])]
     at = AppTest.from_file(str(REPO / "Home.py"), default_timeout=120)

@@ -90,9 +90,9 @@ def test_stats():
     spec = W.write("anvil").spec
     mesh, _ = generate(spec)
     stats = mesh_stats(fit_to_dimensions(mesh, spec.dimensions.as_tuple()))
-    assert stats["watertight"] and stats["volume_m3"] > 0
-    assert stats["size_m"] == pytest.approx(list(spec.dimensions.as_tuple()), abs=1e-4)
-    assert stats["faces"] == len(mesh.faces)
+    assert stats.watertight and stats.volume_m3 > 0
+    assert list(stats.size_m) == pytest.approx(list(spec.dimensions.as_tuple()), abs=1e-4)
+    assert stats.faces == len(mesh.faces)
 
 
 def test_cancel_stops_between_parts():

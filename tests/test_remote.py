@@ -27,11 +27,15 @@ from core.errors import (
 )
 from core.generators.base import CancelToken
 from core.jobs.pipeline import Job, run_to_completion
+from core.jobs.request import JobRequest
+from core.schemas import Costs
 
 
 def _job(tmp_path: Path, backend: str, **kw) -> Job:
     kw.setdefault("formats", ["glb", "obj", "ply"])
-    return Job.create("iron shield with a gold rim", asset_dir=tmp_path / "assets", backend=backend, **kw)
+    return Job.create(
+        JobRequest("iron shield with a gold rim", backend=backend, **kw), asset_dir=tmp_path / "assets"
+    )
 
 
 def _png() -> bytes:
@@ -58,23 +62,23 @@ def test_text_to_3d_keeps_textures_and_records_credits(request, tmp_path, backen
     server = _server(request, backend)
     job = _job(tmp_path, backend)
     result = run_to_completion(job)
-    assert result["status"] == "done", result["error"]
+    assert result.status == "done", result.error
     assert len(server.creates) == creates
-    assert result["costs"] == {f"{backend}_credits": credits}
+    assert result.costs == Costs(credits={backend: credits})
     assert job.cp.steps["generate"].info["balance"] == server.balance
-    assert result["stats"]["textured"] is True
-    gltf = _glb_json(result["files"]["glb"])  # the texture survived processing and export
+    assert result.stats.textured is True
+    gltf = _glb_json(result.files["glb"])  # the texture survived processing and export
     assert gltf["images"] and gltf["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]
-    obj_dir = Path(result["files"]["obj"]).parent
+    obj_dir = Path(result.files["obj"]).parent
     assert "map_Kd" in (obj_dir / "model.mtl").read_text()
     assert (obj_dir / "model_0.png").stat().st_size > 100
     import trimesh
 
-    ply = trimesh.load(result["files"]["ply"], process=False)
+    ply = trimesh.load(result.files["ply"], process=False)
     assert ply.visual.vertex_colors[:, :3].std() > 0  # texture colours baked into vertex colours
-    meta = json.loads((Path(result["files"]["glb"]).parent / "metadata.json").read_text())
+    meta = json.loads((Path(result.files["glb"]).parent / "metadata.json").read_text())
     assert meta["backend"] == backend and meta["remote"]["service"] == backend
-    assert meta["costs"] == result["costs"]
+    assert meta["costs"] == result.costs.model_dump()
     assert "model_0.png" in meta["files"]
 
 
@@ -97,27 +101,24 @@ def test_meshy_sends_the_documented_fields(meshy, tmp_path):
 def test_image_to_3d(request, tmp_path, backend):
     server = _server(request, backend)
     result = run_to_completion(_job(tmp_path, backend, reference_image=_png()))
-    assert result["status"] == "done", result["error"]
+    assert result.status == "done", result.error
     (create,) = server.creates
     if backend == "meshy":
         assert create["kind"] == "image" and create["body"]["image_url"].startswith("data:image/png;base64,")
     else:
         assert create["kind"] == "image_to_model" and create["body"]["file"]["file_token"] == "img-token-1"
         assert any(path.endswith("/upload") for _, _, path in server.requests)
-    assert result["costs"][f"{backend}_credits"] == 30.0  # textured image-to-3D on both price lists
+    assert result.costs.credits[backend] == 30.0  # textured image-to-3D on both price lists
 
 
-def test_meshy_test_mode_uses_the_published_key_and_costs_nothing(meshy, tmp_path, monkeypatch):
-    from core.config import get_settings
+def test_meshy_test_mode_uses_the_published_key_and_costs_nothing(meshy, tmp_path, configure):
     from core.generators.meshy import TEST_MODE_KEY, MeshyGenerator
 
-    monkeypatch.delenv("MESHY_API_KEY")
-    monkeypatch.setenv("MESHY_TEST_MODE", "true")
+    configure(meshy_api_key=None, meshy_test_mode=True)
     meshy.api_key = TEST_MODE_KEY
-    get_settings.cache_clear()
     assert "test mode" in MeshyGenerator.availability().reason
     result = run_to_completion(_job(tmp_path, "meshy"))
-    assert result["status"] == "done" and result["costs"] == {}
+    assert result.status == "done" and result.costs == Costs()
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -160,16 +161,13 @@ def test_transient_errors_are_retried(request, tmp_path, backend, fault):
     server = _server(request, backend)
     server.faults.append(fault)
     result = run_to_completion(_job(tmp_path, backend))
-    assert result["status"] == "done", result["error"]
+    assert result.status == "done", result.error
     assert not server.faults  # the fault was served
     assert len(server.creates) == (2 if backend == "meshy" else 1)
 
 
-def test_retry_after_is_honoured(meshy, tmp_path, monkeypatch):
-    from core.config import get_settings
-
-    monkeypatch.setenv("REMOTE_MAX_WAIT_S", "5")
-    get_settings.cache_clear()
+def test_retry_after_is_honoured(meshy, tmp_path, configure):
+    configure(remote_max_wait_s=5)
     meshy.faults.append(Fault("poll", 429, retry_after="1"))
     run_to_completion(_job(tmp_path, "meshy"))
     polls = [t for t, m, p in meshy.requests if m == "GET" and "/text-to-3d/" in p]
@@ -196,7 +194,7 @@ def test_a_failed_task_is_reported_and_resume_starts_a_new_one(request, tmp_path
     assert state["failed_tasks"] and "pending_task" not in state and not state.get("credits")
     server.outcome = "succeed"
     result = run_to_completion(Job.open(job.job_id, tmp_path / "assets"))
-    assert result["status"] == "done"
+    assert result.status == "done"
     assert len(server.creates) == 2 if backend == "tripo" else 3  # failed preview + preview + refine
 
 
@@ -226,10 +224,10 @@ def test_fallback_chain_is_followed_and_shown(meshy, tripo, tmp_path):
     job = _job(tmp_path, "meshy", fallbacks=["tripo", "procedural"])
     events = list(job.run())
     result = job.result()
-    assert result["backend"] == "tripo" and result["status"] == "done"
-    assert result["fallbacks"][0]["backend"] == "meshy" and "credits" in result["fallbacks"][0]["error"]
+    assert result.backend == "tripo" and result.status == "done"
+    assert result.fallbacks[0]["backend"] == "meshy" and "credits" in result.fallbacks[0]["error"]
     assert any("falling back to Tripo" in e.message for e in events)
-    meta = json.loads((Path(result["files"]["glb"]).parent / "metadata.json").read_text())
+    meta = json.loads((Path(result.files["glb"]).parent / "metadata.json").read_text())
     assert meta["backend"] == "tripo" and meta["requested_backend"] == "meshy"
 
 
@@ -241,17 +239,14 @@ def test_no_fallback_while_a_paid_task_is_still_running(meshy, tmp_path):
     state = job.cp.steps["generate"].state["meshy"]
     assert state["pending_task"] == meshy.creates[0]["id"]
     result = run_to_completion(Job.open(job.job_id, tmp_path / "assets"))
-    assert result["backend"] == "meshy" and len(meshy.creates) == 2  # same preview, then refine
+    assert result.backend == "meshy" and len(meshy.creates) == 2  # same preview, then refine
 
 
-def test_fallback_setting_is_the_default(meshy, tmp_path, monkeypatch):
-    from core.config import get_settings
-
-    monkeypatch.setenv("GENERATOR_FALLBACKS", "procedural")
-    get_settings.cache_clear()
+def test_fallback_setting_is_the_default(meshy, tmp_path, configure):
+    configure(generator_fallbacks=["procedural"])
     meshy.faults.append(Fault("create", 401))
     result = run_to_completion(_job(tmp_path, "meshy"))
-    assert result["backend"] == "procedural" and result["fallbacks"][0]["backend"] == "meshy"
+    assert result.backend == "procedural" and result.fallbacks[0]["backend"] == "meshy"
 
 
 # --- cancellation, concurrency, secrets -----------------------------------------------------------
@@ -277,16 +272,11 @@ def test_cancel_while_polling_keeps_the_task_for_resume(tripo, tmp_path):
     assert job.cp.steps["generate"].state["tripo"]["pending_task"] == tripo.creates[0]["id"]
     tripo.hold.clear()
     result = run_to_completion(Job.open(job.job_id, tmp_path / "assets"))
-    assert result["status"] == "done" and len(tripo.creates) == 1
+    assert result.status == "done" and len(tripo.creates) == 1
 
 
-def test_rate_limit_and_task_cap_hold_under_ten_concurrent_jobs(meshy, tmp_path, monkeypatch):
-    from core.config import get_settings
-
-    monkeypatch.setenv("REMOTE_REQUESTS_PER_S", "20")
-    monkeypatch.setenv("REMOTE_MAX_TASKS", "2")
-    monkeypatch.setenv("MESHY_REFINE", "false")
-    get_settings.cache_clear()
+def test_rate_limit_and_task_cap_hold_under_ten_concurrent_jobs(meshy, tmp_path, configure):
+    configure(remote_requests_per_s=20, remote_max_tasks=2, meshy_refine=False)
     jobs = [_job(tmp_path, "meshy", formats=["glb"]) for _ in range(10)]
     results = [None] * 10
 
@@ -298,7 +288,7 @@ def test_rate_limit_and_task_cap_hold_under_ten_concurrent_jobs(meshy, tmp_path,
         t.start()
     for t in threads:
         t.join(120)
-    assert all(r and r["status"] == "done" for r in results)
+    assert all(r and r.status == "done" for r in results)
     assert len(meshy.creates) == 10 and meshy.max_in_flight <= 2
     api = sorted(t for t, _, p in meshy.requests if p.startswith("/openapi"))
     # the limiter admits 20 per second when a request leaves; they reach the server up to ~0.1 s
@@ -404,6 +394,8 @@ def test_meshy_prompt_is_cut_to_its_600_character_limit(meshy, tmp_path):
     spec = BuiltinSpecWriter().write("ancient " * 120 + "sword").spec
     assert len(remote_prompt(spec, 600)) <= 600  # cut to Meshy's limit, never sent too long
     run_to_completion(
-        Job.create("ancient " * 120 + "sword", asset_dir=tmp_path / "a", backend="meshy", formats=["glb"])
+        Job.create(
+            JobRequest("ancient " * 120 + "sword", backend="meshy", formats=["glb"]), asset_dir=tmp_path / "a"
+        )
     )
     assert len(meshy.creates[0]["body"]["prompt"]) <= 600

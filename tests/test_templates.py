@@ -88,22 +88,17 @@ material = "steel"
 """
 
 
-def test_template_dirs_override_a_builtin_template(tmp_path, monkeypatch):
-    from core.config import get_settings
-
+def test_template_dirs_override_a_builtin_template(tmp_path, configure):
     (tmp_path / "studio.toml").write_text(GOOD)
-    monkeypatch.setenv("TEMPLATE_DIRS", str(tmp_path))
-    get_settings.cache_clear()
-    try:
-        lib = get_library()
-        assert lib.templates["sword"].source.endswith("studio.toml")
-        result = BuiltinSpecWriter(lib).write("a studioblade")
-        assert result.archetype == "sword" and len(result.spec.parts) == 1
-        assert result.spec.dimensions.height == pytest.approx(1.5, abs=0.01)
-        assert len(lib.templates) == len(LIB.templates)  # replaced, not added
-    finally:
-        monkeypatch.delenv("TEMPLATE_DIRS")
-        get_settings.cache_clear()
+    settings = configure(template_dirs=[tmp_path])
+    lib = get_library()
+    assert lib.templates["sword"].source.endswith("studio.toml")
+    result = BuiltinSpecWriter(lib).write("a studioblade")
+    assert result.archetype == "sword" and len(result.spec.parts) == 1
+    assert result.spec.dimensions.height == pytest.approx(1.5, abs=0.01)
+    assert len(lib.templates) == len(LIB.templates)  # replaced, not added
+    assert get_library(settings=settings) is lib  # settings passed in: the same folders, one load
+    assert BuiltinSpecWriter(settings=settings).write("a studioblade").archetype == "sword"
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -39,6 +40,9 @@ from core.errors import (
     RemoteUnavailable,
 )
 from core.generators.base import CancelToken
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 log = logging.getLogger("core.remote")
 
@@ -134,6 +138,8 @@ class ServiceClient:
         generic mapping by status is used when it returns None.
     key_hint : str
         What to do about a refused key (names the setting).
+    settings : Settings, optional
+        Timeouts, rate limit, retries and the cache folder (default: the settings in force).
     """
 
     def __init__(
@@ -144,10 +150,11 @@ class ServiceClient:
         *,
         key_hint: str,
         parse_error: Callable[[httpx.Response], RemoteServiceError | None] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         from core.config import get_settings
 
-        s = get_settings()
+        s = self.settings = settings or get_settings()
         self.service, self.key_hint, self._parse_error = service, key_hint, parse_error
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -190,6 +197,7 @@ class ServiceClient:
             self.service,
             creates_task=creates_task,
             cancel=cancel,
+            settings=self.settings,
         )
 
     def _once(self, method: str, path: str, json: dict | None, files: dict | None) -> dict:
@@ -240,10 +248,16 @@ class ServiceClient:
 
 
 def call_with_retries(
-    call: Callable, service: str, *, creates_task: bool = False, cancel: CancelToken | None = None
+    call: Callable,
+    service: str,
+    *,
+    creates_task: bool = False,
+    cancel: CancelToken | None = None,
+    settings: Settings | None = None,
 ):
-    """Run ``call()`` with the retry policy of remote services (settings ``REMOTE_RETRIES``,
-    ``REMOTE_MAX_WAIT_S``): exponential backoff with jitter, or the service's Retry-After.
+    """Run ``call()`` with the retry policy of remote services (``REMOTE_RETRIES`` and
+    ``REMOTE_MAX_WAIT_S`` of ``settings``, default: the settings in force): exponential backoff
+    with jitter, or the service's Retry-After.
 
     A call that ``creates_task`` is repeated only when the service cannot have processed it.
     Waiting is cancellable through ``cancel`` (raises ``JobCancelled``).
@@ -252,17 +266,7 @@ def call_with_retries(
 
     from core.config import get_settings
 
-    s = get_settings()
-
-    def retryable(exc: BaseException) -> bool:
-        if isinstance(exc, TransportError):
-            return exc.sent is False or not creates_task
-        if isinstance(exc, RemoteRateLimited):
-            return True
-        if isinstance(exc, RemoteUnavailable):
-            return not creates_task or exc.status in NOT_PROCESSED
-        return False
-
+    s = settings or get_settings()
     backoff = tenacity.wait_exponential_jitter(initial=0.5, max=s.remote_max_wait_s)
 
     def wait(state: tenacity.RetryCallState) -> float:
@@ -278,13 +282,25 @@ def call_with_retries(
             raise JobCancelled("The job was cancelled.", "Resume it to continue where it stopped.")
 
     retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(retryable),
+        retry=tenacity.retry_if_exception(lambda exc: _retryable(exc, creates_task)),
         stop=tenacity.stop_after_attempt(s.remote_retries + 1),
         wait=wait,
         sleep=sleep,
         reraise=True,
     )
     return retrying(call)
+
+
+def _retryable(exc: BaseException, creates_task: bool) -> bool:
+    """Whether ``exc`` may be retried: rate limits always; connection failures and 5xx only
+    when the call creates no paid task or the service cannot have received it."""
+    if isinstance(exc, TransportError):
+        return exc.sent is False or not creates_task
+    if isinstance(exc, RemoteRateLimited):
+        return True
+    if isinstance(exc, RemoteUnavailable):
+        return not creates_task or exc.status in NOT_PROCESSED
+    return False
 
 
 def response_message(response: httpx.Response) -> str:
@@ -303,13 +319,20 @@ def response_message(response: httpx.Response) -> str:
 
 
 def download_model(
-    url: str, dest: Path, *, service: str, max_bytes: int, cancel: CancelToken | None = None
+    url: str,
+    dest: Path,
+    *,
+    service: str,
+    max_bytes: int,
+    cancel: CancelToken | None = None,
+    settings: Settings | None = None,
 ) -> Path:
     """Download a GLB from ``url`` (a result link of ``service``) to ``dest`` and validate it.
 
     The file is streamed to ``dest.part`` without the API key (result links are signed CDN
     URLs), checked for content type and ``max_bytes``, parsed as a GLB, then renamed.
-    Transient failures are retried like API requests.
+    Transient failures are retried like API requests (``settings``: the timeout and retries;
+    default: the settings in force).
 
     Raises
     ------
@@ -323,59 +346,14 @@ def download_model(
 
     if not url.startswith(("https://", "http://")):
         raise InvalidModelFile(f"{service} returned a model link that is not http(s).", service=service)
-    s = get_settings()
+    s = settings or get_settings()
     part = Path(dest).with_name(Path(dest).name + ".part")
 
     def fetch() -> None:
-        with httpx.Client(timeout=httpx.Timeout(s.remote_timeout_s), follow_redirects=True) as http:
-            try:
-                with http.stream("GET", url) as r:
-                    if r.status_code >= 400:
-                        raise error_for_status(
-                            service,
-                            r.status_code,
-                            "model download failed",
-                            key_hint="The result link may have expired: Resume fetches a new one.",
-                        )
-                    ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if ctype.startswith(BAD_CONTENT_TYPES):
-                        raise InvalidModelFile(
-                            f"{service} served the model as {ctype}, not a GLB.", service=service
-                        )
-                    declared = int(r.headers.get("content-length") or 0)
-                    if declared > max_bytes:
-                        raise InvalidModelFile(
-                            f"The model is {declared / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.0f} MiB.",
-                            "Raise REMOTE_MAX_DOWNLOAD_MB or ask for a lower polycount.",
-                            service=service,
-                        )
-                    size = 0
-                    with open(part, "wb") as f:
-                        for chunk in r.iter_bytes(1 << 16):
-                            size += len(chunk)
-                            if size > max_bytes:
-                                raise InvalidModelFile(
-                                    f"The model is over the {max_bytes / 2**20:.0f} MiB download limit.",
-                                    "Raise REMOTE_MAX_DOWNLOAD_MB.",
-                                    service=service,
-                                )
-                            f.write(chunk)
-                            if cancel is not None:
-                                cancel.raise_if_cancelled()
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                raise TransportError(
-                    f"Cannot connect to {service}'s file server.", service=service, sent=False
-                ) from e
-            except httpx.TransportError as e:
-                raise TransportError(
-                    f"The model download from {service} broke off: {type(e).__name__}.",
-                    "Resume retries the download.",
-                    service=service,
-                    sent=True,
-                ) from e
+        _fetch(url, part, service, max_bytes, cancel, s.remote_timeout_s)
 
     try:
-        call_with_retries(fetch, service, cancel=cancel)
+        call_with_retries(fetch, service, cancel=cancel, settings=s)
         data = part.read_bytes()
         if not data:
             raise InvalidModelFile(f"{service} served an empty model file.", service=service)
@@ -386,6 +364,73 @@ def download_model(
     return Path(dest)
 
 
+def _fetch(
+    url: str, part: Path, service: str, max_bytes: int, cancel: CancelToken | None, timeout_s: float
+) -> None:
+    """One attempt: stream ``url`` into ``part``. Connection failures become ``TransportError``
+    (``sent`` False when the connection was never made); see :func:`_check_download` and
+    :func:`_write_capped` for the rest."""
+    with httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True) as http:
+        try:
+            with http.stream("GET", url) as r:
+                _check_download(r, service, max_bytes)
+                _write_capped(r, part, service, max_bytes, cancel)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            raise TransportError(
+                f"Cannot connect to {service}'s file server.", service=service, sent=False
+            ) from e
+        except httpx.TransportError as e:
+            raise TransportError(
+                f"The model download from {service} broke off: {type(e).__name__}.",
+                "Resume retries the download.",
+                service=service,
+                sent=True,
+            ) from e
+
+
+def _check_download(r: httpx.Response, service: str, max_bytes: int) -> None:
+    """Refuse a download before its body: an HTTP error status (the typed error of
+    :func:`error_for_status`), a text/JSON/XML content type, or a declared length over
+    ``max_bytes`` (``InvalidModelFile``)."""
+    if r.status_code >= 400:
+        raise error_for_status(
+            service,
+            r.status_code,
+            "model download failed",
+            key_hint="The result link may have expired: Resume fetches a new one.",
+        )
+    ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype.startswith(BAD_CONTENT_TYPES):
+        raise InvalidModelFile(f"{service} served the model as {ctype}, not a GLB.", service=service)
+    declared = int(r.headers.get("content-length") or 0)
+    if declared > max_bytes:
+        raise InvalidModelFile(
+            f"The model is {declared / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.0f} MiB.",
+            "Raise REMOTE_MAX_DOWNLOAD_MB or ask for a lower polycount.",
+            service=service,
+        )
+
+
+def _write_capped(
+    r: httpx.Response, part: Path, service: str, max_bytes: int, cancel: CancelToken | None
+) -> None:
+    """Write the body to ``part`` in 64 KiB chunks; ``InvalidModelFile`` past ``max_bytes``,
+    ``JobCancelled`` when ``cancel`` is set between chunks."""
+    size = 0
+    with open(part, "wb") as f:
+        for chunk in r.iter_bytes(1 << 16):
+            size += len(chunk)
+            if size > max_bytes:
+                raise InvalidModelFile(
+                    f"The model is over the {max_bytes / 2**20:.0f} MiB download limit.",
+                    "Raise REMOTE_MAX_DOWNLOAD_MB.",
+                    service=service,
+                )
+            f.write(chunk)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+
+
 class TaskSlots:
     """At most ``n`` tasks in flight per service account, across every process here.
 
@@ -393,12 +438,12 @@ class TaskSlots:
     frees a slot when its process dies, so a killed job never blocks the account.
     """
 
-    def __init__(self, service: str, api_key: str, n: int) -> None:
+    def __init__(self, service: str, api_key: str, n: int, settings: Settings | None = None) -> None:
+        """``settings`` give the cache folder (default: the settings in force)."""
         from core.config import get_settings
 
-        self.folder = (
-            Path(get_settings().cache_dir) / "remote-slots" / f"{service}-{key_fingerprint(api_key)}"
-        )
+        cache_dir = (settings or get_settings()).cache_dir
+        self.folder = Path(cache_dir) / "remote-slots" / f"{service}-{key_fingerprint(api_key)}"
         self.n = n
 
     def try_acquire(self):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from core.errors import GenerationError
 from core.generators.base import Availability, CancelToken, GenerationContext, Generator, Requirements
 from core.ml.device import ML_INSTALL, DeviceChoice, missing_packages
 from core.spec.model import AssetSpec
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 # Shap-E and Point-E models are +Z up; glTF is +Y up: (x, y, z) -> (x, z, -y)
 Z_UP_TO_Y_UP = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]])
@@ -42,7 +45,9 @@ class LocalMLGenerator(Generator):
         return cls.weights_availability()
 
     @classmethod
-    def weights_availability(cls) -> Availability:
+    def weights_availability(cls, settings: Settings | None = None) -> Availability:
+        """Whether the model weights are here or can be fetched (``settings`` default to the
+        settings in force); weights that download on first use count as available."""
         return Availability(True)
 
     def _setup(
@@ -52,10 +57,9 @@ class LocalMLGenerator(Generator):
         Raises ``JobCancelled`` if already cancelled, ``BackendUnavailable`` without torch."""
         import tempfile
 
-        from core.config import get_settings
         from core.ml.device import choose_device
 
-        s = get_settings()
+        s = self.settings
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
         workdir = context.workdir if context else Path(tempfile.mkdtemp(prefix=f"wb-{self.name}-"))

@@ -15,7 +15,10 @@ the repository's ``point_e/examples/text2pointcloud.ipynb`` and ``pointcloud2mes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +26,9 @@ from core.errors import BackendUnavailable, GenerationError
 from core.generators.base import CancelToken, GenerationContext, GenerationResult, Progress
 from core.generators.local_ml import MODEL_LOCK, LocalMLGenerator, colored_mesh_glb, local_prompt
 from core.spec.model import AssetSpec
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 INSTALL = (
     "pip install -r requirements-ml.txt && pip install git+https://github.com/openai/point-e "
@@ -32,7 +38,7 @@ NUM_POINTS = (1024, 4096 - 1024)
 
 
 @lru_cache(maxsize=4)
-def load_model(name: str, device: str, cache_dir: str):
+def load_point_e_model(name: str, device: str, cache_dir: str):
     """Point-E model ``name`` (base40M-textvec, base40M, upsample, sdf) with its checkpoint,
     in eval mode, once per process. Raises ``BackendUnavailable`` if the checkpoint cannot be
     fetched."""
@@ -51,6 +57,15 @@ def load_model(name: str, device: str, cache_dir: str):
         ) from e
     model.load_state_dict(state)
     return model
+
+
+# the old name, still imported by tests/conftest.py's point_e fixture
+load_model = load_point_e_model
+
+OOM_HINT = (
+    "Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
+    "ML_DEVICE=cpu; Resume retries the job."
+)
 
 
 class PointEGenerator(LocalMLGenerator):
@@ -80,9 +95,7 @@ class PointEGenerator(LocalMLGenerator):
         JobCancelled
             Cancelled between diffusion steps.
         """
-        from core.config import get_settings
-
-        s = get_settings()
+        s = self.settings
         cancel, workdir, image_path, dev = self._setup(cancel, context)
         base_name = "base40M" if image_path else "base40M-textvec"
         cache = str(s.ml_cache_dir)
@@ -91,80 +104,108 @@ class PointEGenerator(LocalMLGenerator):
             f"Loading Point-E ({base_name} + upsample) on {dev.device}"
             + (f" -- {dev.warning}" if dev.warning else ""),
         )
-        base = load_model(base_name, dev.device, cache)
-        upsampler = load_model("upsample", dev.device, cache)
-        prompt = local_prompt(spec)
-
-        def work(report):
-            import torch
-            from PIL import Image
-            from point_e.diffusion.configs import DIFFUSION_CONFIGS, diffusion_from_config
-            from point_e.diffusion.sampler import PointCloudSampler
-
-            torch.manual_seed(seed)
-            sampler = PointCloudSampler(
-                device=torch.device(dev.device),
-                models=[base, upsampler],
-                diffusions=[
-                    diffusion_from_config(DIFFUSION_CONFIGS[base_name]),
-                    diffusion_from_config(DIFFUSION_CONFIGS["upsample"]),
-                ],
-                num_points=list(NUM_POINTS),
-                aux_channels=["R", "G", "B"],
-                guidance_scale=[s.point_e_guidance, s.point_e_guidance if image_path else 0.0],
-                model_kwargs_key_filter=("*",)
-                if image_path
-                else ("texts", ""),  # text: upsampler unconditioned
-            )
-            kwargs = (
-                {"images": [Image.open(image_path).convert("RGB")]} if image_path else {"texts": [prompt]}
-            )
-            total = int(sum(getattr(sampler, "karras_steps", (64, 64))))
-            samples = None
-            with MODEL_LOCK:
-                for i, step_output in enumerate(
-                    sampler.sample_batch_progressive(batch_size=1, model_kwargs=kwargs)
-                ):
-                    samples = step_output  # progressive: the last one is the final point cloud
-                    stage = "points" if i < total // 2 else "upsampling"
-                    report(0.05 + 0.7 * min(1.0, (i + 1) / total), f"Point-E {stage}: step {i + 1}/{total}")
-                if samples is None:
-                    raise GenerationError("Point-E returned no samples.")
-                pc = sampler.output_to_point_clouds(samples)[0]
-                rgb = np.stack([np.asarray(pc.channels[c]) for c in ("R", "G", "B")], axis=1)
-                if s.point_e_mesher == "sdf":
-                    from point_e.util.pc_to_mesh import marching_cubes_mesh
-
-                    report(0.8, f"Meshing with Point-E's SDF model ({s.point_e_grid}³ marching cubes)")
-                    sdf = load_model("sdf", dev.device, cache)
-                    mesh = marching_cubes_mesh(
-                        pc=pc, model=sdf, batch_size=4096, grid_size=s.point_e_grid, progress=False
-                    )
-                    channels = np.stack(
-                        [np.asarray(mesh.vertex_channels[c]) for c in ("R", "G", "B")], axis=1
-                    )
-                    return np.asarray(mesh.verts), np.asarray(mesh.faces), channels, len(pc.coords)
-            report(0.8, "Meshing the point cloud (workbench reconstruction)")
-            from core.mesh.reconstruct import reconstruct
-
-            model = reconstruct(np.asarray(pc.coords), rgb)
-            g = model.geometries[0]
-            return g.vertices, g.faces, np.asarray(g.visual.vertex_colors)[:, :3] / 255.0, len(pc.coords)
-
-        oom_hint = (
-            "Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
-            "ML_DEVICE=cpu; Resume retries the job."
+        models = (
+            load_point_e_model(base_name, dev.device, cache),
+            load_point_e_model("upsample", dev.device, cache),
         )
-        verts, faces, rgb, n_points = yield from self._run_model(work, cancel, oom_hint)
+        run = _Sampling(s, dev.device, cache, base_name, image_path, local_prompt(spec), seed, models)
+        verts, faces, rgb, n_points = yield from self._run_model(run, cancel, OOM_HINT)
         path = colored_mesh_glb(verts, faces, rgb, workdir / "point_e.glb")
         info = {
             "model": base_name,
             "device": dev.device,
             "points": n_points,
             "mesher": s.point_e_mesher,
-            "prompt": prompt,
+            "prompt": run.prompt,
             "mode": "image" if image_path else "text",
         }
         if dev.warning:
             info["warning"] = dev.warning
         yield GenerationResult(file=path, info=info)
+
+
+@dataclass(frozen=True)
+class _Sampling:
+    """One Point-E run, called in the worker thread with ``report(fraction, message)``:
+    ``models`` are the loaded base and upsample models; ``image_path`` None for text."""
+
+    settings: Settings
+    device: str
+    cache: str
+    base_name: str
+    image_path: Path | None
+    prompt: str
+    seed: int
+    models: tuple
+
+    def __call__(self, report) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Sample (seeded), then mesh: ``(vertices, faces, RGB in [0, 1], points sampled)``
+        in Point-E's frame (+Z up). One sampling at a time per process (``MODEL_LOCK``)."""
+        import torch
+
+        torch.manual_seed(self.seed)
+        sampler = self._sampler()
+        with MODEL_LOCK:
+            pc = self._sample(sampler, report)
+            rgb = np.stack([np.asarray(pc.channels[c]) for c in ("R", "G", "B")], axis=1)
+            if self.settings.point_e_mesher == "sdf":
+                return (*self._sdf_mesh(pc, report), len(pc.coords))
+        report(0.8, "Meshing the point cloud (workbench reconstruction)")
+        from core.mesh.reconstruct import reconstruct
+
+        model = reconstruct(np.asarray(pc.coords), rgb)
+        g = model.geometries[0]
+        return g.vertices, g.faces, np.asarray(g.visual.vertex_colors)[:, :3] / 255.0, len(pc.coords)
+
+    def _sampler(self):
+        """Point-E's two-stage ``PointCloudSampler`` (1,024 points, then 3,072 more with RGB);
+        for text the upsampler runs unconditioned."""
+        import torch
+        from point_e.diffusion.configs import DIFFUSION_CONFIGS, diffusion_from_config
+        from point_e.diffusion.sampler import PointCloudSampler
+
+        guidance = self.settings.point_e_guidance
+        return PointCloudSampler(
+            device=torch.device(self.device),
+            models=list(self.models),
+            diffusions=[
+                diffusion_from_config(DIFFUSION_CONFIGS[self.base_name]),
+                diffusion_from_config(DIFFUSION_CONFIGS["upsample"]),
+            ],
+            num_points=list(NUM_POINTS),
+            aux_channels=["R", "G", "B"],
+            guidance_scale=[guidance, guidance if self.image_path else 0.0],
+            model_kwargs_key_filter=("*",) if self.image_path else ("texts", ""),
+        )
+
+    def _sample(self, sampler, report):
+        """The final point cloud of the progressive sampling, reporting each diffusion step.
+        Raises ``GenerationError`` when Point-E returns no samples."""
+        from PIL import Image
+
+        kwargs = (
+            {"images": [Image.open(self.image_path).convert("RGB")]}
+            if self.image_path
+            else {"texts": [self.prompt]}
+        )
+        total = int(sum(getattr(sampler, "karras_steps", (64, 64))))
+        samples = None
+        for i, step_output in enumerate(sampler.sample_batch_progressive(batch_size=1, model_kwargs=kwargs)):
+            samples = step_output  # progressive: the last one is the final point cloud
+            stage = "points" if i < total // 2 else "upsampling"
+            report(0.05 + 0.7 * min(1.0, (i + 1) / total), f"Point-E {stage}: step {i + 1}/{total}")
+        if samples is None:
+            raise GenerationError("Point-E returned no samples.")
+        return sampler.output_to_point_clouds(samples)[0]
+
+    def _sdf_mesh(self, pc, report) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Vertices, faces and RGB from Point-E's SDF model and marching cubes
+        (``POINT_E_GRID`` cells a side)."""
+        from point_e.util.pc_to_mesh import marching_cubes_mesh
+
+        grid = self.settings.point_e_grid
+        report(0.8, f"Meshing with Point-E's SDF model ({grid}³ marching cubes)")
+        sdf = load_point_e_model("sdf", self.device, self.cache)
+        mesh = marching_cubes_mesh(pc=pc, model=sdf, batch_size=4096, grid_size=grid, progress=False)
+        channels = np.stack([np.asarray(mesh.vertex_channels[c]) for c in ("R", "G", "B")], axis=1)
+        return np.asarray(mesh.verts), np.asarray(mesh.faces), channels

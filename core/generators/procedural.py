@@ -18,7 +18,7 @@ import numpy as np
 from core.errors import GenerationError
 from core.generators.base import CancelToken, GenerationContext, GenerationResult, Generator, Progress
 from core.mesh.asset_mesh import AssetMesh
-from core.spec.model import AssetSpec, Style
+from core.spec.model import AssetSpec, Part, Style
 
 
 def segments_for(spec: AssetSpec) -> int:
@@ -35,12 +35,15 @@ def segments_for(spec: AssetSpec) -> int:
 
 
 def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iterator[Progress | AssetMesh]:
-    """Yield progress per part, then the unioned :class:`AssetMesh` (spec frame, metres)."""
-    import manifold3d
-    import trimesh
+    """Yield progress per part, then the unioned :class:`AssetMesh` (spec frame, metres).
 
-    from core.mesh.primitives import build_primitive
-
+    Raises
+    ------
+    GenerationError
+        A part is not a closed solid, or the union is empty.
+    JobCancelled
+        ``cancel`` was set (checked before each part and before the union).
+    """
     seg = segments_for(spec)
     mat_index = {m.name: i for i, m in enumerate(spec.materials)}
     solids, owner = [], {}
@@ -48,23 +51,7 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
     for i, part in enumerate(spec.parts):
         if cancel:
             cancel.raise_if_cancelled()
-        mesh = build_primitive(part.primitive.value, part.size, seg)
-        rx, ry, rz = (math.radians(a) for a in part.rotation)
-        tf = trimesh.transformations.euler_matrix(rx, ry, rz, "sxyz")
-        tf[:3, 3] = part.position
-        mesh.apply_transform(tf)
-        m = manifold3d.Manifold(
-            manifold3d.Mesh(
-                vert_properties=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
-                tri_verts=np.ascontiguousarray(mesh.faces, dtype=np.uint32),
-            )
-        )
-        if m.status() != manifold3d.Error.NoError:
-            raise GenerationError(
-                f"Part {i} '{part.name}' ({part.primitive.value}) is not a closed solid ({m.status().name}).",
-                "Make its size larger or change its primitive.",
-            )
-        m = m.as_original()
+        m = _part_solid(part, i, seg)
         owner[m.original_id()] = mat_index[part.material]
         solids.append(m)
         yield Progress(0.8 * (i + 1) / n, f"Built part {i + 1}/{n}: {part.name}")
@@ -77,6 +64,47 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
         [m for m in solids if owner[m.original_id()] not in clear],
         [m for m in solids if owner[m.original_id()] in clear],
     ]
+    verts, faces, face_mat = _union(groups, owner)
+    if len(faces) == 0:
+        raise GenerationError("The union of the parts is empty.", "Check the parts' sizes.")
+    yield Progress(0.95, f"Unioned {n} parts into {len(faces)} triangles")
+    yield AssetMesh(verts, faces, face_mat, list(spec.materials))
+
+
+def _part_solid(part: Part, i: int, seg: int):
+    """Part ``i`` as a manifold3d solid, rotated (Euler XYZ, degrees) and placed, marked as an
+    original so the union keeps track of its faces. Raises ``GenerationError`` when the
+    primitive is not a closed solid (too small)."""
+    import manifold3d
+    import trimesh
+
+    from core.mesh.primitives import build_primitive
+
+    mesh = build_primitive(part.primitive.value, part.size, seg)
+    rx, ry, rz = (math.radians(a) for a in part.rotation)
+    tf = trimesh.transformations.euler_matrix(rx, ry, rz, "sxyz")
+    tf[:3, 3] = part.position
+    mesh.apply_transform(tf)
+    m = manifold3d.Manifold(
+        manifold3d.Mesh(
+            vert_properties=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
+            tri_verts=np.ascontiguousarray(mesh.faces, dtype=np.uint32),
+        )
+    )
+    if m.status() != manifold3d.Error.NoError:
+        raise GenerationError(
+            f"Part {i} '{part.name}' ({part.primitive.value}) is not a closed solid ({m.status().name}).",
+            "Make its size larger or change its primitive.",
+        )
+    return m.as_original()
+
+
+def _union(groups: list[list], owner: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union each non-empty group of solids on its own and stack the results: vertices (N, 3)
+    float64, faces (M, 3) int64, and each face's material index (M,) int32 from ``owner``
+    (original id -> material index)."""
+    import manifold3d
+
     all_verts, all_faces, all_mats, offset = [], [], [], 0
     for group in groups:
         if not group:
@@ -96,10 +124,7 @@ def build_parts_mesh(spec: AssetSpec, cancel: CancelToken | None = None) -> Iter
     verts = np.concatenate(all_verts) if all_verts else np.zeros((0, 3))
     faces = np.concatenate(all_faces) if all_faces else np.zeros((0, 3), dtype=np.int64)
     face_mat = np.concatenate(all_mats) if all_mats else np.zeros(0, dtype=np.int32)
-    if len(faces) == 0:
-        raise GenerationError("The union of the parts is empty.", "Check the parts' sizes.")
-    yield Progress(0.95, f"Unioned {n} parts into {len(faces)} triangles")
-    yield AssetMesh(verts, faces, face_mat, list(spec.materials))
+    return verts, faces, face_mat
 
 
 class ProceduralGenerator(Generator):

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from core.errors import RemoteServiceError, RemoteTaskFailed, RemoteUnavailable
 from core.generators.base import (
@@ -32,6 +32,9 @@ from core.generators.base import (
 )
 from core.generators.http import ServiceClient, TaskSlots, download_model
 from core.spec.model import AssetSpec
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 # how much of the step's progress bar the remote task takes; the download takes the rest
 TASK_SHARE = 0.92
@@ -76,8 +79,9 @@ class RemoteGenerator(Generator):
 
     # --- to implement -------------------------------------------------------------------------
     @classmethod
-    def api_key(cls) -> str | None:
-        """The account's key from the settings (env or secrets.toml), or None."""
+    def api_key(cls, settings: Settings | None = None) -> str | None:
+        """The account's key from ``settings`` (env or secrets.toml; default: the settings in
+        force), or None."""
         raise NotImplementedError
 
     def client(self) -> ServiceClient:
@@ -148,75 +152,122 @@ class RemoteGenerator(Generator):
         """
         import tempfile
 
-        from core.config import get_settings
-        from core.errors import BackendUnavailable
-
-        key = self.api_key()
-        if not key:
-            raise BackendUnavailable(f"{self.label} has no API key.", f"Set {self.key_setting}.")
-        s = get_settings()
+        key = self._key()
         cancel = cancel or CancelToken()
         context = context or GenerationContext(workdir=Path(tempfile.mkdtemp(prefix="wb-remote-")))
         state, image = context.state, context.reference_image
         tasks: dict = state.setdefault("tasks", {})
         stages = self.stages(image)
-        slots = TaskSlots(self.name, key, s.remote_max_tasks)
+        slots = TaskSlots(self.name, key, self.settings.remote_max_tasks, settings=self.settings)
         client = self.client()
         try:
             for i, stage in enumerate(stages):
-                task = tasks.get(stage)
-                if task and task.get("status") == "succeeded":
-                    continue
-                base = i / len(stages) * TASK_SHARE
-                slot = slots.try_acquire()
-                while slot is None:
-                    yield Progress(
-                        base,
-                        f"Waiting for a free {self.service_label} slot "
-                        f"({s.remote_max_tasks} task(s) at a time per account)",
+                if (tasks.get(stage) or {}).get("status") != "succeeded":
+                    yield from self._run_stage(
+                        client, slots, stage, (i, len(stages)), spec, seed, cancel, context
                     )
-                    if cancel.wait(min(1.0, s.remote_poll_s)):
-                        cancel.raise_if_cancelled()
-                    slot = slots.try_acquire()
-                try:
-                    if not task:
-                        cancel.raise_if_cancelled()
-                        yield Progress(base, f"Creating the {self.service_label} {stage} task")
-                        task_id, credits = self.create(client, stage, spec, seed, state, image, cancel)
-                        task = tasks[stage] = {
-                            "id": task_id,
-                            "status": "created",
-                            "created_at": now_iso(),
-                            "credits": credits,
-                        }
-                        state["pending_task"] = task_id
-                        state["credits"] = state.get("credits", 0.0) + credits
-                        context.save_state()  # the id is on disk before the first poll
-                    yield from self._poll(
-                        client, stage, task, base, 1 / len(stages) * TASK_SHARE, cancel, context
-                    )
-                finally:
-                    slot.release()
-            final = tasks[stages[-1]]
             yield Progress(TASK_SHARE, f"Downloading the model from {self.service_label}")
-            path = self._download(client, stages[-1], final, context, cancel)
-            try:
-                state["balance"] = self.balance(client)
-            except RemoteServiceError:  # the balance is informative only
-                state["balance"] = None
-            context.save_state()
+            path = self._download(client, stages[-1], tasks[stages[-1]], context, cancel)
+            self._record_balance(client, context)
         finally:
             client.close()
-        info = {
+        yield GenerationResult(file=path, info=self._info(state, image))
+
+    def _record_balance(self, client: ServiceClient, context: GenerationContext) -> None:
+        """Save the account's credits left in the checkpoint (None when the service would not
+        say: the balance is informative only)."""
+        try:
+            context.state["balance"] = self.balance(client)
+        except RemoteServiceError:
+            context.state["balance"] = None
+        context.save_state()
+
+    def _info(self, state: dict, image: Path | None) -> dict:
+        """The result's ``info``: service, task ids, text or image mode, credits and balance."""
+        return {
             "remote": {
                 "service": self.name,
-                "tasks": {k: v["id"] for k, v in tasks.items()},
+                "tasks": {k: v["id"] for k, v in state["tasks"].items()},
                 "mode": "image" if image else "text",
             },
             "credits": state.get("credits", 0.0),
             "balance": state.get("balance"),
         }
-        yield GenerationResult(file=path, info=info)
+
+    def _key(self) -> str:
+        """The account's API key; ``BackendUnavailable`` naming the setting when there is none."""
+        from core.errors import BackendUnavailable
+
+        key = self.api_key(self.settings)
+        if not key:
+            raise BackendUnavailable(f"{self.label} has no API key.", f"Set {self.key_setting}.")
+        return key
+
+    def _run_stage(
+        self,
+        client: ServiceClient,
+        slots: TaskSlots,
+        stage: str,
+        at: tuple[int, int],
+        spec: AssetSpec,
+        seed: int,
+        cancel: CancelToken,
+        context: GenerationContext,
+    ) -> Iterator[Progress]:
+        """Stage number ``at[0]`` of ``at[1]``: hold a task slot, create the task unless the
+        checkpoint has one, and poll it until it succeeds."""
+        i, n = at
+        base, share = i / n * TASK_SHARE, 1 / n * TASK_SHARE
+        slot = yield from self._wait_for_slot(slots, base, cancel)
+        try:
+            task = context.state["tasks"].get(stage)
+            if not task:
+                task = yield from self._create_task(client, stage, base, spec, seed, cancel, context)
+            yield from self._poll(client, stage, task, base, share, cancel, context)
+        finally:
+            slot.release()
+
+    def _wait_for_slot(self, slots: TaskSlots, base: float, cancel: CancelToken):
+        """``yield from`` this: a held task slot, once one is free (progress while waiting;
+        ``JobCancelled`` when cancelled meanwhile)."""
+        s = self.settings
+        slot = slots.try_acquire()
+        while slot is None:
+            yield Progress(
+                base,
+                f"Waiting for a free {self.service_label} slot ({s.remote_max_tasks} task(s) at a time per account)",
+            )
+            if cancel.wait(min(1.0, s.remote_poll_s)):
+                cancel.raise_if_cancelled()
+            slot = slots.try_acquire()
+        return slot
+
+    def _create_task(
+        self,
+        client: ServiceClient,
+        stage: str,
+        base: float,
+        spec: AssetSpec,
+        seed: int,
+        cancel: CancelToken,
+        context: GenerationContext,
+    ):
+        """``yield from`` this: the new task's checkpoint record. Its id and credits are saved
+        in the checkpoint before the first poll, so a resumed job never pays twice."""
+        state = context.state
+        cancel.raise_if_cancelled()
+        yield Progress(base, f"Creating the {self.service_label} {stage} task")
+        task_id, credits = self.create(client, stage, spec, seed, state, context.reference_image, cancel)
+        task = state["tasks"][stage] = {
+            "id": task_id,
+            "status": "created",
+            "created_at": now_iso(),
+            "credits": credits,
+        }
+        state["pending_task"] = task_id
+        state["credits"] = state.get("credits", 0.0) + credits
+        context.save_state()  # the id is on disk before the first poll
+        return task
 
     def _poll(
         self,
@@ -228,9 +279,11 @@ class RemoteGenerator(Generator):
         cancel: CancelToken,
         context: GenerationContext,
     ) -> Iterator[Progress]:
-        from core.config import get_settings
-
-        s = get_settings()
+        """Poll ``task`` every ``REMOTE_POLL_S`` with progress from ``base`` to ``base + share``
+        until it succeeds (recorded in the checkpoint). Raises ``RemoteTaskFailed`` (see
+        :meth:`_task_failed`), ``RemoteUnavailable`` after ``REMOTE_TASK_TIMEOUT_S`` (the task
+        is kept), ``JobCancelled``."""
+        s = self.settings
         t0 = time.monotonic()
         while True:
             cancel.raise_if_cancelled()
@@ -246,19 +299,7 @@ class RemoteGenerator(Generator):
                 yield Progress(base + share, f"{self.service_label} {stage} done")
                 return
             if remote.status == "failed":
-                failed = context.state.setdefault("failed_tasks", [])
-                failed.append({"stage": stage, "id": task["id"], "error": remote.error[:300]})
-                context.state["tasks"].pop(stage, None)
-                context.state.pop("pending_task", None)
-                context.state["credits"] = max(
-                    0.0, context.state.get("credits", 0.0) - task.get("credits", 0.0)
-                )
-                context.save_state()
-                raise RemoteTaskFailed(
-                    f"{self.service_label} could not generate the model: {remote.error or 'task failed'}.",
-                    "Rephrase the description or try another backend; Resume starts a new task.",
-                    service=self.name,
-                )
+                raise self._task_failed(stage, task, remote, context)
             if remote.status == "queued":
                 ahead = f" ({remote.queue_position} ahead)" if remote.queue_position else ""
                 msg = f"{self.service_label} {stage}: queued{ahead}"
@@ -274,23 +315,46 @@ class RemoteGenerator(Generator):
             if cancel.wait(s.remote_poll_s):
                 cancel.raise_if_cancelled()
 
+    def _task_failed(
+        self, stage: str, task: dict, remote: RemoteTask, context: GenerationContext
+    ) -> RemoteTaskFailed:
+        """The error of a task the service failed, after recording it in the checkpoint: the
+        task joins ``failed_tasks`` and leaves ``tasks`` (Resume starts a new one), its
+        credits are taken back."""
+        state = context.state
+        failed = state.setdefault("failed_tasks", [])
+        failed.append({"stage": stage, "id": task["id"], "error": remote.error[:300]})
+        state["tasks"].pop(stage, None)
+        state.pop("pending_task", None)
+        state["credits"] = max(0.0, state.get("credits", 0.0) - task.get("credits", 0.0))
+        context.save_state()
+        return RemoteTaskFailed(
+            f"{self.service_label} could not generate the model: {remote.error or 'task failed'}.",
+            "Rephrase the description or try another backend; Resume starts a new task.",
+            service=self.name,
+        )
+
     def _last_stage(self, context: GenerationContext) -> str:
         return self.stages(context.reference_image)[-1]
 
     def _download(
         self, client: ServiceClient, stage: str, task: dict, context: GenerationContext, cancel: CancelToken
     ) -> Path:
-        from core.config import get_settings
         from core.errors import RemoteRequestError
 
-        s = get_settings()
+        s = self.settings
         dest = context.workdir / f"{self.name}-model.glb"
         url = task.get("model_url")
         try:
             if not url:
                 raise RemoteRequestError("no link recorded", service=self.name)
             return download_model(
-                url, dest, service=self.name, max_bytes=s.remote_max_download_mb * 2**20, cancel=cancel
+                url,
+                dest,
+                service=self.name,
+                max_bytes=s.remote_max_download_mb * 2**20,
+                cancel=cancel,
+                settings=s,
             )
         except RemoteServiceError as e:
             if not isinstance(e, RemoteRequestError) and e.status not in (401, 403):
@@ -311,6 +375,7 @@ class RemoteGenerator(Generator):
             service=self.name,
             max_bytes=s.remote_max_download_mb * 2**20,
             cancel=cancel,
+            settings=s,
         )
 
 

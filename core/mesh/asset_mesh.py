@@ -49,12 +49,21 @@ class AssetMesh:
         Index into ``materials`` for every face.
     materials : list of PBRMaterial
         glTF metallic-roughness materials.
+    uvs : (n, 2) float32 or None
+        Surface coordinates in **metres** (u across, v along the part's long axis); texture
+        coordinates are ``uvs / tile_m`` of each face's material (:mod:`core.mesh.texturing`).
+        Vertices are split where UVs or normals differ, so positions repeat at seams.
+    normals : (n, 3) float32 or None
+        Unit vertex normals, split by angle (smooth round parts, crisp box edges); None:
+        viewers shade faces flat.
     """
 
     vertices: np.ndarray
     faces: np.ndarray
     face_material: np.ndarray
     materials: list[PBRMaterial]
+    uvs: np.ndarray | None = None
+    normals: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.vertices = np.asarray(self.vertices, dtype=np.float64).reshape(-1, 3)
@@ -70,6 +79,14 @@ class AssetMesh:
             raise ConversionError("The mesh has faces pointing at a missing material.")
         if not np.isfinite(self.vertices).all():
             raise ConversionError("The mesh has NaN or infinite vertex positions.")
+        for name, width in (("uvs", 2), ("normals", 3)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            value = np.asarray(value, dtype=np.float32).reshape(-1, width)
+            if len(value) != len(self.vertices) or not np.isfinite(value).all():
+                raise ConversionError(f"The mesh's {name} must be finite, one per vertex.")
+            setattr(self, name, value)
 
     @property
     def material_names(self) -> list[str]:
@@ -127,6 +144,7 @@ class AssetMesh:
             faces=self.faces,
             face_material=self.face_material,
             materials=np.frombuffer(mats.encode(), dtype=np.uint8),
+            **{k: v for k, v in (("uvs", self.uvs), ("normals", self.normals)) if v is not None},
         )
         atomic_write_bytes(Path(path), buf.getvalue())
 
@@ -141,6 +159,8 @@ class AssetMesh:
                     data["faces"],
                     data["face_material"],
                     [PBRMaterial.model_validate(m) for m in mats],
+                    uvs=data["uvs"] if "uvs" in data.files else None,
+                    normals=data["normals"] if "normals" in data.files else None,
                 )
         except (OSError, KeyError, ValueError) as e:
             raise ConversionError(f"Cannot read mesh file {path}: {e}") from e

@@ -97,7 +97,10 @@ PLACE_WORDS = {
 
 
 def singular(word: str) -> str:
-    """English plural -> singular for part nouns (wheels -> wheel, boxes -> box, feet -> foot)."""
+    """English plural -> singular for part nouns (wheels -> wheel, boxes -> box, feet -> foot).
+
+    One form, for :func:`find_noun`; :func:`core.spec.library.singulars` lists the candidate
+    forms the template library tries."""
     irregular = {
         "feet": "foot",
         "shelves": "shelf",
@@ -139,6 +142,29 @@ def _layout(n: int, half_a: float, half_b: float) -> list[tuple[float, float]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The asset's bounding box (metres): corners ``lo``/``hi``, extents ``ext``, ``centre``,
+    its typical size ``unit`` (0.3 x its middle extent), and which horizontal axis is its
+    length (the longer one) and which its width."""
+
+    lo: list[float]
+    hi: list[float]
+    ext: list[float]
+    centre: list[float]
+    unit: float
+    length_ax: int
+    width_ax: int
+
+    @classmethod
+    def of(cls, parts: list[dict]) -> _Frame:
+        lo, hi = parts_bbox(parts)
+        ext = [max(h - lo_, 1e-3) for lo_, h in zip(lo, hi, strict=True)]
+        centre = [(lo_ + h) / 2 for lo_, h in zip(lo, hi, strict=True)]
+        length_ax, width_ax = (0, 2) if ext[0] >= ext[2] else (2, 0)
+        return cls(lo, hi, ext, centre, 0.3 * sorted(ext)[1], length_ax, width_ax)
+
+
 def place_parts(data: dict, noun: str, count: int, place: str | None) -> list[dict]:
     """New part dicts (name, primitive, size, position, rotation; no material) for ``count``
     ``noun`` s placed on the asset described by spec dict ``data``.
@@ -151,74 +177,10 @@ def place_parts(data: dict, noun: str, count: int, place: str | None) -> list[di
     info = PART_NOUNS[noun]
     if len(data["parts"]) + count > MAX_PARTS:
         raise SpecError(f"The asset has {len(data['parts'])} parts; at most {MAX_PARTS} are allowed.")
-    lo, hi = parts_bbox(data["parts"])
-    ext = [max(h - lo_, 1e-3) for lo_, h in zip(lo, hi, strict=True)]
-    centre = [(lo_ + h) / 2 for lo_, h in zip(lo, hi, strict=True)]
-    unit = 0.3 * sorted(ext)[1]  # the asset's typical size: 0.3 x its middle extent
+    f = _Frame.of(data["parts"])
     place = place or info.place
-    # the longer horizontal axis is the asset's length; the other its width
-    length_ax, width_ax = (0, 2) if ext[0] >= ext[2] else (2, 0)
-    out = []
-    if place == "wheels":
-        d = min(0.8 * ext[1], 0.45 * ext[length_ax])
-        size = [d, 0.18 * d, d]
-        rot = [0.0, 0.0, 90.0] if width_ax == 0 else [90.0, 0.0, 0.0]
-        per_side = math.ceil(count / 2)
-        for i in range(count):
-            side = -1 if i % 2 == 0 else 1
-            k = i // 2
-            along = 0.0 if per_side == 1 else ext[length_ax] * 0.35 * (2 * k / (per_side - 1) - 1)
-            pos = [0.0, lo[1] + 0.3 * d, 0.0]
-            pos[width_ax] = centre[width_ax] + side * (ext[width_ax] / 2 + 0.09 * d)
-            pos[length_ax] = centre[length_ax] + along
-            out.append({"size": size, "position": pos, "rotation": rot})
-    elif place == "base":
-        leg_h = 0.4 * ext[1] if info.primitive == "cylinder" else unit * info.shape[1]
-        size = [unit * info.shape[0], leg_h, unit * info.shape[2]]
-        for a, b in _layout(count, 0.4 * ext[length_ax], 0.4 * ext[width_ax]):
-            pos = [0.0, lo[1] - leg_h / 2, 0.0]
-            pos[length_ax], pos[width_ax] = centre[length_ax] + a, centre[width_ax] + b
-            out.append({"size": size, "position": pos, "rotation": [0.0, 0.0, 0.0]})
-    elif place in ("side", "sides"):
-        size = [unit * s for s in info.shape]
-        if width_ax == 2:  # thin across the width: swap x and z
-            size = [size[2], size[1], size[0]]
-        rot = [0.0, 0.0, 0.0]
-        if info.primitive == "torus":  # the ring stands upright, its axis along the length
-            rot = [90.0, 0.0, 0.0] if width_ax == 0 else [0.0, 0.0, 90.0]
-        per_side = math.ceil(count / 2)
-        for i in range(count):
-            side = 1 if i % 2 == 0 else -1
-            along = 0.0 if per_side == 1 else ext[length_ax] * 0.3 * (2 * (i // 2) / (per_side - 1) - 1)
-            pos = list(centre)
-            pos[width_ax] += side * (ext[width_ax] / 2 + 0.4 * size[width_ax])
-            pos[length_ax] += along
-            out.append({"size": size, "position": pos, "rotation": rot})
-    elif place in ("front", "back"):
-        size = [unit * s for s in info.shape]
-        sign = 1 if place == "front" else -1
-        for a, _ in _layout(count, 0.35 * ext[0], 0.0):
-            z = (hi[2] if sign > 0 else lo[2]) + sign * 0.4 * size[2]
-            out.append({"size": size, "position": [centre[0] + a, centre[1], z], "rotation": [0.0, 0.0, 0.0]})
-    elif place == "around":
-        size = [
-            unit * info.shape[0],
-            ext[1] if info.shape[1] > 1.5 else unit * info.shape[1],
-            unit * info.shape[2],
-        ]
-        r = max(ext[0], ext[2]) / 2 + size[0]
-        for i in range(count):
-            t = 2 * math.pi * i / count + math.pi / 4
-            pos = [centre[0] + r * math.cos(t), lo[1] + size[1] / 2, centre[2] + r * math.sin(t)]
-            out.append({"size": size, "position": pos, "rotation": [0.0, 0.0, 0.0]})
-    else:  # top
-        size = [unit * s for s in info.shape]
-        if info.shape[0] >= 2.0:  # lids, roofs, domes, seats: cover the top
-            size = [ext[0] * info.shape[0] / 2.0, unit * info.shape[1], ext[2] * info.shape[2] / 2.0]
-        for a, b in _layout(count, 0.35 * ext[length_ax], 0.35 * ext[width_ax]):
-            pos = [0.0, hi[1] + size[1] / 2, 0.0]
-            pos[length_ax], pos[width_ax] = centre[length_ax] + a, centre[width_ax] + b
-            out.append({"size": size, "position": pos, "rotation": [0.0, 0.0, 0.0]})
+    placer = _PLACERS.get("sides" if place == "side" else place, _on_top)
+    out = placer(f, info, count)
     names = {p["name"] for p in data["parts"]}
     for part in out:
         name = next(f"{noun}_{i}" for i in range(1, 10_000) if f"{noun}_{i}" not in names)
@@ -227,6 +189,120 @@ def place_parts(data: dict, noun: str, count: int, place: str | None) -> list[di
         part["size"] = [round(float(v), 5) for v in part["size"]]
         part["position"] = [round(float(v), 5) for v in part["position"]]
     return out
+
+
+def _part(size: list[float], position: list[float], rotation: list[float] | None = None) -> dict:
+    return {"size": size, "position": position, "rotation": rotation or [0.0, 0.0, 0.0]}
+
+
+def _wheels(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+    """Wheels in pairs on both sides along the length, axles across the width, a wheel's
+    diameter at most 0.8 x the height and 0.45 x the length, sunk to 0.3 of it below the base."""
+    d = min(0.8 * f.ext[1], 0.45 * f.ext[f.length_ax])
+    size = [d, 0.18 * d, d]
+    rot = [0.0, 0.0, 90.0] if f.width_ax == 0 else [90.0, 0.0, 0.0]
+    per_side = math.ceil(count / 2)
+    out = []
+    for i in range(count):
+        side = -1 if i % 2 == 0 else 1
+        k = i // 2
+        along = 0.0 if per_side == 1 else f.ext[f.length_ax] * 0.35 * (2 * k / (per_side - 1) - 1)
+        pos = [0.0, f.lo[1] + 0.3 * d, 0.0]
+        pos[f.width_ax] = f.centre[f.width_ax] + side * (f.ext[f.width_ax] / 2 + 0.09 * d)
+        pos[f.length_ax] = f.centre[f.length_ax] + along
+        out.append(_part(size, pos, rot))
+    return out
+
+
+def _under(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+    """Legs and feet under the base, spread over 80 % of the footprint; a cylinder leg is
+    0.4 x the asset's height."""
+    leg_h = 0.4 * f.ext[1] if info.primitive == "cylinder" else f.unit * info.shape[1]
+    size = [f.unit * info.shape[0], leg_h, f.unit * info.shape[2]]
+    out = []
+    for a, b in _layout(count, 0.4 * f.ext[f.length_ax], 0.4 * f.ext[f.width_ax]):
+        pos = [0.0, f.lo[1] - leg_h / 2, 0.0]
+        pos[f.length_ax], pos[f.width_ax] = f.centre[f.length_ax] + a, f.centre[f.width_ax] + b
+        out.append(_part(size, pos))
+    return out
+
+
+def _on_sides(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+    """Parts alternating on both sides across the width (thin across it), spread along 60 %
+    of the length; a torus (a handle) stands upright with its axis along the length."""
+    size = [f.unit * s for s in info.shape]
+    if f.width_ax == 2:  # thin across the width: swap x and z
+        size = [size[2], size[1], size[0]]
+    rot = [0.0, 0.0, 0.0]
+    if info.primitive == "torus":  # the ring stands upright, its axis along the length
+        rot = [90.0, 0.0, 0.0] if f.width_ax == 0 else [0.0, 0.0, 90.0]
+    per_side = math.ceil(count / 2)
+    out = []
+    for i in range(count):
+        side = 1 if i % 2 == 0 else -1
+        along = 0.0 if per_side == 1 else f.ext[f.length_ax] * 0.3 * (2 * (i // 2) / (per_side - 1) - 1)
+        pos = list(f.centre)
+        pos[f.width_ax] += side * (f.ext[f.width_ax] / 2 + 0.4 * size[f.width_ax])
+        pos[f.length_ax] += along
+        out.append(_part(size, pos, rot))
+    return out
+
+
+def _front_or_back(sign: int):
+    """The placer of the front face (``sign`` 1, +Z) or the back (-1): a row across 70 % of
+    the width at mid-height, standing 0.4 of a part's depth out of the face."""
+
+    def place(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+        size = [f.unit * s for s in info.shape]
+        out = []
+        for a, _ in _layout(count, 0.35 * f.ext[0], 0.0):
+            z = (f.hi[2] if sign > 0 else f.lo[2]) + sign * 0.4 * size[2]
+            out.append(_part(size, [f.centre[0] + a, f.centre[1], z]))
+        return out
+
+    return place
+
+
+def _around(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+    """Pillars and posts on a ring around the asset, standing on its base; a tall part
+    (shape height over 1.5) is as tall as the asset."""
+    size = [
+        f.unit * info.shape[0],
+        f.ext[1] if info.shape[1] > 1.5 else f.unit * info.shape[1],
+        f.unit * info.shape[2],
+    ]
+    r = max(f.ext[0], f.ext[2]) / 2 + size[0]
+    out = []
+    for i in range(count):
+        t = 2 * math.pi * i / count + math.pi / 4
+        pos = [f.centre[0] + r * math.cos(t), f.lo[1] + size[1] / 2, f.centre[2] + r * math.sin(t)]
+        out.append(_part(size, pos))
+    return out
+
+
+def _on_top(f: _Frame, info: PartNoun, count: int) -> list[dict]:
+    """Parts standing on the top, spread over 70 % of it; a wide part (lid, roof, dome,
+    seat: shape width 2 or more) covers the top instead."""
+    size = [f.unit * s for s in info.shape]
+    if info.shape[0] >= 2.0:  # lids, roofs, domes, seats: cover the top
+        size = [f.ext[0] * info.shape[0] / 2.0, f.unit * info.shape[1], f.ext[2] * info.shape[2] / 2.0]
+    out = []
+    for a, b in _layout(count, 0.35 * f.ext[f.length_ax], 0.35 * f.ext[f.width_ax]):
+        pos = [0.0, f.hi[1] + size[1] / 2, 0.0]
+        pos[f.length_ax], pos[f.width_ax] = f.centre[f.length_ax] + a, f.centre[f.width_ax] + b
+        out.append(_part(size, pos))
+    return out
+
+
+# place -> the function that lays the parts out; any other place is "top"
+_PLACERS = {
+    "wheels": _wheels,
+    "base": _under,
+    "sides": _on_sides,
+    "front": _front_or_back(1),
+    "back": _front_or_back(-1),
+    "around": _around,
+}
 
 
 def material_for(data: dict, noun: str, words: list[str]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.errors import SpecError
 from core.spec import vocab
@@ -42,6 +43,7 @@ from core.spec.parse import (
     OF,
     ON,
     TOP,
+    Noun,
     Parse,
     Segment,
     count_in,
@@ -49,6 +51,10 @@ from core.spec.parse import (
 )
 from core.spec.template_model import FAMILIES, CompiledTemplate
 from core.types import Availability
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.spec.families import FamilyInfo
 
 MAX_DESCRIPTION_CHARS = 1000
 MIN_SCALE, MAX_SCALE = 0.1, 10.0  # what size and shape words may do to a template
@@ -156,107 +162,168 @@ def rank(p: Parse, lib: Library, family: str | None = None) -> tuple[list[Candid
     family : str, optional
         The kind chosen on the Describe page; favours that family.
     """
-    from core.spec.families import families
-
     words = p.words()
     noun = p.head_noun
-    out: list[Candidate] = []
-    note = None
     if noun is not None and noun.templates:
-        n = len(noun.templates)
-        for name in noun.templates:
-            t = lib.templates[name]
-            s = 1.0 if n == 1 else 0.7 + 0.06 * min(_hint_score(t, words), 4)
-            s += 0.2 if family and t.family == family else 0.0
-            why = (
-                f"'{noun.text}' is a {name.replace('_', ' ')}"
-                if noun.how == "noun"
-                else (f"'{noun.text}' read as a compound of '{name.replace('_', ' ')}'")
-            )
-            out.append(Candidate(name, t.family, min(s, 1.0), why))
-        out.sort(key=lambda c: (-c.score, noun.templates.index(c.name)))
+        out, note = _named_candidates(noun, lib, words, family), None
     else:
-        word = noun.text if noun is not None else None
-        fams = families()
-        scores: dict[str, tuple[float, str]] = {}
-
-        def bump(name: str, s: float, why: str) -> None:
-            if name in lib.templates and s > scores.get(name, (0.0, ""))[0]:
-                scores[name] = (s, why)
-
-        if word:
-            singles = lib.single_nouns()
-            for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.82):
-                if abs(len(close) - len(word)) > 1 or close[0] != word[0]:
-                    continue  # a misspelling keeps its length and first letter; "burrito" is not "burro"
-                for name in lib.nouns[(close,)]:
-                    bump(name, 0.7, f"'{word}' looks like a misspelling of '{close}'")
-        for fam, info in fams.items():
-            default = (
-                info.default
-                if info.default in lib.templates
-                else next((t.name for t in lib.templates.values() if t.family == fam), None)
-            )
-            if default is None or fam == "generic":
-                continue
-            s, why = 0.0, ""
-            ends = [x for x in info.suffixes if word and word.endswith(x) and len(word) > len(x) + 2]
-            if ends:  # a longer ending says more: "-scope" more than "-er"
-                s, why = (
-                    min(0.3 + 0.04 * max(map(len, ends)), 0.5),
-                    f"'{word}' ends like a {fam.replace('_', ' ')} word",
-                )
-            hits = sorted(words & set(info.hints))
-            if hits:
-                s += 0.12 * min(len(hits), 3)
-                why = why or f"{fam.replace('_', ' ')} hints: {', '.join(hits[:3])}"
-            if family == fam:
-                s += 0.4
-                why = why or "the kind chosen"
-            if s > 0:
-                members = [t for t in lib.templates.values() if t.family == fam]
-                best = max(members, key=lambda t: (_hint_score(t, words), t.name == default))
-                bump(best.name if _hint_score(best, words) else default, min(s, 0.69), why)
-        head_words = set()
-        if p.head is not None:
-            head_words = {w for tok in p.segments[p.head].tokens for w in (tok, *singulars(tok))}
-        for t in lib.templates.values():  # template hints and part words of the object's own phrase
-            k = _hint_score(t, head_words)
-            if k >= 2:
-                bump(
-                    t.name,
-                    min(0.15 * k, 0.6),
-                    f"hints: {', '.join(sorted(words & (set(t.tpl.hints) | t.part_words))[:3])}",
-                )
-        out = [Candidate(n, lib.templates[n].family, s, why) for n, (s, why) in scores.items()]
-        out.sort(key=lambda c: (-c.score, c.name))
-        if out:
-            note = (
-                f"no template for '{word}'; closest: '{out[0].name.replace('_', ' ')}' ({out[0].why})"
-                if word
-                else (f"no object named; guessed '{out[0].name.replace('_', ' ')}' ({out[0].why})")
-            )
-        else:
-            generic = "generic" if "generic" in lib.templates else next(iter(lib.templates))
-            out = [Candidate(generic, lib.templates[generic].family, 0.0, "nothing matched")]
-            if word:
-                singles = lib.single_nouns()
-                for close in difflib.get_close_matches(word, singles, n=3, cutoff=0.5):
-                    name = lib.nouns[(close,)][0]
-                    if name not in {c.name for c in out}:
-                        out.append(Candidate(name, lib.templates[name].family, 0.1, f"spelt like '{close}'"))
-            note = (
-                (
-                    f"no template for '{word}' and nothing else in the description hints at a kind; "
-                    "a generic prop was used: pick a template below"
-                )
-                if word
-                else ("the description names no object; a generic prop was used: pick a template below")
-            )
+        out, note = _guessed_candidates(p, lib, words, family)
     if len(out) < 3:
         out += _alternatives(lib, out, words, None)
     first, rest = out[0], sorted(out[1:3], key=lambda c: -c.score)  # the pick stays first
     return [first, *rest], note
+
+
+def _named_candidates(noun: Noun, lib: Library, words: set[str], family: str | None) -> list[Candidate]:
+    """Stage 3a, a known noun: its templates, scored 1.0 when it names one, else by context
+    hints; the chosen kind adds 0.2. Best first, ties in the noun's own order."""
+    n = len(noun.templates)
+    out: list[Candidate] = []
+    for name in noun.templates:
+        t = lib.templates[name]
+        s = 1.0 if n == 1 else 0.7 + 0.06 * min(_hint_score(t, words), 4)
+        s += 0.2 if family and t.family == family else 0.0
+        why = (
+            f"'{noun.text}' is a {name.replace('_', ' ')}"
+            if noun.how == "noun"
+            else (f"'{noun.text}' read as a compound of '{name.replace('_', ' ')}'")
+        )
+        out.append(Candidate(name, t.family, min(s, 1.0), why))
+    out.sort(key=lambda c: (-c.score, noun.templates.index(c.name)))
+    return out
+
+
+class _Guesses:
+    """Best score, and its reason, per template name while guessing an unknown noun."""
+
+    def __init__(self, lib: Library) -> None:
+        self.lib = lib
+        self.scores: dict[str, tuple[float, str]] = {}
+
+    def bump(self, name: str, s: float, why: str) -> None:
+        """Keep ``s`` (and ``why``) for ``name`` if it beats the score it has."""
+        if name in self.lib.templates and s > self.scores.get(name, (0.0, ""))[0]:
+            self.scores[name] = (s, why)
+
+    def candidates(self) -> list[Candidate]:
+        """Every guessed template, best first, ties by name."""
+        out = [Candidate(n, self.lib.templates[n].family, s, why) for n, (s, why) in self.scores.items()]
+        out.sort(key=lambda c: (-c.score, c.name))
+        return out
+
+
+def _guessed_candidates(
+    p: Parse, lib: Library, words: set[str], family: str | None
+) -> tuple[list[Candidate], str]:
+    """Stage 3b, an unknown (or missing) noun: misspellings, family word endings and hints, and
+    the hints of the object's own phrase; a generic prop when nothing matches. Returns the
+    candidates and the note that explains the guess."""
+    word = p.head_noun.text if p.head_noun is not None else None
+    guesses = _Guesses(lib)
+    if word:
+        _misspellings(word, lib, guesses)
+    _family_guesses(word, words, family, lib, guesses)
+    _phrase_hint_guesses(p, lib, words, guesses)
+    out = guesses.candidates()
+    if not out:
+        return _nothing_matched(word, lib)
+    note = (
+        f"no template for '{word}'; closest: '{out[0].name.replace('_', ' ')}' ({out[0].why})"
+        if word
+        else (f"no object named; guessed '{out[0].name.replace('_', ' ')}' ({out[0].why})")
+    )
+    return out, note
+
+
+def _misspellings(word: str, lib: Library, guesses: _Guesses) -> None:
+    """Score 0.7 for the templates of nouns ``word`` looks like a misspelling of: close in
+    spelling, the same length give or take one, the same first letter."""
+    for close in difflib.get_close_matches(word, lib.single_nouns(), n=3, cutoff=0.82):
+        if abs(len(close) - len(word)) > 1 or close[0] != word[0]:
+            continue  # a misspelling keeps its length and first letter; "burrito" is not "burro"
+        for name in lib.nouns[(close,)]:
+            guesses.bump(name, 0.7, f"'{word}' looks like a misspelling of '{close}'")
+
+
+def _family_guesses(
+    word: str | None, words: set[str], family: str | None, lib: Library, guesses: _Guesses
+) -> None:
+    """Score each family (but generic) by :func:`_family_score`, at most 0.69, on its member
+    that shares most hints with the description, else on its default template."""
+    from core.spec.families import families
+
+    for fam, info in families().items():
+        default = (
+            info.default
+            if info.default in lib.templates
+            else next((t.name for t in lib.templates.values() if t.family == fam), None)
+        )
+        if default is None or fam == "generic":
+            continue
+        s, why = _family_score(fam, info, word, words, family)
+        if s > 0:
+            members = [t for t in lib.templates.values() if t.family == fam]
+            best = max(members, key=lambda t: (_hint_score(t, words), t.name == default))
+            guesses.bump(best.name if _hint_score(best, words) else default, min(s, 0.69), why)
+
+
+def _family_score(
+    fam: str, info: FamilyInfo, word: str | None, words: set[str], family: str | None
+) -> tuple[float, str]:
+    """How much the description hints at family ``fam``, and why: the noun's ending (longer
+    endings say more: "-scope" more than "-er"), up to three hint words, the chosen kind."""
+    s, why = 0.0, ""
+    ends = [x for x in info.suffixes if word and word.endswith(x) and len(word) > len(x) + 2]
+    if ends:
+        s, why = (
+            min(0.3 + 0.04 * max(map(len, ends)), 0.5),
+            f"'{word}' ends like a {fam.replace('_', ' ')} word",
+        )
+    hits = sorted(words & set(info.hints))
+    if hits:
+        s += 0.12 * min(len(hits), 3)
+        why = why or f"{fam.replace('_', ' ')} hints: {', '.join(hits[:3])}"
+    if family == fam:
+        s += 0.4
+        why = why or "the kind chosen"
+    return s, why
+
+
+def _phrase_hint_guesses(p: Parse, lib: Library, words: set[str], guesses: _Guesses) -> None:
+    """Score templates that share two or more hint or part words with the object's own phrase
+    (0.15 each, at most 0.6)."""
+    head_words = set()
+    if p.head is not None:
+        head_words = {w for tok in p.segments[p.head].tokens for w in (tok, *singulars(tok))}
+    for t in lib.templates.values():
+        k = _hint_score(t, head_words)
+        if k >= 2:
+            guesses.bump(
+                t.name,
+                min(0.15 * k, 0.6),
+                f"hints: {', '.join(sorted(words & (set(t.tpl.hints) | t.part_words))[:3])}",
+            )
+
+
+def _nothing_matched(word: str | None, lib: Library) -> tuple[list[Candidate], str]:
+    """The generic prop (score 0), then nouns spelt somewhat like ``word`` (0.1), and the note
+    that asks the user to pick a template."""
+    generic = "generic" if "generic" in lib.templates else next(iter(lib.templates))
+    out = [Candidate(generic, lib.templates[generic].family, 0.0, "nothing matched")]
+    if word:
+        for close in difflib.get_close_matches(word, lib.single_nouns(), n=3, cutoff=0.5):
+            name = lib.nouns[(close,)][0]
+            if name not in {c.name for c in out}:
+                out.append(Candidate(name, lib.templates[name].family, 0.1, f"spelt like '{close}'"))
+    note = (
+        (
+            f"no template for '{word}' and nothing else in the description hints at a kind; "
+            "a generic prop was used: pick a template below"
+        )
+        if word
+        else ("the description names no object; a generic prop was used: pick a template below")
+    )
+    return out, note
 
 
 # --- 4. parameters ----------------------------------------------------------------------------
@@ -498,12 +565,15 @@ class BuiltinSpecWriter:
     name = "builtin"
     label = "Built-in (offline template library)"
 
-    def __init__(self, library: Library | None = None):
+    def __init__(self, library: Library | None = None, settings: Settings | None = None):
+        """``library``: the templates to use (default :func:`~core.spec.library.get_library`
+        for ``settings``, which default to the settings in force)."""
         self._library = library
+        self._settings = settings
 
     @property
     def library(self) -> Library:
-        return self._library if self._library is not None else get_library()
+        return self._library if self._library is not None else get_library(settings=self._settings)
 
     @classmethod
     def availability(cls) -> Availability:
@@ -543,36 +613,42 @@ class BuiltinSpecWriter:
             Empty description, unknown style, template or family.
         """
         text, warnings = clean_description(description)
-        if style is not None and style not in vocab.STYLE_WORDS.values():
-            allowed = sorted(set(vocab.STYLE_WORDS.values()))
-            raise SpecError(f"Unknown style '{style}'.", f"Choose one of {allowed}.")
-        if family is not None and family not in FAMILIES:
-            raise SpecError(f"Unknown kind '{str(family)[:40]}'.", f"Choose one of {', '.join(FAMILIES)}.")
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-            raise SpecError("The seed must be a whole number from 0 to 4294967295.")
+        _check_options(style, family, seed)
         lib = self.library
         p = parse(text, lib)
         candidates, note = rank(p, lib, family)
-        fallback = candidates[0].score == 0.0
-        if template is not None:
-            t = lib.get(template)
-            others = [c for c in candidates if c.name != t.name][:2]
-            candidates = [Candidate(t.name, t.family, 1.0, "chosen by you"), *others]
-            note = None
-        else:
-            t = lib.templates[candidates[0].name]
-            if note:
-                warnings.append(note[:1].upper() + note[1:] + ".")
+        fallback = candidates[0].score == 0.0 and template is None
+        t, candidates = _choose_template(lib, candidates, note, template, warnings)
         from core.spec.finish import finish
 
         spec, more = finish(text, p, lib, t, style, seed, params)
-        warnings += more
         return WriteResult(
-            spec=spec,
-            writer=self.name,
-            archetype=t.name,
-            warnings=warnings,
-            candidates=candidates,
-            seed=seed,
-            fallback=fallback and template is None,
+            spec, self.name, t.name, warnings + more, candidates=candidates, seed=seed, fallback=fallback
         )
+
+
+def _check_options(style: str | None, family: str | None, seed: int) -> None:
+    """Refuse an unknown style or family, or a seed outside 0..2**32-1 (``SpecError``)."""
+    if style is not None and style not in vocab.STYLE_WORDS.values():
+        allowed = sorted(set(vocab.STYLE_WORDS.values()))
+        raise SpecError(f"Unknown style '{style}'.", f"Choose one of {allowed}.")
+    if family is not None and family not in FAMILIES:
+        raise SpecError(f"Unknown kind '{str(family)[:40]}'.", f"Choose one of {', '.join(FAMILIES)}.")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise SpecError("The seed must be a whole number from 0 to 4294967295.")
+
+
+def _choose_template(
+    lib: Library, candidates: list[Candidate], note: str | None, template: str | None, warnings: list[str]
+) -> tuple[CompiledTemplate, list[Candidate]]:
+    """The template to build and the candidates to show: the user's ``template`` first (then
+    the two best others), else the best candidate, whose guess ``note`` joins ``warnings``.
+
+    Raises ``SpecError`` for an unknown ``template``."""
+    if template is not None:
+        t = lib.get(template)
+        others = [c for c in candidates if c.name != t.name][:2]
+        return t, [Candidate(t.name, t.family, 1.0, "chosen by you"), *others]
+    if note:
+        warnings.append(note[:1].upper() + note[1:] + ".")
+    return lib.templates[candidates[0].name], candidates

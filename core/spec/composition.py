@@ -11,11 +11,14 @@ built-in writer's own stages, so the result is as valid as an offline one.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import SpecError
+
+if TYPE_CHECKING:
+    from core.spec.library import Library
 
 RELATION_WORDS = {
     "on": "on",
@@ -52,8 +55,11 @@ def is_composition(data: dict) -> bool:
     return isinstance(data, dict) and "template" in data and "parts" not in data
 
 
-def build_composition(data: dict, description: str, style: str | None = None, seed: int = 0):
-    """The :class:`~core.spec.model.AssetSpec` of a composition reply.
+def build_composition(
+    data: dict, description: str, style: str | None = None, seed: int = 0, library: Library | None = None
+):
+    """The :class:`~core.spec.model.AssetSpec` of a composition reply, built from ``library``
+    (default :func:`~core.spec.library.get_library`).
 
     Raises
     ------
@@ -70,7 +76,7 @@ def build_composition(data: dict, description: str, style: str | None = None, se
         from core.spec.io import format_validation_error
 
         raise SpecError(f"Not a valid composition: {format_validation_error(e)}") from None
-    lib = get_library()
+    lib = get_library() if library is None else library
     names = [comp.template, *(a.template for a in comp.attach)]
     for n in names:
         if n not in lib.templates:

@@ -157,33 +157,43 @@ def _parse_expr(source: float | int | str, allowed: set[str] | frozenset[str] | 
         raise ExprError(f"'{text}' does not parse: {e.msg}") from None
     names: set[str] = set()
     for node in ast.walk(tree):
-        if not isinstance(node, _NODES):
-            raise ExprError(f"'{text}': {type(node).__name__} is not allowed in an expression")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
-            raise ExprError(f"'{text}': only numbers may appear as constants")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            right = node.right
-            if not (
-                isinstance(right, ast.Constant)
-                and isinstance(right.value, int | float)
-                and abs(right.value) <= 4
-            ):
-                raise ExprError(f"'{text}': '**' takes a number from -4 to 4 as the exponent")
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
-                raise ExprError(f"'{text}': only {sorted(FUNCTIONS)} may be called")
-        elif isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in CONSTANTS:
-            if allowed is not None and node.id not in allowed:
-                raise ExprError(f"'{text}': unknown name '{node.id}'; known: {sorted(allowed)}")
-            names.add(node.id)
+        _check_node(node, text, allowed, names)
     code = compile(tree, "<template>", "eval")
     if not names:  # constant expression: fold it now
-        try:
-            value = float(eval(code, _GLOBALS, {}))
-        except (ArithmeticError, ValueError, TypeError) as e:
-            raise ExprError(f"'{text}': {e}") from None
-        if not math.isfinite(value):
-            raise ExprError(f"'{text}' is not a finite number")
-        return Expr(text, frozenset(), value)
+        return Expr(text, frozenset(), _fold(code, text))
     _CODE[text] = code
     return Expr(text, frozenset(names))
+
+
+def _check_node(node: ast.AST, text: str, allowed: set[str] | frozenset[str] | None, names: set[str]) -> None:
+    """Refuse ``node`` of expression ``text`` unless the whitelist allows it (``ExprError``
+    naming the construct); add a variable it reads to ``names``."""
+    if not isinstance(node, _NODES):
+        raise ExprError(f"'{text}': {type(node).__name__} is not allowed in an expression")
+    if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
+        raise ExprError(f"'{text}': only numbers may appear as constants")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        right = node.right
+        if not (
+            isinstance(right, ast.Constant) and isinstance(right.value, int | float) and abs(right.value) <= 4
+        ):
+            raise ExprError(f"'{text}': '**' takes a number from -4 to 4 as the exponent")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
+            raise ExprError(f"'{text}': only {sorted(FUNCTIONS)} may be called")
+    elif isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in CONSTANTS:
+        if allowed is not None and node.id not in allowed:
+            raise ExprError(f"'{text}': unknown name '{node.id}'; known: {sorted(allowed)}")
+        names.add(node.id)
+
+
+def _fold(code, text: str) -> float:
+    """The value of a constant expression's ``code`` (``ExprError`` when the arithmetic fails
+    or the result is not finite)."""
+    try:
+        value = float(eval(code, _GLOBALS, {}))
+    except (ArithmeticError, ValueError, TypeError) as e:
+        raise ExprError(f"'{text}': {e}") from None
+    if not math.isfinite(value):
+        raise ExprError(f"'{text}' is not a finite number")
+    return value

@@ -103,31 +103,76 @@ def finish(
     SpecError
         The composition is invalid (more than 256 parts) or a template fails to evaluate.
     """
-    from core.spec.builtin import apply_words, compose_segments, set_params
+    from core.spec.builtin import compose_segments
     from core.spec.io import parse_spec
 
-    words = p.words()
+    head, warnings = _build_head(t, p, seed, overrides)
+    chosen_style = choose_style(p.tokens, style, t)
+    warnings += _size_head(head, p, t, chosen_style)
+    group, made, more = compose_segments(p, lib, head, seed)
+    warnings += more
+    parts, _ = merge(group, head)
+    mats = _materials(p, t, group, head, made, chosen_style)
+    polycount = _polycount(t, p.words(), chosen_style, len(group))
+    parts, dims, more = measure(parts)
+    warnings += more
+    used = {q["material"] for q in parts}
+    materials = {k: v for k, v in mats.items() if k in used}
+    data = {
+        **_describe(text, t, chosen_style, group, parts, dims, materials),
+        "category": t.tpl.category.value,
+        "archetype": t.name,
+        "short_description": text[:300],
+        "style": chosen_style,
+        "dimensions": {"width": dims[0], "height": dims[1], "depth": dims[2]},
+        "materials": spec_materials(materials),
+        "parts": parts,
+        "gameplay": _gameplay(p, t, chosen_style),
+        "technical": {"target_polycount": int(min(max(polycount, 100), 500_000)), "lod_count": 3},
+    }
+    return parse_spec(data), warnings
+
+
+def _build_head(
+    t: CompiledTemplate, p: Parse, seed: int, overrides: dict[str, float] | None
+) -> tuple[Instance, list[str]]:
+    """The head object: parameters from the seed and the words, then ``overrides`` (clamped to
+    their ranges, integers rounded); the template's defaults when those fail to evaluate.
+    Returns the instance and the warnings."""
+    from core.spec.builtin import set_params
+
     params, warnings = set_params(t, p, seed)
     for k, v in (overrides or {}).items():
         spec_p = t.tpl.params[k]
         v = min(max(float(v), spec_p.min), spec_p.max)
         params[k] = float(round(v)) if spec_p.integer else v
     try:
-        head = evaluate(t, params, words, seed)
+        head = evaluate(t, params, p.words(), seed)
     except SpecError as e:  # the words or the seed asked for something the template cannot make
         warnings.append(f"Made with the template's usual proportions: {e}")
         head = evaluate(t, t.defaults(), frozenset(), None)
-    chosen_style = choose_style(p.tokens, style, t)
+    return head, warnings
+
+
+def _size_head(head: Instance, p: Parse, t: CompiledTemplate, style: str) -> list[str]:
+    """Stretch the head by the style and the size words of its own phrase (and those before
+    it), not counting the words of its noun; returns the warnings."""
     noun = p.head_noun
     head_words = set(noun.words) if noun is not None and noun.templates else set()
-    scale, more = size_scale(
-        [x for s in p.segments[: (p.head or 0) + 1] for x in s.tokens], chosen_style, t, head_words
-    )
-    warnings += more
+    tokens = [x for s in p.segments[: (p.head or 0) + 1] for x in s.tokens]
+    scale, warnings = size_scale(tokens, style, t, head_words)
     stretch(head, scale)
-    group, made, more = compose_segments(p, lib, head, seed)
-    warnings += more
-    parts, _ = merge(group, head)
+    return warnings
+
+
+def _materials(
+    p: Parse, t: CompiledTemplate, group: list[Instance], head: Instance, made: dict, style: str
+) -> dict[str, dict]:
+    """Spec material name -> PBR dict: each instance's materials (see-through ones at most
+    0.35 opaque), then the description's words, then the style (its metal replaces metals;
+    sci-fi lights an unlit glow material)."""
+    from core.spec.builtin import apply_words
+
     mats: dict[str, dict] = {}
     for inst in group:
         base = instance_materials(inst)
@@ -136,23 +181,32 @@ def finish(
             if inst.see_through and role == inst.template.tpl.see_through:
                 mats[name]["opacity"] = min(mats[name].get("opacity", 1.0), 0.35)
     apply_words(p, head, made, mats)
-    metal = STYLE_METAL.get(chosen_style)
+    metal = STYLE_METAL.get(style)
     if metal:
         for m in mats.values():
             if m["metallic"] >= 0.9:
                 m.update(vocab.MATERIAL_PRESETS[metal], preset=metal)
-    if chosen_style == "sci-fi" and t.tpl.glow and t.tpl.glow in head.roles:
+    if style == "sci-fi" and t.tpl.glow and t.tpl.glow in head.roles:
         g = mats[head.roles[t.tpl.glow]]
         if g.get("emissive", "#000000") == "#000000":
             g["emissive"], g["emissive_strength"] = "#40e0ff", 1.5
-    polycount = t.tpl.polycount + 600 * (len(group) - 1)
-    if "low-poly" in words or chosen_style == "low-poly":
+    return mats
+
+
+def _polycount(t: CompiledTemplate, words: set[str], style: str, n_objects: int) -> int:
+    """Target triangles: the template's, 600 more per attached object, at most 600 when
+    low-poly, three times for "detailed" (clamped to the spec's range by the caller)."""
+    polycount = t.tpl.polycount + 600 * (n_objects - 1)
+    if "low-poly" in words or style == "low-poly":
         polycount = min(polycount, 600)
     if words & {"detailed", "high-poly", "hd"}:
         polycount *= 3
-    parts, dims, more = measure(parts)
-    warnings += more
+    return polycount
 
+
+def _gameplay(p: Parse, t: CompiledTemplate, style: str) -> dict:
+    """Rarity (the rarest rarity word), the template's stats times the rarity's multiplier
+    (masses in kg unchanged), effect words, and lore from the template and the style."""
     rarity = "common"
     for tok in p.tokens:
         r = vocab.RARITY_WORDS.get(tok)
@@ -161,46 +215,33 @@ def finish(
     mult = vocab.RARITY_MULTIPLIER[rarity]
     stats = {k: round(v * mult, 2) if not k.endswith("_kg") else v for k, v in t.tpl.stats.items()}
     effects = list(dict.fromkeys(vocab.EFFECT_WORDS[x] for x in p.tokens if x in vocab.EFFECT_WORDS))
+    lore = " ".join(x for x in (t.tpl.lore, STYLE_LORE.get(style, "")) if x)
+    return {"rarity": rarity, "stats": stats, "effects": effects, "lore": lore}
+
+
+def _describe(
+    text: str,
+    t: CompiledTemplate,
+    style: str,
+    group: list[Instance],
+    parts: list[dict],
+    dims: list[float],
+    materials: dict[str, dict],
+) -> dict:
+    """The spec's ``name``, ``long_description`` (what it is, its size in metres, materials
+    and part count) and ``tags`` (template, family, category, style, attached objects and
+    material presets; at most 30 of 40 characters)."""
     name = _title(_head_text(text))[:80] or t.name.replace("_", " ").title()
-    lore = " ".join(x for x in (t.tpl.lore, STYLE_LORE.get(chosen_style, "")) if x)
-    used = {q["material"] for q in parts}
-    materials = {k: v for k, v in mats.items() if k in used}
     others = [g.template.name.replace("_", " ") for g in group[1:]]
     long_desc = (
-        f"{name}: a {chosen_style} {t.tpl.category.value} ({t.name.replace('_', ' ')}"
+        f"{name}: a {style} {t.tpl.category.value} ({t.name.replace('_', ' ')}"
         f"{' with ' + ', '.join(others) if others else ''}) about {dims[1]:.2f} m tall, {dims[0]:.2f} m wide "
         f"and {dims[2]:.2f} m deep, made of {', '.join(sorted(materials))}; {len(parts)} parts."
     )
     presets = [m.get("preset", "") for m in materials.values()]
-    tags = list(
-        dict.fromkeys(
-            x
-            for x in [
-                t.name,
-                t.family,
-                t.tpl.category.value,
-                chosen_style,
-                *(g.template.name for g in group[1:]),
-                *presets,
-            ]
-            if x
-        )
-    )[:30]
-    data = {
-        "name": name,
-        "category": t.tpl.category.value,
-        "archetype": t.name,
-        "short_description": text[:300],
-        "long_description": long_desc[:4000],
-        "style": chosen_style,
-        "dimensions": {"width": dims[0], "height": dims[1], "depth": dims[2]},
-        "materials": spec_materials(materials),
-        "parts": parts,
-        "gameplay": {"rarity": rarity, "stats": stats, "effects": effects, "lore": lore},
-        "technical": {"target_polycount": int(min(max(polycount, 100), 500_000)), "lod_count": 3},
-        "tags": [x[:40] for x in tags],
-    }
-    return parse_spec(data), warnings
+    tags = [t.name, t.family, t.tpl.category.value, style, *(g.template.name for g in group[1:]), *presets]
+    tags = list(dict.fromkeys(x for x in tags if x))[:30]
+    return {"name": name, "long_description": long_desc[:4000], "tags": [x[:40] for x in tags]}
 
 
 def _head_text(text: str) -> str:

@@ -16,21 +16,25 @@ The library is cached per process and reloaded when a file's modification time c
 
 from __future__ import annotations
 
-import functools
 import gc
 import hashlib
 import os
 import pickle
 import sys
+import threading
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from core.spec.expr import ExprError
 from core.spec.template_model import CompiledTemplate, Template
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 BUILTIN_DIR = Path(__file__).with_name("templates")
 MAX_FILE_BYTES = 2_000_000
@@ -249,13 +253,12 @@ def build(dirs: Iterable[Path]) -> Library:
     return lib
 
 
-def template_dirs() -> list[Path]:
-    """The built-in folder, then ``TEMPLATE_DIRS`` (settings or environment)."""
-    try:
-        from core.config import get_settings
-
-        extra = list(get_settings().template_dirs)
-    except Exception:
+def template_dirs(settings: Settings | None) -> list[Path]:
+    """The built-in folder, then ``TEMPLATE_DIRS``: from ``settings``, or read from the
+    environment when there are none (settings that cannot be read still leave a library)."""
+    if settings is not None:
+        extra = list(settings.template_dirs)
+    else:
         raw = os.environ.get("TEMPLATE_DIRS", "")
         extra = [Path(p) for p in raw.split(os.pathsep) if p.strip()]
     return [BUILTIN_DIR, *extra]
@@ -274,13 +277,12 @@ def _stamp(dirs: list[Path]) -> tuple:
 _CODE = [Path(__file__), Path(__file__).with_name("template_model.py"), Path(__file__).with_name("expr.py")]
 
 
-def _disk_cache_path(dirs: tuple[Path, ...], stamp: tuple) -> Path | None:
-    try:
-        from core.config import get_settings
-
-        folder = Path(get_settings().cache_dir) / "templates"
-    except Exception:
+def _disk_cache_path(dirs: tuple[Path, ...], stamp: tuple, cache_dir: Path | None) -> Path | None:
+    """Where the pickle of the library of ``dirs`` goes under ``cache_dir/templates``; None
+    without a cache folder."""
+    if cache_dir is None:
         return None
+    folder = Path(cache_dir) / "templates"
     code = tuple((str(p), p.stat().st_mtime_ns) for p in _CODE)
     key = hashlib.sha256(
         repr((sys.version_info[:2], code, [str(d) for d in dirs], stamp)).encode()
@@ -288,13 +290,34 @@ def _disk_cache_path(dirs: tuple[Path, ...], stamp: tuple) -> Path | None:
     return folder / f"library-{key[:24]}.pickle"
 
 
-@functools.lru_cache(maxsize=4)
-def _cached(dirs: tuple[Path, ...], stamp: tuple) -> Library:
-    """Built once per process; across processes from a pickle in ``CACHE_DIR/templates`` keyed by
+_LOADED: dict[tuple, Library] = {}  # (dirs, stamp) -> library, the 4 used last
+_LOADED_LOCK = threading.Lock()
+
+
+def _cached(dirs: tuple[Path, ...], stamp: tuple, cache_dir: Path | None) -> Library:
+    """Built once per process (per folders and modification times, whatever ``cache_dir``);
+    across processes from a pickle in ``cache_dir/templates`` (:func:`_load`)."""
+    key = (dirs, stamp)
+    with _LOADED_LOCK:
+        lib = _LOADED.pop(key, None)
+        if lib is not None:
+            _LOADED[key] = lib  # most recently used last
+            return lib
+    lib = _load(dirs, stamp, cache_dir)
+    with _LOADED_LOCK:
+        _LOADED[key] = lib
+        while len(_LOADED) > 4:
+            del _LOADED[next(iter(_LOADED))]
+    return lib
+
+
+def _load(dirs: tuple[Path, ...], stamp: tuple, cache_dir: Path | None) -> Library:
+    """The library from its pickle in ``cache_dir/templates`` when there is one, keyed by
     the files' paths and modification times and the loader's own code (a cold load parses
-    about 450 templates in ~1 s; the pickle loads in a fraction of that). The pickle is written
-    atomically and only ever read from the workbench's own cache folder."""
-    path = _disk_cache_path(dirs, stamp)
+    about 450 templates in ~1 s; the pickle loads in a fraction of that), else built and
+    pickled. The pickle is written atomically and only ever read from the workbench's own
+    cache folder."""
+    path = _disk_cache_path(dirs, stamp, cache_dir)
     if path is not None and path.is_file():
         try:
             data = path.read_bytes()
@@ -322,7 +345,24 @@ def _cached(dirs: tuple[Path, ...], stamp: tuple) -> Library:
     return lib
 
 
-def get_library(dirs: list[Path] | None = None) -> Library:
-    """The library for ``dirs`` (default :func:`template_dirs`), cached until a file changes."""
-    dirs = template_dirs() if dirs is None else list(dirs)
-    return _cached(tuple(dirs), _stamp(dirs))
+def get_library(dirs: list[Path] | None = None, settings: Settings | None = None) -> Library:
+    """The library for ``dirs`` (default :func:`template_dirs` of ``settings``), cached until a
+    file changes; pickled under ``settings.cache_dir``. ``settings`` default to the settings in
+    force; when those cannot be read, ``TEMPLATE_DIRS`` comes from the environment and nothing
+    is pickled."""
+    if settings is None:
+        settings = _settings_in_force()
+    dirs = template_dirs(settings) if dirs is None else list(dirs)
+    cache_dir = None if settings is None else Path(settings.cache_dir)
+    return _cached(tuple(dirs), _stamp(dirs), cache_dir)
+
+
+def _settings_in_force() -> Settings | None:
+    """:func:`~core.config.get_settings`, or None when they cannot be read (a bad value in the
+    environment must not stop the library from loading)."""
+    try:
+        from core.config import get_settings
+
+        return get_settings()
+    except Exception:
+        return None

@@ -15,11 +15,15 @@ import hashlib
 import json
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from core.errors import LLMError, SpecError
-from core.spec.builtin import WriteResult, clean_description
+from core.spec.builtin import BuiltinSpecWriter, WriteResult, clean_description
 from core.spec.model import MAX_PARTS, Primitive, spec_json_schema
 from core.types import Availability
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
@@ -55,15 +59,16 @@ def extract_json(text: str) -> dict:
     return data
 
 
-def catalogue_for(description: str, detail: int = 12) -> tuple[dict[str, list[str]], list[tuple]]:
+def catalogue_for(
+    description: str, detail: int = 12, settings: Settings | None = None
+) -> tuple[dict[str, list[str]], list[tuple]]:
     """The template catalogue for a prompt: every name grouped by family (compact enough for a
     3B model's context), and one line each (name, family, summary, parameters) for the
     ``detail`` templates most relevant to ``description`` (the built-in writer's candidates and
-    their families)."""
-    from core.spec.builtin import BuiltinSpecWriter
+    their families). The templates are those of ``settings`` (default: the settings in force)."""
     from core.spec.library import get_library
 
-    lib = get_library()
+    lib = get_library(settings=settings)
     families: dict[str, list[str]] = {}
     for t in lib.templates.values():
         families.setdefault(t.family, []).append(t.name)
@@ -84,7 +89,9 @@ class LiteLLMSpecWriter:
     name = "litellm"
     label = "LLM via LiteLLM"
 
-    def __init__(self, model: str | None = None, settings=None) -> None:
+    def __init__(self, model: str | None = None, settings: Settings | None = None) -> None:
+        """``model``: the only model to ask (default: the ``LLM_MODELS`` chain); ``settings``
+        default to the settings in force. Raises ``SpecError`` when no model is configured."""
         from core.config import get_settings
 
         self.settings = settings or get_settings()
@@ -93,13 +100,14 @@ class LiteLLMSpecWriter:
             raise SpecError("No LLM model configured.", "Set LLM_MODELS or pass --model.")
 
     @classmethod
-    def availability(cls) -> Availability:
-        """Ready when an API base or key is configured, or a provider key is in the env."""
+    def availability(cls, settings: Settings | None = None) -> Availability:
+        """Ready when an API base or key is configured in ``settings`` (default: the settings
+        in force), or a provider key is in the environment."""
         import os
 
         from core.config import get_settings
 
-        s = get_settings()
+        s = settings or get_settings()
         if s.llm_api_base or s.llm_api_key:
             return Availability(True, f"models: {', '.join(s.llm_models)}")
         keys = (
@@ -125,7 +133,7 @@ class LiteLLMSpecWriter:
     def messages(self, description: str, style: str | None) -> list[dict]:
         from core.prompts import render
 
-        families, relevant = catalogue_for(description)
+        families, relevant = catalogue_for(description, settings=self.settings)
         system = render(
             "spec_system.j2",
             schema_json=_schema_json(),
@@ -275,14 +283,13 @@ class LiteLLMSpecWriter:
         from core.spec.io import parse_spec
 
         text, warnings = clean_description(description)
+        builtin = BuiltinSpecWriter(settings=self.settings)
         if template is not None:  # the user picked a template: the library builds it, no call
-            from core.spec.builtin import BuiltinSpecWriter
-
-            return BuiltinSpecWriter().write(text, style=style, seed=seed, template=template, family=family)
+            return builtin.write(text, style=style, seed=seed, template=template, family=family)
 
         def validate(data: dict):
             if is_composition(data):
-                return build_composition(data, text, style, seed)
+                return build_composition(data, text, style, seed, library=builtin.library)
             return parse_spec(data)
 
         spec, model, cached = self.ask_json(self.messages(text, style), validate, what="spec")

@@ -123,8 +123,26 @@ class PBRMaterial(_Model):
     emissive: str = Field("#000000", description="Emitted colour, #RRGGBB; black = none.")
     emissive_strength: float = Field(1.0, ge=0.0, le=100.0, description="Emission multiplier.")
     opacity: Unit = Field(1.0, description="1 = opaque; below 1 the material is alpha-blended.")
+    texture: str | None = Field(
+        None,
+        max_length=32,
+        description="Procedural texture kind, e.g. 'wood', 'planks', 'steel', 'rusty metal', 'stone', "
+        "'brick', 'fabric', 'glass', 'lava'; empty: chosen from the name and PBR values.",
+    )
 
     _hex = field_validator("base_color", "emissive")(classmethod(lambda cls, v: _check_hex(v)))
+
+    @field_validator("texture")
+    @classmethod
+    def _known_texture(cls, v: str | None) -> str | None:
+        from core.materials.kinds import aliases
+
+        if v is None or not v.strip():
+            return None
+        name = v.strip().lower()
+        if name not in aliases():
+            raise ValueError(f"unknown texture '{name[:32]}'; e.g. wood, planks, steel, stone, fabric, glass")
+        return name
 
 
 class Part(_Model):

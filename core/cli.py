@@ -682,8 +682,7 @@ def main() -> None:
         from core.config import get_settings
         from core.logs import configure_logging
 
-        get_settings()
-        configure_logging()
+        configure_logging(settings=get_settings())
     except ValidationError as e:
         from core.spec.io import format_validation_error
 

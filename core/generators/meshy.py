@@ -117,6 +117,7 @@ class MeshyGenerator(RemoteGenerator):
             self.settings.meshy_base_url,
             self.api_key(self.settings) or "",
             key_hint="Check MESHY_API_KEY (keys look like msy-...; create one at meshy.ai/settings/api).",
+            settings=self.settings,
         )
 
     def stages(self, image: Path | None) -> list[str]:

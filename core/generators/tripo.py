@@ -119,6 +119,7 @@ class TripoGenerator(RemoteGenerator):
             self.api_key(self.settings) or "",
             parse_error=parse_tripo_error,
             key_hint="Check TRIPO_API_KEY (keys look like tsk_...; create one at platform.tripo3d.ai).",
+            settings=self.settings,
         )
 
     def stages(self, image: Path | None) -> list[str]:

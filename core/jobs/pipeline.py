@@ -271,7 +271,7 @@ class Job:
 
         log.info(
             "job started: %s",
-            describe(cp.inputs.description),
+            describe(cp.inputs.description, self.settings),
             extra={"job_id": self.job_id, "step": STEPS[start], "backend": cp.inputs.backend},
         )
         for step in STEPS[start:]:

@@ -66,7 +66,9 @@ def write_spec(job: Job, cancel: CancelToken) -> Step:
     from core.spec.writers import get_writer
 
     inp = job.cp.inputs
-    kwargs = {"model": inp.model} if inp.writer == "litellm" and inp.model else {}
+    kwargs: dict = {"settings": job.settings}
+    if inp.writer == "litellm" and inp.model:
+        kwargs["model"] = inp.model
     yield Progress(0.1, f"Writing spec with '{inp.writer}'", "spec")
     result = get_writer(inp.writer, **kwargs).write(inp.description, style=inp.style, seed=inp.seed)
     atomic_write_text(job.folder / "spec.json", dump_spec(result.spec))

@@ -132,6 +132,8 @@ def test_impossible_amounts_are_refused_with_the_reason(text):
         ("add a pair of horns", "horn", 2),
         ("add four legs", "leg", 4),
         ("add a sphere on top", "sphere", 1),
+        ("add a torus on top", "torus", 1),  # "torus" is not a plural of "toru"
+        ("add two antennae on top", "antenna", 2),
     ],
 )
 def test_counts_add_that_many_parts(text, noun, count):

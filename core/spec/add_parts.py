@@ -96,35 +96,15 @@ PLACE_WORDS = {
 }
 
 
-def singular(word: str) -> str:
-    """English plural -> singular for part nouns (wheels -> wheel, boxes -> box, feet -> foot).
-
-    One form, for :func:`find_noun`; :func:`core.spec.library.singulars` lists the candidate
-    forms the template library tries."""
-    irregular = {
-        "feet": "foot",
-        "shelves": "shelf",
-        "knives": "knife",
-        "leaves": "leaf",
-        "antennae": "antenna",
-    }
-    if word in irregular:
-        return irregular[word]
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("xes", "ches", "shes", "sses")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
-
-
 def find_noun(words: list[str]) -> tuple[int, str] | None:
-    """Index and singular form of the first part noun in ``words``, or None."""
+    """Index and singular form of the first part noun in ``words`` (the word itself, then its
+    singular forms by :func:`core.spec.library.singulars`), or None."""
+    from core.spec.library import singulars
+
     for i, w in enumerate(words):
-        s = singular(w)
-        if s in PART_NOUNS:
-            return i, s
+        for s in (w, *singulars(w)):
+            if s in PART_NOUNS:
+                return i, s
     return None
 
 
@@ -352,5 +332,4 @@ __all__ = [
     "main_material",
     "material_for",
     "place_parts",
-    "singular",
 ]

@@ -70,6 +70,7 @@ IRREGULAR = {
     "wives": "wife",
     "lives": "life",
     "sheaves": "sheaf",
+    "antennae": "antenna",
 }
 
 

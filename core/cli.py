@@ -64,6 +64,21 @@ Fallback = Annotated[
     ),
 ]
 
+Collision = Annotated[
+    str | None,
+    typer.Option(
+        "--collision",
+        help="Collision mesh: none | hull | decomposition (convex pieces, CoACD) (default: COLLISION).",
+    ),
+]
+TextureSize = Annotated[
+    int | None,
+    typer.Option(
+        "--texture-size",
+        help="Procedural texture size in pixels: 512, 1024 or 2048; 0 for flat colours (default: TEXTURE_SIZE).",
+    ),
+]
+
 
 @dataclasses.dataclass(frozen=True)
 class JobOptions:
@@ -79,6 +94,8 @@ class JobOptions:
     style: Style = None
     image: Image = None
     fallback: Fallback = None
+    collision: Collision = None
+    texture_size: TextureSize = None
     as_json: AsJson = False
 
 
@@ -157,6 +174,20 @@ def _formats(formats: str | None, settings: Settings) -> list[str]:
     if not items:
         raise _err("--formats is empty; give e.g. glb,obj,stl", 2)
     return items
+
+
+def _job_settings(opts: JobOptions, settings: Settings) -> Settings:
+    """``settings`` with ``--collision`` and ``--texture-size`` in place of the COLLISION and
+    TEXTURE_SIZE settings (checked first; exit code 2 on a bad value)."""
+    from core.mesh.collision import COLLISION_MODES
+
+    if opts.collision is not None and opts.collision not in COLLISION_MODES:
+        raise _err(f"--collision must be one of {', '.join(COLLISION_MODES)}", 2)
+    if opts.texture_size is not None and opts.texture_size not in (0, 512, 1024, 2048):
+        raise _err("--texture-size must be 512, 1024 or 2048 (0 for flat colours)", 2)
+    changes = {"collision": opts.collision, "texture_size": opts.texture_size}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    return settings.model_copy(update=changes) if changes else settings
 
 
 def _run_jobs(jobs: list[Job], as_json: bool) -> int:
@@ -278,7 +309,7 @@ def _create_and_run(texts: list[str], opts: JobOptions, template: str | None = N
     finds the whole queue even if this process dies before reaching it."""
     from core.jobs.pipeline import Job
 
-    settings = _settings()
+    settings = _job_settings(opts, _settings())
     asset_dir = _asset_dir(opts.out, settings)
     try:
         jobs = []

@@ -6,7 +6,7 @@ the download buttons and the CLI's ``--formats`` help all derive from :data:`FOR
 like :mod:`core.types`: it imports nothing of ``core``, so storage needs no mesh module to
 know a MIME type.
 
-MIME types: IANA ``model/*`` registrations where one exists (glTF, OBJ, STL:
+MIME types: IANA ``model/*`` registrations where one exists (glTF, OBJ, STL, USDZ:
 https://www.iana.org/assignments/media-types/media-types.xhtml#model).
 """
 
@@ -20,7 +20,8 @@ class FormatInfo:
     """One export format.
 
     ``exporter`` is the ``"module:function"`` entry of the exporter registry, called as
-    ``export(mesh, path) -> [paths]`` (main file first, then companions). ``needs_blender``:
+    ``export(mesh, path, options=None) -> [paths]`` (main file first, then companions;
+    ``options`` a :class:`core.mesh.formats.options.ExportOptions`). ``needs_blender``:
     written by converting the GLB in one Blender run.
     """
 
@@ -62,6 +63,13 @@ FORMATS: dict[str, FormatInfo] = {
             "core.mesh.formats.blender:export_via_glb",
             needs_blender=True,
         ),
+        FormatInfo(
+            "usdz",
+            ".usdz",
+            "model/vnd.usdz+zip",
+            "USDZ (AR Quick Look, USD)",
+            "core.mesh.formats.usdz:export_usdz",
+        ),
     )
 }
 
@@ -94,7 +102,7 @@ def content_type(filename: str) -> str:
 
 
 def format_help() -> str:
-    """``"glb,gltf,obj,stl,ply,fbx,blend"``: the names, for option help texts."""
+    """``"glb,gltf,obj,stl,ply,fbx,blend,usdz"``: the names, for option help texts."""
     return ",".join(FORMATS)
 
 

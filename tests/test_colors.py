@@ -1,5 +1,7 @@
 """Colour spaces: the spec's sRGB colours are written to glTF as linear factors (GLB, glTF,
-and through them FBX), to MTL as sRGB, and survive a re-import in trimesh and Blender."""
+and through them FBX), to MTL as sRGB, and survive a re-import in trimesh and Blender. The
+factor tests export flat colours (``TEXTURE_SIZE=0``); textured exports, where the maps carry
+the colour, are tested in tests/test_textured_export.py."""
 
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ def test_bad_hex_is_refused():
             hex_to_srgb(bad)
 
 
-def test_glb_and_gltf_factors_are_linear_and_exact(tmp_path):
+def test_glb_and_gltf_factors_are_linear_and_exact(tmp_path, configure):
+    configure(texture_size=0)
     spec, mesh = _mesh("wooden crate")
     written = export_all(mesh, ["glb", "gltf"], tmp_path)
     for doc in (_glb_json(written["glb"][0]), json.loads(written["gltf"][0].read_text())):
@@ -70,7 +73,8 @@ def test_glb_and_gltf_factors_are_linear_and_exact(tmp_path):
             assert factor[0] < hex_to_srgb(mat.base_color)[0] or hex_to_srgb(mat.base_color)[0] in (0, 1)
 
 
-def test_emissive_factor_is_linear(tmp_path):
+def test_emissive_factor_is_linear(tmp_path, configure):
+    configure(texture_size=0)
     spec, mesh = _mesh("magical healing potion")
     glowing = [m for m in spec.materials if m.emissive != "#000000"]
     assert glowing, "the potion's liquid glows"
@@ -81,7 +85,36 @@ def test_emissive_factor_is_linear(tmp_path):
         assert by_name[mat.name]["emissiveFactor"] == pytest.approx(expected.tolist(), abs=1e-9)
 
 
-def test_trimesh_reimport_reads_linear_factors_and_obj_keeps_srgb(tmp_path):
+@pytest.mark.parametrize("strength", [0.5, 1.0, 4.0])
+def test_emissive_strength_above_one_uses_khr_materials_emissive_strength(tmp_path, configure, strength):
+    """glTF factors stop at 1: a stronger glow keeps the colour in ``emissiveFactor`` and the
+    rest in KHR_materials_emissive_strength (declared in ``extensionsUsed``)."""
+    from conftest import validate_gltf
+
+    from core.mesh.asset_mesh import gltf_factors
+
+    configure(texture_size=0)
+    spec, mesh = _mesh("magical healing potion")
+    mat = next(m for m in spec.materials if m.emissive != "#000000")
+    mesh.materials[spec.materials.index(mat)] = mat.model_copy(update={"emissive_strength": strength})
+    path = export_all(mesh, ["glb"], tmp_path)["glb"][0]
+    doc = _glb_json(path)
+    written = next(m for m in doc["materials"] if m["name"] == mat.name)
+    colour = np.array(hex_to_linear_rgba(mat.emissive)[:3])
+    assert written["emissiveFactor"] == pytest.approx((colour * min(strength, 1.0)).tolist(), abs=1e-9)
+    ext = written.get("extensions", {}).get("KHR_materials_emissive_strength")
+    if strength > 1:
+        assert ext == {"emissiveStrength": strength}
+        assert "KHR_materials_emissive_strength" in doc["extensionsUsed"]
+    else:
+        assert ext is None and "extensionsUsed" not in doc
+    factors = gltf_factors(mesh.materials[spec.materials.index(mat)])
+    assert factors["emissiveStrength"] == (strength if strength > 1 else None)
+    assert validate_gltf(path)[0]["numErrors"] == 0
+
+
+def test_trimesh_reimport_reads_linear_factors_and_obj_keeps_srgb(tmp_path, configure):
+    configure(texture_size=0)
     spec, mesh = _mesh("wooden crate")
     written = export_all(mesh, ["glb", "obj"], tmp_path)
     scene = trimesh.load(written["glb"][0])
@@ -109,9 +142,10 @@ for m in bpy.data.materials:
 
 
 @pytest.mark.parametrize("fmt", ["glb", "fbx"])
-def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt):
+def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt, configure):
     """Blender's Base Color is linear; its colour picker shows the spec's sRGB hex again."""
     blender = require_blender()
+    configure(texture_size=0)
     spec, mesh = _mesh("wooden crate")
     path = export_all(mesh, ["glb", fmt], tmp_path)[fmt][0]
     proc = subprocess.run(

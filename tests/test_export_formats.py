@@ -11,7 +11,7 @@ from conftest import blender_vertex_count, require_blender, validate_gltf
 
 from core.errors import UnknownFormatError
 from core.generators import get_generator
-from core.mesh.formats import EXPORTERS, FORMATS, export_all
+from core.mesh.formats import EXPORTERS, FORMATS, ExportOptions, export_all
 from core.mesh.process import fit_to_dimensions
 from core.spec.builtin import BuiltinSpecWriter
 
@@ -24,7 +24,7 @@ def sword():
 
 
 def test_registry_lists_every_format():
-    assert set(FORMATS) == {"glb", "gltf", "obj", "stl", "ply", "fbx", "blend"}
+    assert set(FORMATS) == {"glb", "gltf", "obj", "stl", "ply", "fbx", "blend", "usdz"}
     assert set(EXPORTERS.names()) == set(FORMATS)
     with pytest.raises(UnknownFormatError, match="glb"):
         EXPORTERS.get("dae")
@@ -77,13 +77,32 @@ def test_glb_and_gltf_pass_the_khronos_validator_and_keep_pbr_materials(sword, t
 
 
 def test_obj_has_its_mtl_with_every_distinct_material(tmp_path):
-    # trimesh merges materials that look identical (elvish trim == blade), so use a chest
     spec = BuiltinSpecWriter().write("wooden treasure chest with iron bands").spec
     mesh = list(get_generator("procedural").generate(spec))[-1].mesh
-    obj, mtl = export_all(mesh, ["obj"], tmp_path)["obj"]
+    obj, mtl, *textures = export_all(mesh, ["obj"], tmp_path)["obj"]
     assert mtl.suffix == ".mtl" and f"mtllib {mtl.name}" in obj.read_text()
     newmtl = {ln.split()[1] for ln in mtl.read_text().splitlines() if ln.startswith("newmtl")}
     assert newmtl == {m.name for m in spec.materials}
+    assert all(p.suffix in (".png", ".jpg") and p.is_file() for p in textures)
+
+
+def test_obj_and_ply_keep_materials_that_merely_look_alike(tmp_path):
+    """The elvish sword's trim and blade share colour and PBR values; each stays its own
+    material (OBJ: newmtl + usemtl; PLY: the per-face ``material`` property)."""
+    spec = BuiltinSpecWriter().write("elvish sword").spec
+    mesh = list(get_generator("procedural").generate(spec))[-1].mesh
+    written = export_all(mesh, ["obj", "ply"], tmp_path, options=ExportOptions(texture_size=0))
+    obj, mtl = written["obj"]
+    used = {m.name for i, m in enumerate(spec.materials) if (mesh.face_material == i).any()}
+    newmtl = [ln.split()[1] for ln in mtl.read_text().splitlines() if ln.startswith("newmtl")]
+    usemtl = [ln.split()[1] for ln in obj.read_text().splitlines() if ln.startswith("usemtl")]
+    assert sorted(newmtl) == sorted(usemtl) == sorted(used)
+    ply = trimesh.load(written["ply"][0], process=False)
+    per_face = ply.metadata["_ply_raw"]["face"]["data"]["material"]
+    assert np.array_equal(per_face, mesh.face_material)
+    header = written["ply"][0].read_bytes().split(b"end_header")[0].decode()
+    for i, m in enumerate(spec.materials):
+        assert f"comment material {i} {m.name}\n" in header
 
 
 def test_ply_carries_face_colours(sword, tmp_path):
@@ -92,6 +111,21 @@ def test_ply_carries_face_colours(sword, tmp_path):
     loaded = trimesh.load(path, process=False)
     colours = {m.base_color for m in mesh.materials}
     assert len(np.unique(loaded.visual.face_colors[:, :3], axis=0)) == len(colours)
+
+
+def test_usdz_is_a_format_that_passes_usd_validation(sword, tmp_path):
+    from pxr import Usd, UsdGeom
+
+    from core.mesh.formats.usdz import validation_errors
+
+    spec, mesh = sword
+    [path] = export_all(mesh, ["usdz"], tmp_path)["usdz"]
+    assert path.name == "model.usdz" and validation_errors(path) == []
+    stage = Usd.Stage.Open(str(path))
+    meshes = [p for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]
+    assert len(meshes) == len(np.unique(mesh.face_material))
+    points = np.vstack([np.array(UsdGeom.Mesh(p).GetPointsAttr().Get()) for p in meshes])
+    assert np.allclose(points.max(0) - points.min(0), spec.dimensions.as_tuple(), atol=1e-4)
 
 
 @pytest.mark.parametrize("fmt", ["fbx", "blend"])

@@ -16,8 +16,36 @@ from core.spec.vocab import WORDS_FILE
 
 PRESETS = tomllib.loads(WORDS_FILE.read_text(encoding="utf-8"))["materials"]
 ISSUE_KINDS = [
-    *["wood", "planks", "bark", "iron", "steel", "gold", "silver", "bronze", "copper", "stone", "marble", "brick", "leather", "fabric"],
-    *["rope", "paper", "parchment", "bone", "glass", "crystal", "ice", "ceramic", "porcelain", "plastic", "rubber", "liquid"],
+    *[
+        "wood",
+        "planks",
+        "bark",
+        "iron",
+        "steel",
+        "gold",
+        "silver",
+        "bronze",
+        "copper",
+        "stone",
+        "marble",
+        "brick",
+        "leather",
+        "fabric",
+    ],
+    *[
+        "rope",
+        "paper",
+        "parchment",
+        "bone",
+        "glass",
+        "crystal",
+        "ice",
+        "ceramic",
+        "porcelain",
+        "plastic",
+        "rubber",
+        "liquid",
+    ],
     *["foliage", "fur", "lava", "energy"],
     "rusty metal",
 ]
@@ -101,12 +129,15 @@ def test_texture_sets_are_cached_by_parameters(tmp_path):
     req = _request("stone")
     first = texture_set(req, tmp_path)
     folder = tmp_path / "textures" / req.key()
-    assert sorted(p.name for p in folder.iterdir()) == ["base_color.png", "normal.png", "orm.png"]
-    stamp = (folder / "normal.png").stat().st_mtime_ns
+    assert sorted(p.name for p in folder.iterdir()) == ["base_color.jpg", "normal.jpg", "orm.jpg"]
+    stamp = (folder / "normal.jpg").stat().st_mtime_ns
     second = texture_set(req, tmp_path)
-    assert second == first and (folder / "normal.png").stat().st_mtime_ns == stamp
+    assert second == first and (folder / "normal.jpg").stat().st_mtime_ns == stamp
     img = Image.open(io.BytesIO(first.base_color))
-    assert img.size == (256, 256) and img.mode == "RGBA"
+    assert img.size == (256, 256) and img.format == "JPEG" and img.mode == "RGB"
+    glass = texture_set(_request("glass"), tmp_path)  # see-through: the alpha channel needs PNG
+    assert Image.open(io.BytesIO(glass.base_color)).mode == "RGBA"
+    assert Image.open(io.BytesIO(glass.normal)).format == "JPEG"
     tinted = request_for(
         kinds()["stone"], color="#3355aa", roughness=0.9, metallic=0, emissive=None, opacity=1, size=256
     )

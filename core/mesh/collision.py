@@ -35,7 +35,11 @@ def convex_hull(vertices: np.ndarray, faces: np.ndarray):
     """
     import trimesh
 
-    hull = trimesh.Trimesh(np.asarray(vertices, np.float64), np.asarray(faces), process=False).convex_hull
+    points = np.asarray(vertices, np.float64)
+    spread = np.linalg.svd(points - points.mean(axis=0), compute_uv=False) if len(points) >= 4 else [0.0]
+    if spread[-1] <= 1e-9 * max(spread[0], 1e-12):  # all points on a plane, a line or a point
+        raise ValueError("the mesh is flat: a convex hull needs volume")
+    hull = trimesh.Trimesh(points, np.asarray(faces), process=False).convex_hull
     if len(hull.faces) < 4 or hull.volume <= 0:
         raise ValueError("the mesh is flat: a convex hull needs volume")
     return hull
@@ -64,7 +68,10 @@ def convex_decomposition(
     except ImportError as e:
         raise BackendUnavailable("Convex decomposition needs the coacd package.", "pip install coacd") from e
     coacd.set_log_level("error")
-    mesh = coacd.Mesh(np.asarray(vertices, np.float64), np.asarray(faces, np.int64))
+    # weld coincident positions first: UV seams and split normals leave the render mesh open
+    welded = trimesh.Trimesh(np.asarray(vertices, np.float64), np.asarray(faces, np.int64), process=False)
+    welded.merge_vertices(merge_tex=True, merge_norm=True)
+    mesh = coacd.Mesh(np.asarray(welded.vertices, np.float64), np.asarray(welded.faces, np.int64))
     parts = coacd.run_coacd(
         mesh,
         threshold=threshold,

@@ -88,4 +88,66 @@ def mesh_textures(mesh: AssetMesh, size: int, cache_dir: Path | None) -> dict[in
     return out
 
 
-__all__ = ["MaterialTextures", "material_kind", "mesh_textures", "texture_request"]
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(n, 3) float32 unit normals, each vertex the area-weighted mean of its faces' normals
+    (vertices split at seams keep their own side's normal); +Y where no face gives one."""
+    v = np.asarray(vertices, np.float64)
+    f = np.asarray(faces, np.int64)
+    face_n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])  # length = 2 x area
+    acc = np.zeros_like(v)
+    for corner in range(3):
+        np.add.at(acc, f[:, corner], face_n)
+    length = np.linalg.norm(acc, axis=1, keepdims=True)
+    return np.where(length > 1e-20, acc / np.maximum(length, 1e-20), (0.0, 1.0, 0.0)).astype(np.float32)
+
+
+def vertex_tangents(
+    vertices: np.ndarray, faces: np.ndarray, normals: np.ndarray, texcoords: np.ndarray
+) -> np.ndarray:
+    """glTF ``TANGENT``s, (n, 4) float32: xyz a unit vector along +u, orthogonal to the
+    vertex normal, w = +-1 so that ``cross(normal, xyz) * w`` points up the image (-v), the
+    normal map's +Y (glTF texture coordinates run v down the image).
+
+    Per face the directions of increasing u and v (from the texture-coordinate derivatives),
+    summed per vertex weighted by face area, then Gram-Schmidt against the normal, as
+    MikkTSpace does in essence. A vertex whose faces give no direction gets any tangent
+    perpendicular to its normal.
+    """
+    p = np.asarray(vertices, np.float64)
+    f = np.asarray(faces, np.int64)
+    uv = np.asarray(texcoords, np.float64)
+    n = np.asarray(normals, np.float64)
+    e1, e2 = p[f[:, 1]] - p[f[:, 0]], p[f[:, 2]] - p[f[:, 0]]
+    d1, d2 = uv[f[:, 1]] - uv[f[:, 0]], uv[f[:, 2]] - uv[f[:, 0]]
+    det = d1[:, 0] * d2[:, 1] - d2[:, 0] * d1[:, 1]
+    sign = np.where(np.abs(det) > 1e-20, np.sign(det), 0.0)[:, None]
+    area = 0.5 * np.linalg.norm(np.cross(e1, e2), axis=1)[:, None]
+    t_face = _unit_rows((e1 * d2[:, 1:2] - e2 * d1[:, 1:2]) * sign) * area
+    b_face = _unit_rows((e2 * d1[:, 0:1] - e1 * d2[:, 0:1]) * sign) * area
+    t_acc, b_acc = np.zeros_like(p), np.zeros_like(p)
+    for corner in range(3):
+        np.add.at(t_acc, f[:, corner], t_face)
+        np.add.at(b_acc, f[:, corner], b_face)
+    t = t_acc - n * np.sum(t_acc * n, axis=1, keepdims=True)
+    missing = np.linalg.norm(t, axis=1) < 1e-12
+    if missing.any():  # any direction perpendicular to the normal
+        helper = np.where(np.abs(n[missing, 0:1]) < 0.9, (1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+        t[missing] = np.cross(n[missing], helper)
+    t = _unit_rows(t)
+    w = np.where(np.sum(np.cross(n, t) * b_acc, axis=1) > 0, -1.0, 1.0)  # b_acc points down (+v)
+    return np.column_stack([t, w]).astype(np.float32)
+
+
+def _unit_rows(a: np.ndarray) -> np.ndarray:
+    length = np.linalg.norm(a, axis=1, keepdims=True)
+    return np.where(length > 1e-20, a / np.maximum(length, 1e-20), 0.0)
+
+
+__all__ = [
+    "MaterialTextures",
+    "material_kind",
+    "mesh_textures",
+    "texture_request",
+    "vertex_normals",
+    "vertex_tangents",
+]

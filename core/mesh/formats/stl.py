@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from core.fsutil import atomic_write_bytes
 
 if TYPE_CHECKING:
+    from core.mesh.formats.options import ExportOptions
     from core.mesh.process import Model
 
 
-def export_stl(mesh: Model, path: Path) -> list[Path]:
-    """Write ``mesh`` as binary STL (metres) to ``path`` (atomic)."""
+def export_stl(mesh: Model, path: Path, options: ExportOptions | None = None) -> list[Path]:
+    """Write ``mesh`` as binary STL (metres) to ``path`` (atomic); returns ``[path]``.
+    ``options`` are not used (STL holds geometry only)."""
     atomic_write_bytes(path, mesh.to_trimesh().export(file_type="stl"))
     return [Path(path)]

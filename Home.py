@@ -7,13 +7,11 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import streamlit as st
 
 from ui.sidebar import render_sidebar
-from ui.state import init_state
+from ui.state import app_settings, init_state
 
 st.set_page_config(page_title="3D Asset Workbench", page_icon=":material/deployed_code:", layout="wide")
 try:
-    from core.config import get_settings
-
-    get_settings()
+    app_settings()
 except ValueError as e:  # pydantic's ValidationError: a setting in env / secrets.toml is invalid
     from core.spec.io import format_validation_error
 

@@ -45,18 +45,19 @@ def main() -> None:
 
     from core.jobs.checkpoint import STEPS
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run_to_completion(Job.create("warm-up anvil", asset_dir=Path(tmp), formats=formats))
+        run_to_completion(Job.create(JobRequest("warm-up anvil", formats=formats), asset_dir=Path(tmp)))
         warmup = time.perf_counter() - t0
         per_step: dict[str, list[float]] = {s: [] for s in STEPS}
         totals = []
         for prompt in prompts:
             t = time.perf_counter()
-            result = run_to_completion(Job.create(prompt, asset_dir=Path(tmp), formats=formats))
+            result = run_to_completion(Job.create(JobRequest(prompt, formats=formats), asset_dir=Path(tmp)))
             totals.append(time.perf_counter() - t)
-            for step, seconds in result["timings"].items():
+            for step, seconds in result.timings.items():
                 per_step[step].append(seconds)
 
     rows = [(s, pct(v, 50), pct(v, 95), max(v)) for s, v in per_step.items()]

@@ -49,15 +49,17 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def run(backend: str, runs: int, formats: list[str], asset_dir: Path) -> dict[str, list[float]]:
+def run(backend: str, runs: int, formats: list[str], settings) -> dict[str, list[float]]:
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
     times: dict[str, list[float]] = {s: [] for s in (*STEPS, "total")}
     for _ in range(runs):
-        job = Job.create("round stone orb", asset_dir=asset_dir, backend=backend, formats=formats)
+        request = JobRequest("round stone orb", backend=backend, formats=formats)
+        job = Job.create(request, asset_dir=settings.asset_dir, settings=settings)
         t0 = time.perf_counter()
         result = run_to_completion(job)
-        assert result["status"] == "done", result["error"]
+        assert result.status == "done", result.error
         times["total"].append(time.perf_counter() - t0)
         for step in STEPS:
             times[step].append(job.cp.steps[step].duration_s or 0.0)
@@ -91,11 +93,15 @@ def main() -> None:
         REMOTE_POLL_S="0.01",
         REMOTE_REQUESTS_PER_S="1000",
     )
+    from core.config import Settings, use_settings
+
+    settings = Settings()  # the environment just set: the fake services and their keys
     print(
         f"service model: {args.faces} faces requested, {len(glb) / 2**20:.1f} MiB GLB with a "
         f"{args.texture}px texture; {args.runs} runs; formats {args.formats}\n"
     )
-    results = {b: run(b, args.runs, formats, tmp / "assets") for b in ("procedural", "meshy", "tripo")}
+    with use_settings(settings):  # for what reads the settings in force (backend availability)
+        results = {b: run(b, args.runs, formats, settings) for b in ("procedural", "meshy", "tripo")}
     print(f"| step | {' | '.join(f'{b} p50 | {b} p95' for b in results)} | meshy/procedural p50 |")
     print("|---|" + "---|" * (2 * len(results) + 1))
     for step in (*STEPS, "total"):

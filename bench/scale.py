@@ -38,14 +38,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def embedded(n_jobs: int, asset_dir: Path) -> tuple[float, list[float]]:
+def crate_job(text: str, settings):
+    """A new procedural GLB job for ``text`` under ``settings``."""
     from core.jobs.pipeline import Job
+    from core.jobs.request import JobRequest
+
+    return Job.create(JobRequest(text, formats=["glb"]), asset_dir=settings.asset_dir, settings=settings)
+
+
+def embedded(n_jobs: int, settings) -> tuple[float, list[float]]:
     from core.jobs.runner import EmbeddedRunner
 
     runner = EmbeddedRunner(max_workers=2)
-    warm = Job.create("warm up crate", asset_dir=asset_dir, formats=["glb"])
+    warm = crate_job("warm up crate", settings)
     runner.wait(runner.submit(warm), 120)
-    jobs = [Job.create(f"wooden crate {i}", asset_dir=asset_dir, formats=["glb"]) for i in range(n_jobs)]
+    jobs = [crate_job(f"wooden crate {i}", settings) for i in range(n_jobs)]
     t0 = time.time()
     for job in jobs:
         runner.submit(job)
@@ -54,13 +61,10 @@ def embedded(n_jobs: int, asset_dir: Path) -> tuple[float, list[float]]:
     return n_jobs / ((max(s.finished_at for s in snaps) - t0) / 60), []
 
 
-def celery(n_workers: int, n_jobs: int, asset_dir: Path) -> tuple[float, list[float]]:
-    from core.config import get_settings
+def celery(n_workers: int, n_jobs: int, settings) -> tuple[float, list[float]]:
     from core.jobs.celery_app import celery_app, read_progress
-    from core.jobs.pipeline import Job
     from core.jobs.runner import CeleryRunner
 
-    get_settings.cache_clear()
     celery_app.cache_clear()
     procs = [
         subprocess.Popen(
@@ -73,18 +77,15 @@ def celery(n_workers: int, n_jobs: int, asset_dir: Path) -> tuple[float, list[fl
         for i in range(n_workers)
     ]
     try:
-        runner = CeleryRunner(asset_dir)
+        runner = CeleryRunner(settings.asset_dir, settings)
         while len(runner.app.control.ping(timeout=0.5)) < n_workers:
             pass
-        warm = [
-            Job.create(f"warm up crate {i}", asset_dir=asset_dir, formats=["glb"])
-            for i in range(2 * n_workers)
-        ]
+        warm = [crate_job(f"warm up crate {i}", settings) for i in range(2 * n_workers)]
         for job in warm:
             runner.submit(job)
         for job in warm:
             runner.wait(job.job_id, 300)
-        jobs = [Job.create(f"wooden crate {i}", asset_dir=asset_dir, formats=["glb"]) for i in range(n_jobs)]
+        jobs = [crate_job(f"wooden crate {i}", settings) for i in range(n_jobs)]
         t0 = time.time()
         for job in jobs:
             runner.submit(job)
@@ -130,11 +131,14 @@ def main() -> None:
         JOB_RUNNER="celery",
         CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0",
     )
+    from core.config import Settings
+
+    settings = Settings()  # the environment just set, as the workers read it
     time.sleep(0.5)
     try:
-        rows = [("embedded (2 threads)", *embedded(args.jobs, tmp / "assets"))]
+        rows = [("embedded (2 threads)", *embedded(args.jobs, settings))]
         for n in (int(x) for x in args.workers.split(",")):
-            rows.append((f"celery, {n} worker(s)", *celery(n, args.jobs, tmp / "assets")))
+            rows.append((f"celery, {n} worker(s)", *celery(n, args.jobs, settings)))
     finally:
         redis.terminate()
     base = next(r[1] for r in rows if r[0].startswith("celery, 1 "))

@@ -54,11 +54,11 @@ def main() -> None:
                 "CACHE_DIR": str(tmp / "cache"),
             }
         )
-        from core.config import get_settings
+        from core.config import Settings
         from core.storage import open_store
 
-        get_settings.cache_clear()
-        store = open_store()
+        settings = Settings()  # the environment just set
+        store = open_store(settings=settings)
         store.ensure_bucket()
         rows = []
         for mb in (1, 50):
@@ -78,10 +78,12 @@ def main() -> None:
 
         # 1,000 assets: write the objects directly (fast), then time the gallery path
         from core.jobs.pipeline import Job, run_to_completion
+        from core.jobs.request import JobRequest
 
-        real = run_to_completion(Job.create("oak barrel", asset_dir=tmp / "assets", formats=["glb"]))
-        meta = store.get_metadata(real["asset_id"])
-        thumb = store.local_path(real["asset_id"], "thumbnail.png").read_bytes()
+        request = JobRequest("oak barrel", formats=["glb"])
+        real = run_to_completion(Job.create(request, asset_dir=settings.asset_dir, settings=settings))
+        meta = store.get_metadata(real.asset_id)
+        thumb = store.local_path(real.asset_id, "thumbnail.png").read_bytes()
 
         def put(i: int) -> None:
             aid = f"bench-{i:04d}"
@@ -111,7 +113,7 @@ def main() -> None:
         t = time.perf_counter()
         gallery_page()  # the very first listing of the bucket: 1,000 index GETs
         first = time.perf_counter() - t
-        shutil.rmtree(get_settings().cache_dir, ignore_errors=True)  # a new server: empty caches
+        shutil.rmtree(settings.cache_dir, ignore_errors=True)  # a new server: empty caches
         shutil.rmtree(store.cache_root, ignore_errors=True)
         t = time.perf_counter()
         gallery_page()

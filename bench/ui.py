@@ -104,9 +104,10 @@ def serve_and_open(browser, env: dict):
 def make_gallery(asset_dir: Path, n: int) -> None:
     """``n`` stored assets: one real asset, copied with new ids (metadata rewritten)."""
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
-    result = run_to_completion(Job.create("oak barrel", asset_dir=asset_dir, formats=["glb"]))
-    src = asset_dir / result["asset_id"]
+    result = run_to_completion(Job.create(JobRequest("oak barrel", formats=["glb"]), asset_dir=asset_dir))
+    src = asset_dir / result.asset_id
     meta = json.loads((src / "metadata.json").read_text())
     for i in range(n - 1):
         aid = f"bench-asset-{i:04d}"

@@ -664,11 +664,11 @@ def worker(
 @app.command()
 def backends() -> None:
     """List spec writers, generators and export formats, and whether each can run here."""
-    from core.catalog import backend_report
+    from core.backends import capability_report
 
-    for row in backend_report():
-        mark = "ok " if row["available"] else "-- "
-        typer.echo(f"{mark}{row['kind']:<10} {row['name']:<11} {row['reason']}")
+    for row in capability_report():
+        mark = "ok " if row.available else "-- "
+        typer.echo(f"{mark}{row.kind:<10} {row.name:<11} {row.reason}")
 
 
 @app.command()

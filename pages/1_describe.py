@@ -3,13 +3,14 @@
 import streamlit as st
 
 from core.errors import WorkbenchError
-from core.mesh.formats import FORMATS
+from core.formats import FORMATS
 from core.spec.builtin import MAX_DESCRIPTION_CHARS, clean_description
 from core.spec.template_model import FAMILIES
 from ui.sidebar import writer_options
-from ui.state import init_state
+from ui.state import app_settings, init_state
 
 init_state()
+settings = app_settings()
 EXAMPLES = [
     "magical healing potion",
     "elvish sword",
@@ -104,11 +105,16 @@ else:
     st.session_state["describe.reference"] = None
 
 if st.button("Write spec", type="primary", key="describe.submit"):
+    from core.spec.output import with_output_options
     from core.spec.writers import get_writer
+    from ui.template_picker import remember
 
     writer = st.session_state["describe.writer"]
     style = (
         None if st.session_state["describe.style"] in (None, "auto") else st.session_state["describe.style"]
+    )
+    polycount = (
+        None if st.session_state["describe.polycount_auto"] else st.session_state["describe.polycount"]
     )
     try:
         text, cut_warnings = clean_description(st.session_state["describe.text"])
@@ -116,19 +122,13 @@ if st.button("Write spec", type="primary", key="describe.submit"):
             None if st.session_state["describe.kind"] in (None, "auto") else st.session_state["describe.kind"]
         )
         with st.spinner(f"Writing the spec with {writers[writer]}…"):
-            result = get_writer(writer).write(
+            result = get_writer(writer, settings=settings).write(
                 text, style=style, seed=int(st.session_state["describe.seed"]), family=kind
             )
+        result.spec = with_output_options(result.spec, st.session_state["describe.formats"], polycount)
     except WorkbenchError as e:
         st.error(f"Could not write the spec: {e}", icon=":material/error:")  # visible, not in a closed box
         st.stop()
-    spec = result.spec.model_copy(deep=True)
-    spec.technical.export_formats = st.session_state["describe.formats"] or ["glb"]
-    if not st.session_state["describe.polycount_auto"]:
-        spec.technical.target_polycount = st.session_state["describe.polycount"]
-    from ui.template_picker import remember
-
-    result.spec = spec
     remember(result)
     st.session_state["spec.style"], st.session_state["spec.kind"] = style, kind
     st.session_state["spec.warnings"] = cut_warnings + [w for w in result.warnings if w not in cut_warnings]

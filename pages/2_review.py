@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.errors import WorkbenchError
-from core.spec.io import field_errors
+from core.spec.edits import apply_edit
 from ui.review_widgets import (
     edit_chat,
     gameplay_form,
@@ -13,7 +13,7 @@ from ui.review_widgets import (
     parts_editor,
     sync_forms,
 )
-from ui.state import can_redo, can_undo, init_state, push_spec, redo, require_spec, undo
+from ui.state import app_settings, can_redo, can_undo, init_state, push_spec, redo, require_spec, undo
 
 
 @st.cache_data(max_entries=64, show_spinner="Building preview…")
@@ -25,6 +25,7 @@ def preview_png(spec_json: str) -> bytes:
 
 
 init_state()
+settings = app_settings()
 st.title("Review spec")
 spec = require_spec()
 sync_forms(spec)  # every form shows this revision of the spec (after undo, chat edits, ...)
@@ -49,7 +50,7 @@ if regen:
 
     with st.spinner("Writing a new spec…"):
         try:
-            result = get_writer(st.session_state["describe.writer"]).write(
+            result = get_writer(st.session_state["describe.writer"], settings=settings).write(
                 st.session_state["spec.description"] or spec.short_description
             )
             from ui.template_picker import remember
@@ -100,12 +101,8 @@ edited = next((c for c in candidates if c is not None), None)
 if isinstance(edited, str):  # the JSON tab's text did not parse; its message is in review.errors
     st.rerun()
 if isinstance(edited, dict):
-    from core.spec.geometry import refit_dimensions
-
-    if edited.get("dimensions") == spec.model_dump(mode="json")["dimensions"]:
-        refit_dimensions(spec.model_dump(mode="json"), edited)  # part edits resize the asset
-    new, errors = field_errors(edited)
-    st.session_state["review.errors"] = errors
-    if new is not None:
-        push_spec(new)
+    result = apply_edit(spec, edited)  # part edits refit the dimensions; errors per field
+    st.session_state["review.errors"] = result.errors
+    if result.spec is not None:
+        push_spec(result.spec)
     st.rerun()  # redraw: the new spec, or each message next to its field

@@ -2,39 +2,39 @@
 
 import streamlit as st
 
-from core.config import get_settings
+from core.backends import backend_info
 from core.errors import WorkbenchError
-from core.generators import GENERATORS
 from ui.generate_widgets import (
     backend_notes,
     concept_picker,
-    count_credits,
     interrupted_jobs,
+    record_finished,
     spec_changes_since,
     start_job,
 )
 from ui.results import show_result
 from ui.runtime import get_runner
-from ui.sidebar import available, generator_options
-from ui.state import init_state, require_spec
+from ui.sidebar import generator_options
+from ui.state import app_settings, init_state, require_spec
 
 init_state()
+settings = app_settings()
 st.title("Generate")
 spec = require_spec()
 st.caption(
     f"Step 3 of 4 · **{spec.name}** · formats: {', '.join(f.value for f in spec.technical.export_formats)}"
 )
-runner, asset_dir = get_runner(), get_settings().asset_dir
+runner, asset_dir = get_runner(), settings.asset_dir
 
 
-def settings() -> None:
+def job_settings() -> None:
     """Concept image, backend, seed, fallbacks and the Generate button."""
-    concept_picker(spec)
+    concept_picker(spec, settings)
     gens = generator_options()
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.selectbox("Backend", list(gens), key="generate.backend", format_func=lambda g: gens[g])
-    if getattr(GENERATORS.get(st.session_state["generate.backend"]), "uses_seed", False):
-        redraws = getattr(GENERATORS.get(st.session_state["generate.backend"]), "seed_redraws_spec", False)
+    info = backend_info(st.session_state["generate.backend"], settings)
+    if info.sampling:
         c2.number_input(
             "Seed",
             min_value=0,
@@ -42,17 +42,17 @@ def settings() -> None:
             step=1,
             key="generate.seed",
             help="Another variant of the template (proportions, counts, options) while the spec is unedited."
-            if redraws
+            if info.seed_redraws_spec
             else "Same seed, same result.",
         )
     else:
         c2.caption("Same spec, same model: this backend needs no seed.")
-    ok, reason = available("generator", st.session_state["generate.backend"])
-    if not ok:
-        st.warning(f"This backend cannot run here: {reason}")
-    backend_notes(st.session_state["generate.backend"], reason, bool(st.session_state["describe.reference"]))
+    if not info.available:
+        hint = f"  \n{info.hint}" if info.hint and info.hint not in info.reason else ""
+        st.warning(f"This backend cannot run here: {info.reason or 'unavailable'}{hint}")
+    backend_notes(info, bool(st.session_state["describe.reference"]))
     if st.session_state["generate.fallbacks"] is None:
-        st.session_state["generate.fallbacks"] = [b for b in get_settings().generator_fallbacks if b in gens]
+        st.session_state["generate.fallbacks"] = [b for b in settings.generator_fallbacks if b in gens]
     st.multiselect(
         "If it cannot deliver, fall back to",
         [g for g in gens if g != st.session_state["generate.backend"]],
@@ -62,7 +62,12 @@ def settings() -> None:
         "always shown with the result. A task still running on a service is resumed, never abandoned.",
     )
     c3.button(
-        "Generate", type="primary", key="generate.run", disabled=not ok, width="stretch", on_click=start_job
+        "Generate",
+        type="primary",
+        key="generate.run",
+        disabled=not info.available,
+        width="stretch",
+        on_click=start_job,
     )
 
 
@@ -95,7 +100,7 @@ if snap is not None and snap.status == "done":
     from core.jobs.pipeline import Job
 
     try:
-        job = Job.open(job_id, asset_dir)
+        job = Job.open(job_id, asset_dir, settings)
         result = job.result()
     except WorkbenchError as e:
         st.error(str(e))
@@ -113,16 +118,16 @@ if snap is not None and snap.status == "done":
                     type="primary",
                     key="generate.rerun",
                     on_click=start_job,
-                    disabled=not available("generator", st.session_state["generate.backend"])[0],
+                    disabled=not backend_info(st.session_state["generate.backend"], settings).available,
                 )
         else:
             st.success(f"Done in {snap.elapsed_s:.1f} s" if snap.elapsed_s else "Done")
-        count_credits(job_id, result.get("costs", {}))
+        record_finished(job_id, result.costs)
         show_result(result, key="generate")
     with st.expander("Generate again: backend, seed, fallbacks, concept image"):
-        settings()
+        job_settings()
 else:
-    settings()
+    job_settings()
     if job_id and snap is None:
         st.error(f"Job {job_id} is gone (its folder was deleted).")
     elif snap is not None and snap.active:
@@ -140,9 +145,9 @@ else:
             from core.jobs.pipeline import Job
 
             try:
-                runner.submit(Job.open(job_id, asset_dir))
+                runner.submit(Job.open(job_id, asset_dir, settings))
                 st.rerun()
             except WorkbenchError as e:
                 st.error(str(e))
 
-interrupted_jobs(runner, asset_dir)
+interrupted_jobs(runner, settings)

@@ -1,17 +1,15 @@
 """Step 4: every stored asset: search, filter, sort, page through, open, re-edit, delete."""
 
 import math
-import os
 
 import streamlit as st
 
-from core.assets import SORTS, asset_result, delete_asset, filter_assets
-from core.config import get_settings
+from core.assets import SORTS, delete_asset, filter_assets, load_stored_spec
 from core.errors import WorkbenchError
-from core.spec.io import parse_spec
+from core.jobs.results import asset_result
 from ui.results import show_result
-from ui.runtime import get_store, list_assets_cached
-from ui.state import init_state, push_spec
+from ui.runtime import forget_listing, get_store, list_assets_cached
+from ui.state import app_settings, init_state, push_spec
 
 PAGE_SIZE = 24
 
@@ -22,21 +20,21 @@ def short_id(asset_id: str) -> str:
 
 
 init_state()
-st.title("Gallery")
-store, asset_dir = get_store(), get_settings().asset_dir
-version = os.stat(asset_dir).st_mtime_ns if asset_dir.exists() else 0
+settings = app_settings()
+head, refresh = st.columns([5, 1], vertical_alignment="bottom")
+head.title("Gallery")
+if refresh.button("Refresh", key="gallery.refresh", icon=":material/refresh:", width="stretch"):
+    forget_listing()  # assets stored by another process show at once, not after the listing's TTL
+store, asset_dir = get_store(), settings.asset_dir
 try:
-    assets = list_assets_cached(store.location(), version)
+    assets = list_assets_cached(store.location())
 except WorkbenchError as e:
     st.error(f"The asset store cannot be read: {e}")
     st.stop()
 
-opened = st.session_state["gallery.open"]
-if opened:
-    meta = next((m for m in assets if m["asset_id"] == opened), None)
-    if meta is None:
-        st.session_state["gallery.open"] = None
-        st.rerun()
+
+def show_asset(meta: dict) -> None:
+    """One stored asset: its result, its spec, "Edit spec" and "Delete"."""
     if st.button("← Back to the gallery", key="gallery.back"):
         st.session_state["gallery.open"] = None
         st.rerun()
@@ -45,12 +43,17 @@ if opened:
         f"{meta['category']} · {meta['backend']} · {meta['created_at'][:19].replace('T', ' ')} UTC · "
         f"`{meta['asset_id']}`"
     )
-    show_result(asset_result(store, meta), key="gallery")
-    spec = parse_spec(store.local_path(meta["asset_id"], "spec.json").read_text())
-    with st.expander("Spec"):
-        st.json(spec.model_dump(mode="json"), expanded=False)
+    try:
+        show_result(asset_result(store, meta), key="gallery")
+        spec = load_stored_spec(store, meta["asset_id"])
+    except WorkbenchError as e:
+        spec = None
+        st.error(f"This asset cannot be read: {e}")  # it can still be deleted
+    if spec is not None:
+        with st.expander("Spec"):
+            st.json(spec.model_dump(mode="json"), expanded=False)
     c1, c2 = st.columns(2)
-    if c1.button("Edit spec → new version", key="gallery.edit", width="stretch"):
+    if c1.button("Edit spec → new version", key="gallery.edit", width="stretch", disabled=spec is None):
         push_spec(spec)  # the stored asset stays; generating makes a new one
         st.session_state["spec.description"] = meta.get("description", spec.short_description)
         st.session_state["spec.warnings"] = []
@@ -59,8 +62,18 @@ if opened:
         st.write(f"Delete **{meta['name']}** and all its files? This cannot be undone.")
         if st.button("Yes, delete", type="primary", key="gallery.delete"):
             delete_asset(store, asset_dir, meta)
+            forget_listing()
             st.session_state["gallery.open"] = None
             st.rerun()
+
+
+opened = st.session_state["gallery.open"]
+if opened:
+    meta = next((m for m in assets if m["asset_id"] == opened), None)
+    if meta is None:
+        st.session_state["gallery.open"] = None
+        st.rerun()
+    show_asset(meta)
     st.stop()
 
 if not assets:

@@ -8,10 +8,15 @@ import os
 import shutil
 import subprocess
 import threading
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WORKBENCH_SHARED", REPO.parent / "shared"))
@@ -19,10 +24,46 @@ PROMPTS_FILE = SHARED / "prompts" / "game_assets.txt"
 VALIDATOR = REPO / "tools" / "validate_gltf.cjs"
 
 
+class SettingsInForce:
+    """The ``Settings`` in force for one test (``core.config.use_settings``): built from the
+    environment (the test's isolated variables) plus the changes ``configure`` asked for, and
+    built again by :meth:`refresh` after a fixture changes environment variables."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._changes: dict = {}
+
+    def refresh(self, **changes) -> Settings:
+        """A new ``Settings`` from the environment plus every change so far and ``changes``,
+        put in force until the test ends; it is returned."""
+        from core.config import Settings, use_settings
+
+        self._changes.update(changes)
+        return self._stack.enter_context(use_settings(Settings(**self._changes)))
+
+    def release(self) -> None:
+        """Put no ``Settings`` in force any more: in-process code reads the environment as it
+        is now, as a fresh process would (for tests of an entry point that reads the settings
+        itself, e.g. invalid ones). Change the environment first."""
+        from core.config import read_settings
+
+        self._stack.close()
+        read_settings.cache_clear()
+
+
+@pytest.fixture
+def settings_in_force():
+    """This test's :class:`SettingsInForce` (see ``isolated_settings``)."""
+    with ExitStack() as stack:
+        yield SettingsInForce(stack)
+
+
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    """Every test gets its own asset and cache folders and no LLM keys from the machine."""
-    from core.config import get_settings
+def isolated_settings(tmp_path, monkeypatch, settings_in_force):
+    """Every test gets its own asset and cache folders and no LLM or service keys from the
+    machine: as environment variables (for subprocesses) and as a ``Settings`` in force for
+    in-process code. Returns the test's ``tmp_path`` (assets in ``assets/``)."""
+    from core.config import read_settings
 
     monkeypatch.setenv("ASSET_DIR", str(tmp_path / "assets"))
     monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
@@ -39,32 +80,20 @@ def isolated_settings(tmp_path, monkeypatch):
         "GENERATOR_FALLBACKS",
     ):
         monkeypatch.delenv(var, raising=False)
-    get_settings.cache_clear()
+    read_settings.cache_clear()  # nothing of the machine's or another test's settings is kept
+    settings_in_force.refresh()
     yield tmp_path
-    get_settings.cache_clear()
+    read_settings.cache_clear()
 
 
 @pytest.fixture
-def configure(isolated_settings):
+def configure(settings_in_force):
     """``configure(**changes) -> Settings``: build a ``Settings`` from this test's isolated
-    defaults plus ``changes`` (field names, e.g. ``asset_store="s3"``) and make it the one in
-    force until the test ends (``core.config.use_settings``). Subprocesses still see the
-    environment, so CLI tests set environment variables instead."""
-    from contextlib import ExitStack
-
-    from core.config import Settings, use_settings
-
-    stack = ExitStack()
-    state: dict = {}
-
-    def build(**changes) -> Settings:
-        state.update(changes)
-        settings = Settings(**state)
-        stack.enter_context(use_settings(settings))
-        return settings
-
-    with stack:
-        yield build
+    defaults plus ``changes`` (field names, e.g. ``asset_store="s3"``; earlier calls' changes
+    are kept) and make it the one in force until the test ends
+    (``core.config.use_settings``). Subprocesses still see the environment, so CLI tests set
+    environment variables instead."""
+    return settings_in_force.refresh
 
 
 def shared_prompts() -> list[str]:
@@ -203,15 +232,14 @@ class FakeLLM:
 
 
 @pytest.fixture
-def fake_llm(monkeypatch):
-    from core.config import get_settings
+def fake_llm(monkeypatch, settings_in_force):
 
     fake = FakeLLM()
     fake.thread.start()
     monkeypatch.setenv("LLM_API_BASE", fake.base_url)
     monkeypatch.setenv("LLM_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.setenv("LLM_RETRIES", "2")
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     yield fake
     fake.server.shutdown()
     fake.server.server_close()
@@ -240,11 +268,9 @@ def moto():
 
 
 @pytest.fixture
-def s3_env(moto, monkeypatch, tmp_path):
+def s3_env(moto, monkeypatch, tmp_path, settings_in_force):
     """ASSET_STORE=s3 against moto on loopback, a fresh bucket per test, fake credentials."""
     import uuid
-
-    from core.config import get_settings
 
     bucket = f"wb-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("ASSET_STORE", "s3")
@@ -255,7 +281,7 @@ def s3_env(moto, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEYNOTREAL000")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-key-not-real-0000000000000000")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     return {"bucket": bucket, "endpoint": moto.url}
 
 
@@ -277,33 +303,29 @@ def _fast_remote(monkeypatch) -> None:
 
 
 @pytest.fixture
-def meshy(monkeypatch):
+def meshy(monkeypatch, settings_in_force):
     """A loopback Meshy (tests/fake3d.py) with MESHY_BASE_URL / MESHY_API_KEY pointing at it."""
     from fake3d import FakeMeshy
-
-    from core.config import get_settings
 
     server = FakeMeshy(MESHY_KEY).start()
     _fast_remote(monkeypatch)
     monkeypatch.setenv("MESHY_BASE_URL", server.url)
     monkeypatch.setenv("MESHY_API_KEY", MESHY_KEY)
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def tripo(monkeypatch):
+def tripo(monkeypatch, settings_in_force):
     """A loopback Tripo with TRIPO_BASE_URL / TRIPO_API_KEY pointing at it."""
     from fake3d import FakeTripo
-
-    from core.config import get_settings
 
     server = FakeTripo(TRIPO_KEY).start()
     _fast_remote(monkeypatch)
     monkeypatch.setenv("TRIPO_BASE_URL", server.base_url)
     monkeypatch.setenv("TRIPO_API_KEY", TRIPO_KEY)
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     yield server
     server.stop()
 
@@ -330,9 +352,8 @@ def tiny_shap_e_folder(tmp_path_factory):
 
 
 @pytest.fixture
-def shap_e(tiny_shap_e_folder, monkeypatch):
+def shap_e(tiny_shap_e_folder, monkeypatch, settings_in_force):
     """SHAP_E_MODEL pointing at the tiny pipeline, few steps, a small decoding grid."""
-    from core.config import get_settings
 
     for var, value in (
         ("SHAP_E_MODEL", str(tiny_shap_e_folder)),
@@ -343,16 +364,14 @@ def shap_e(tiny_shap_e_folder, monkeypatch):
         ("HF_HUB_OFFLINE", "1"),
     ):
         monkeypatch.setenv(var, value)
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     return tiny_shap_e_folder
 
 
 @pytest.fixture
-def point_e(monkeypatch):
+def point_e(monkeypatch, settings_in_force):
     """The point_e stand-in package (tests/stand_ins) on sys.path, its call log cleared."""
     import sys
-
-    from core.config import get_settings
 
     require_ml()
     monkeypatch.syspath_prepend(str(REPO / "tests" / "stand_ins"))
@@ -360,21 +379,12 @@ def point_e(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     import point_e as stand_in
 
-    from core.generators.point_e import load_model
+    from core.generators.point_e import load_point_e_model
 
-    load_model.cache_clear()
+    load_point_e_model.cache_clear()
     monkeypatch.setenv("ML_DEVICE", "cpu")
     monkeypatch.setenv("POINT_E_GRID", "32")
-    get_settings.cache_clear()
+    settings_in_force.refresh()
     stand_in.CALLS.clear()
     yield stand_in
-    load_model.cache_clear()
-
-
-@pytest.fixture(params=["procedural", "meshy", "tripo", "shap_e", "point_e"])
-def any_backend(request):
-    """Each generator backend, ready to run here (remote ones against their fake service, local
-    ML ones with a tiny Shap-E pipeline and the Point-E stand-in)."""
-    if request.param != "procedural":
-        request.getfixturevalue(request.param)
-    return request.param
+    load_point_e_model.cache_clear()

@@ -194,12 +194,14 @@ def test_reference_image_validation():
 
 def test_cancelled_job_offers_resume(isolated_settings):
     from core.jobs.pipeline import Job
+    from core.jobs.request import JobRequest
     from core.jobs.runner import EmbeddedRunner
 
     at = app("3_generate.py", "anvil")
-    job = Job.create("anvil", asset_dir=isolated_settings / "assets", formats=["glb"])
+    assets = isolated_settings / "assets"
+    job = Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=assets)
     runner = EmbeddedRunner(max_workers=1)
-    blocker = Job.create("castle tower", asset_dir=isolated_settings / "assets", formats=["glb"])
+    blocker = Job.create(JobRequest("castle tower", formats=["glb"]), asset_dir=assets)
     runner.submit(blocker)
     runner.submit(job)
     runner.cancel(job.job_id)
@@ -218,10 +220,11 @@ def test_gallery_empty_state():
 
 def test_gallery_filters_view_and_delete(isolated_settings):
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
     assets = isolated_settings / "assets"
     for text in ("oak barrel", "elvish sword", "anvil"):
-        run_to_completion(Job.create(text, asset_dir=assets, formats=["glb"]))
+        run_to_completion(Job.create(JobRequest(text, formats=["glb"]), asset_dir=assets))
     at = app("4_gallery.py")
     assert sum(t.value in ("Oak Barrel", "Elvish Sword", "Anvil") for t in at.text) == 3
     at.text_input(key="gallery.query").set_value("sword").run()
@@ -231,6 +234,37 @@ def test_gallery_filters_view_and_delete(isolated_settings):
     assert not at.exception and at.subheader[0].value == "Elvish Sword"
     at.button(key="gallery.delete").click().run()
     assert not at.exception and not (assets / sword_id).exists()
+
+
+def test_gallery_refresh_shows_an_asset_stored_by_another_process(isolated_settings):
+    from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
+
+    at = app("4_gallery.py")
+    assert "No assets yet" in at.info[0].value
+    # stored behind the page's back (the CLI, another server): the cached listing does not know
+    run_to_completion(
+        Job.create(JobRequest("anvil", formats=["glb"]), asset_dir=isolated_settings / "assets")
+    )
+    at.button(key="gallery.refresh").click().run()
+    assert not at.exception and [t.value for t in at.text] == ["Anvil"]
+
+
+def test_describe_output_options_rule():
+    from core.errors import SpecError
+    from core.spec.output import with_output_options
+
+    spec = BuiltinSpecWriter().write("oak barrel").spec
+    out = with_output_options(spec, ["stl", "glb", "stl"], 1200)
+    assert [f.value for f in out.technical.export_formats] == ["stl", "glb"]
+    assert out.technical.target_polycount == 1200
+    assert spec.technical.target_polycount != 1200  # the given spec is not modified
+    kept = with_output_options(spec, [])
+    assert [f.value for f in kept.technical.export_formats] == ["glb"]
+    assert kept.technical.target_polycount == spec.technical.target_polycount
+    for formats, polycount in ((["dwg"], None), (["glb"], 5)):
+        with pytest.raises(SpecError):
+            with_output_options(spec, formats, polycount)
 
 
 def test_twenty_sessions_generate_at_once_without_cross_talk(isolated_settings):
@@ -253,7 +287,7 @@ def test_twenty_sessions_generate_at_once_without_cross_talk(isolated_settings):
         at.run()
         assert not at.exception
         result = runner.snapshot(at.session_state["generate.job_id"]).result
-        assert result["archetype"] == BuiltinSpecWriter().write(text).archetype
+        assert result.archetype == BuiltinSpecWriter().write(text).archetype
     gallery = app("4_gallery.py")
     assert "20 of 20 assets" in gallery.caption[0].value
 
@@ -274,23 +308,18 @@ def test_pages_with_the_s3_store(s3_env, isolated_settings):
     assert not gallery.exception and any(t.value == "Gemstone Ring" for t in gallery.text)
 
 
-def test_gallery_says_when_the_store_is_down(s3_env, monkeypatch):
+def test_gallery_says_when_the_store_is_down(s3_env, configure):
     from s3server import free_port
 
-    from core.config import get_settings
-
-    monkeypatch.setenv("S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("S3_RETRY_WINDOW_S", "0.5")
-    get_settings.cache_clear()
+    configure(s3_endpoint_url=f"http://127.0.0.1:{free_port()}", s3_retry_window_s=0.5)
     at = app("4_gallery.py")
     assert not at.exception and "cannot be read" in at.error[0].value
 
 
-def test_invalid_settings_are_reported_on_the_page(monkeypatch):
-    from core.config import get_settings
-
+def test_invalid_settings_are_reported_on_the_page(monkeypatch, settings_in_force):
+    # Home.py is the entry point that reads the environment: a Settings cannot even be built
     monkeypatch.setenv("THUMBNAIL_SIZE", "5")
-    get_settings.cache_clear()
+    settings_in_force.release()
     at = app()
     assert not at.exception and "thumbnail_size" in at.error[0].value
 

@@ -188,9 +188,10 @@ def test_the_3d_view_is_first_and_pyvista_is_built_only_when_asked_for():
 
 def test_two_assets_with_the_same_name_look_different_in_the_gallery(isolated_settings):
     from core.jobs.pipeline import Job, run_to_completion
+    from core.jobs.request import JobRequest
 
     assets = isolated_settings / "assets"
-    jobs = [Job.create("wooden cart", asset_dir=assets, formats=["glb"], seed=s) for s in (1, 2)]
+    jobs = [Job.create(JobRequest("wooden cart", formats=["glb"], seed=s), asset_dir=assets) for s in (1, 2)]
     for job in jobs:
         run_to_completion(job)
     at = app("4_gallery.py")

@@ -46,9 +46,11 @@ def test_generate_writes_all_six_formats(tmp_path):
     assert set(result["timings"]) == set(STEPS)
     assert result["stats"]["watertight"] is True
     assert validate_gltf(Path(result["files"]["glb"]))[0]["numErrors"] == 0
-    assert blender_vertex_count(Path(result["files"]["fbx"])) == blender_vertex_count(
-        Path(result["files"]["glb"])
-    )
+    # the FBX holds every LOD (<name>_LOD0, _LOD1, ...) and the collision pieces (UCX_<name>_NN)
+    folder = Path(result["files"]["glb"]).parent
+    glbs = [folder / "model.glb", *sorted(folder.glob("model_lod*.glb")), folder / "collision.glb"]
+    assert all(p.is_file() for p in glbs) and len(glbs) >= 3
+    assert blender_vertex_count(Path(result["files"]["fbx"])) == sum(blender_vertex_count(p) for p in glbs)
 
 
 def test_batch_then_sigkill_then_resume_finishes_without_redoing_steps(tmp_path):

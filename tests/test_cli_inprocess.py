@@ -146,12 +146,10 @@ def test_backends_lists_every_kind():
     assert {"writer", "generator"} <= kinds
 
 
-def test_main_refuses_bad_settings_in_one_line(monkeypatch, capsys):
-    from core.config import read_settings
-
+def test_main_refuses_bad_settings_in_one_line(monkeypatch, capsys, settings_in_force):
     # main() is the entry point that reads the environment: a Settings cannot even be built
     monkeypatch.setenv("LOG_LEVEL", "bogus")
-    read_settings.cache_clear()
+    settings_in_force.release()
     monkeypatch.setattr(sys, "argv", ["core", "list"])
     with pytest.raises(SystemExit) as stop:
         main()
@@ -175,7 +173,7 @@ def test_generate_and_batch_share_one_option_list():
     shared = {f.name for f in dataclasses.fields(JobOptions)}
     assert set(gen) == shared | {"text", "template"} and set(bat) == shared | {"file"}
     assert all(gen[name] == bat[name] for name in shared)
-    assert gen["formats"][1] == "Comma-separated: glb,gltf,obj,stl,ply,fbx,blend."
+    assert gen["formats"][1] == "Comma-separated: glb,gltf,obj,stl,ply,fbx,blend,usdz."
     assert [p.name for p in commands["generate"].params][-2:] == ["template", "as_json"]
 
 

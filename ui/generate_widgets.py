@@ -3,17 +3,24 @@ the list of interrupted jobs."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from core.errors import WorkbenchError
 
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.jobs.request import JobRequest
+    from core.schemas import BackendInfo, Costs
 
-def concept_picker(spec) -> None:
+
+def concept_picker(spec, settings: Settings) -> None:
     """Optional text -> image step; the picked image becomes the job's reference image."""
     with st.expander("Concept image (optional): text → image, kept as the job's reference image"):
         from core.concept import availability as concept_availability
 
-        avail = concept_availability()
+        avail = concept_availability(settings)
         if not avail.ok:
             st.info(f"{avail.reason} You can skip this step.")
         else:
@@ -23,7 +30,7 @@ def concept_picker(spec) -> None:
 
                 try:
                     with st.spinner("Asking the image model…"):
-                        result = generate_concepts(spec, count=n)
+                        result = generate_concepts(spec, count=n, settings=settings)
                     st.session_state["generate.concepts"] = result.images
                     st.session_state["generate.concept_cost"] = result.cost_usd
                     for why in result.rejected:
@@ -43,51 +50,63 @@ def concept_picker(spec) -> None:
                 )
 
 
-def reseed_if_unedited(spec, seed: int):
+def reseed_if_unedited(spec, seed: int, settings: Settings):
     """With a backend whose seed redraws the spec (procedural), a new seed gives the template's
     variant for that seed, as long as the spec is still as the built-in writer wrote it (edits
     are never thrown away). Returns the spec to generate."""
-    from core.generators import GENERATORS
+    from core.backends import backend_info
     from ui.state import current_spec
     from ui.template_picker import remember, write_spec
 
     ss = st.session_state
-    gen = GENERATORS.get(ss["generate.backend"])
     unedited = ss["spec.written"] is not None and ss["spec.written"] == spec.model_dump(mode="json")
-    if not getattr(gen, "seed_redraws_spec", False) or seed == ss["spec.seed"] or not unedited:
+    if seed == ss["spec.seed"] or not unedited:
+        return spec
+    if not backend_info(ss["generate.backend"], settings).seed_redraws_spec:
         return spec
     result = write_spec(ss["spec.description"] or spec.short_description, template=spec.archetype, seed=seed)
     remember(result, keep=spec)
     return current_spec()
 
 
+def job_request(spec, settings: Settings) -> JobRequest:
+    """The :class:`~core.jobs.request.JobRequest` for ``spec`` with the page's backend, seed,
+    fallbacks, reference image and the concept images already paid for.
+
+    Raises ``SpecError`` or ``UnknownBackendError`` (as ``JobRequest``).
+    """
+    from core.jobs.request import JobRequest
+    from core.schemas import Costs
+
+    ss = st.session_state
+    cost = ss.get("generate.concept_cost")
+    return JobRequest(
+        ss["spec.description"] or spec.short_description,
+        spec=spec,
+        backend=ss["generate.backend"],
+        seed=int(ss["generate.seed"]),
+        fallbacks=[b for b in ss["generate.fallbacks"] or [] if b != ss["generate.backend"]],
+        formats=[f.value for f in spec.technical.export_formats],
+        reference_image=ss["describe.reference"],
+        costs=Costs(usd={"concept_images": cost}) if cost else Costs(),
+    )
+
+
 def start_job() -> None:
     """Generate button callback: submit a job for the current spec with the page's settings.
     Runs before the page is drawn, so the page shows the new job's progress at once."""
-    from core.config import get_settings
     from core.jobs.pipeline import Job
     from ui.runtime import get_runner
-    from ui.state import current_spec
+    from ui.state import app_settings, current_spec
 
     ss = st.session_state
     spec = current_spec()
     if spec is None:
         return
+    settings = app_settings()
     try:
-        spec = reseed_if_unedited(spec, int(ss["generate.seed"]))
-        job = Job.create(
-            ss["spec.description"] or spec.short_description,
-            asset_dir=get_settings().asset_dir,
-            spec=spec,
-            backend=ss["generate.backend"],
-            seed=int(ss["generate.seed"]),
-            fallbacks=[b for b in ss["generate.fallbacks"] or [] if b != ss["generate.backend"]],
-            formats=[f.value for f in spec.technical.export_formats],
-            reference_image=ss["describe.reference"],
-            costs={"concept_images_usd": ss["generate.concept_cost"]}
-            if ss.get("generate.concept_cost")
-            else None,
-        )
+        spec = reseed_if_unedited(spec, int(ss["generate.seed"]), settings)
+        job = Job.create(job_request(spec, settings), asset_dir=settings.asset_dir, settings=settings)
         ss["generate.job_id"] = get_runner().submit(job)
         ss["generate.error"] = None
     except WorkbenchError as e:
@@ -117,7 +136,7 @@ def spec_changes_since(job, spec) -> list[str]:
     return changed
 
 
-def interrupted_jobs(runner, asset_dir) -> None:
+def interrupted_jobs(runner, settings: Settings) -> None:
     """Jobs that stopped before finishing (server restart, cancel), each with Resume; nothing
     at all when there are none."""
     from core.jobs.pipeline import Job, list_jobs
@@ -126,7 +145,10 @@ def interrupted_jobs(runner, asset_dir) -> None:
         snap = runner.snapshot(cp.job_id)
         return cp.status in ("interrupted", "cancelled") and not (snap and snap.active)
 
-    waiting = [cp for cp in list_jobs(asset_dir, include_store=False) if waiting_for_resume(cp)]
+    asset_dir = settings.asset_dir
+    waiting = [
+        cp for cp in list_jobs(asset_dir, include_store=False, settings=settings) if waiting_for_resume(cp)
+    ]
     if not waiting:
         return
     with st.expander(f"Interrupted jobs ({len(waiting)})"):
@@ -135,43 +157,47 @@ def interrupted_jobs(runner, asset_dir) -> None:
             done = sum(s.status == "done" for s in cp.steps.values())
             c1.text(f"{cp.inputs.description[:60]} · {cp.status} · {done}/{len(cp.steps)} steps done")
             if c2.button("Resume", key=f"generate.resume.{cp.job_id}"):
-                st.session_state["generate.job_id"] = runner.submit(Job.open(cp.job_id, asset_dir))
+                job = Job.open(cp.job_id, asset_dir, settings)
+                st.session_state["generate.job_id"] = runner.submit(job)
                 st.rerun()
 
 
-def backend_notes(backend: str, reason: str, has_reference: bool) -> None:
+def backend_notes(info: BackendInfo, has_reference: bool) -> None:
     """What the chosen backend will do: mode (text or image), where it runs, what it costs."""
-    from core.generators import GENERATORS
-
-    cls = GENERATORS.get(backend)
     mode = "image-to-3D from your reference image" if has_reference else "text-to-3D from the spec"
-    if backend in ("shap_e", "point_e"):
+    if not info.remote and info.image:  # a local ML model
         st.info(
-            f"**{cls.label}**: {mode}, on this machine: seconds to a minute on a GPU, many minutes "
+            f"**{info.label}**: {mode}, on this machine: seconds to a minute on a GPU, many minutes "
             "on the CPU (the job says which device it uses). The model loads once per server process; "
             "vertex colours are kept (set BAKE_VERTEX_COLORS=true for a texture).",
             icon=":material/memory:",
         )
         return
-    if not getattr(cls, "remote", False):
+    if not info.remote:
         return
     notes = [
-        f"**{cls.service_label}**: {mode}; about a minute; costs credits on your account "
+        f"**{info.label}**: {mode}; about a minute; costs credits on your account "
         "(recorded with the job). The model is downloaded into the store as soon as it is ready: "
         "services delete results after a few days."
     ]
-    if "test mode" in reason:
-        notes.append("Test mode: Meshy returns its sample model whatever the prompt, and charges nothing.")
+    if info.test_mode:
+        notes.append(
+            "Test mode: the service returns its sample model whatever the prompt, and charges nothing."
+        )
     st.info("  \n".join(notes), icon=":material/cloud:")
 
 
-def count_credits(job_id: str, costs: dict) -> None:
-    """Add a finished job's credits to the session's total, once per job."""
+def record_finished(job_id: str, costs: Costs) -> None:
+    """Once per finished job: add its credits (``costs.credits``, per backend) to the
+    session's total, and drop the cached gallery listing so the new asset shows there."""
+    from ui.runtime import forget_listing
+
     if job_id in st.session_state["credits.jobs"]:
         return
     st.session_state["credits.jobs"].append(job_id)
+    forget_listing()
     total = st.session_state["credits.session"]
-    spent = {k.removesuffix("_credits"): float(v) for k, v in costs.items() if k.endswith("_credits") and v}
+    spent = {name: float(v) for name, v in costs.credits.items() if v}
     for name, value in spent.items():
         total[name] = total.get(name, 0.0) + value
     if spent:

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.formats import FORMATS
+from core.schemas import JobResult, MeshStats
 
 
 def zip_asset(store, asset_id: str) -> bytes:
@@ -31,28 +32,19 @@ def _zip_cached(asset_id: str, job_id: str | None) -> bytes:
     return zip_asset(get_store(), asset_id)
 
 
-def show_result(result: dict, key: str) -> None:
-    """Draw a stored asset: 3D viewers, stats, a download per format and a zip of all."""
-    files = {fmt: Path(p) for fmt, p in result["files"].items()}
+def show_result(result: JobResult, key: str) -> None:
+    """Draw a finished job's or a stored asset's result: 3D viewers, stats, a download per
+    format and a zip of all."""
+    files = {fmt: Path(p) for fmt, p in result.files.items()}
     if not files:
         st.error("This asset has no files.")
         return
     from ui.runtime import get_store
 
     store = get_store()
-    stats = result["stats"]
     viewer(result, files, key)  # first, so the model is on screen without scrolling
-    m = st.columns(4)
-    m[0].metric("Triangles", f"{stats['faces']:,}")
-    m[1].metric("Vertices", f"{stats['vertices']:,}")
-    m[2].metric("Height (m)", f"{stats['size_m'][1]:.3f}")
-    m[3].metric("Watertight", "yes" if stats["watertight"] else "no")
-    w, h, d = stats["size_m"]
-    st.caption(
-        f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
-        f"materials: {', '.join(stats.get('materials', []))}"
-        + (" · PBR textures" if stats.get("textured") else "")
-    )
+    if result.stats is not None:
+        mesh_stats(result.stats)
     provenance(result)
 
     st.markdown("**Downloads**")
@@ -61,13 +53,13 @@ def show_result(result: dict, key: str) -> None:
         cols[i % len(cols)].download_button(
             FORMATS[fmt].label,
             path.read_bytes(),
-            file_name=f"{result['asset_id']}{path.suffix}",
+            file_name=f"{result.asset_id}{path.suffix}",
             mime=FORMATS[fmt].mime_type,
             key=f"{key}.download.{fmt}",
             width="stretch",
         )
     name = (files.get("glb") or next(iter(files.values()))).name
-    url = store.presigned_url(result["asset_id"], name)  # None where the store cannot share links
+    url = store.presigned_url(result.asset_id, name)  # None where the store cannot share links
     if url:
         st.text_input(
             f"Share link to {name} (expires in {store.settings.s3_presign_expiry_s // 60} min)",
@@ -77,8 +69,8 @@ def show_result(result: dict, key: str) -> None:
         )
     cols[len(files) % len(cols)].download_button(
         "Everything (.zip)",
-        _zip_cached(result["asset_id"], result.get("job_id")),
-        file_name=f"{result['asset_id']}.zip",
+        _zip_cached(result.asset_id, result.job_id),
+        file_name=f"{result.asset_id}.zip",
         mime="application/zip",
         key=f"{key}.download.zip",
         width="stretch",
@@ -86,10 +78,24 @@ def show_result(result: dict, key: str) -> None:
     )
 
 
+def mesh_stats(stats: MeshStats) -> None:
+    """Triangles, vertices, height (m), watertightness, bounding box (m) and materials."""
+    m = st.columns(4)
+    m[0].metric("Triangles", f"{stats.faces:,}")
+    m[1].metric("Vertices", f"{stats.vertices:,}")
+    m[2].metric("Height (m)", f"{stats.size_m[1]:.3f}")
+    m[3].metric("Watertight", "yes" if stats.watertight else "no")
+    w, h, d = stats.size_m
+    st.caption(
+        f"Bounding box {w:.3f} × {h:.3f} × {d:.3f} m (W × H × D), +Y up, pivot at base centre · "
+        f"materials: {', '.join(stats.materials)}" + (" · PBR textures" if stats.textured else "")
+    )
+
+
 VIEWS = {"engine": "Game-engine view (GLB)", "pyvista": "Interactive (PyVista)"}
 
 
-def viewer(result: dict, files: dict[str, Path], key: str) -> None:
+def viewer(result: JobResult, files: dict[str, Path], key: str) -> None:
     """One 3D view at a time, chosen with a segmented control (``{key}.viewer``). Only the
     chosen one is built: the PyVista scene export takes seconds and is made only when asked
     for (then cached per mesh file)."""
@@ -117,36 +123,29 @@ def viewer(result: dict, files: dict[str, Path], key: str) -> None:
             from ui.runtime import get_store
 
             st.caption("The job folder with the mesh is gone; this is the thumbnail.")
-            st.image(str(get_store().local_path(result["asset_id"], "thumbnail.png")))
+            st.image(str(get_store().local_path(result.asset_id, "thumbnail.png")))
     elif files.get("glb"):
-        model_viewer(files["glb"], alt=result.get("asset_id", "model"))
+        model_viewer(files["glb"], alt=result.asset_id)
         warm_up_pyvista()  # so the interactive view, if asked for, is ready in about a second
     else:
         st.info("Export GLB to see the engine view.")
 
 
-def provenance(result: dict) -> None:
+def provenance(result: JobResult) -> None:
     """Which backend made the asset, every fallback taken on the way, and what it cost."""
-    for fb in result.get("fallbacks") or []:
+    for fb in result.fallbacks:
         st.warning(
             f"**{fb['backend']}** could not deliver, so the next backend in the fallback chain "
             f"was used: {fb['error']}",
             icon=":material/alt_route:",
         )
-    costs = result.get("costs") or {}
-    parts = [
-        f"{v:g} {k.removesuffix('_credits')} credits" for k, v in costs.items() if k.endswith("_credits")
-    ]
-    parts += [f"${v:.2f} concept images" for k, v in costs.items() if k.endswith("_usd")]
-    if result.get("backend") or parts:
-        st.caption(
-            f"Made with **{result.get('backend', '?')}**" + (f" · cost: {', '.join(parts)}" if parts else "")
-        )
+    cost = result.costs.summary()
+    if result.backend or cost:
+        st.caption(f"Made with **{result.backend or '?'}**" + (f" · cost: {cost}" if cost else ""))
 
 
-def _job_folder(result: dict) -> Path | None:
-    from core.config import get_settings
+def _job_folder(result: JobResult) -> Path | None:
     from core.jobs.pipeline import jobs_root
+    from ui.state import app_settings
 
-    job_id = result.get("job_id")
-    return jobs_root(get_settings().asset_dir) / job_id if job_id else None
+    return jobs_root(app_settings().asset_dir) / result.job_id if result.job_id else None

@@ -362,7 +362,8 @@ def _reject_proposal() -> None:
 def edit_chat(spec: AssetSpec) -> None:
     """Ask for a change in words; see the diff; apply (joins undo history) or reject."""
     from core.errors import WorkbenchError
-    from core.spec.edits import get_editor
+    from core.spec.edits import EDITORS, get_editor
+    from ui.state import app_settings
 
     st.markdown("**Ask for a change**")
     c1, c2, c3 = st.columns([4, 2, 2])
@@ -372,10 +373,10 @@ def edit_chat(spec: AssetSpec) -> None:
         label_visibility="collapsed",
         placeholder='e.g. "make it taller", "gold blade, shorter handle", "remove the crest"',
     )
-    c2.selectbox("Editor", ["builtin", "litellm"], key="review.editor", label_visibility="collapsed")
+    c2.selectbox("Editor", EDITORS.names(), key="review.editor", label_visibility="collapsed")
     if c3.button("Propose", key="review.propose", width="stretch"):
         try:
-            proposal = get_editor(st.session_state["review.editor"]).propose(
+            proposal = get_editor(st.session_state["review.editor"], settings=app_settings()).propose(
                 spec, st.session_state["review.chat"]
             )
             st.session_state["review.proposal"] = {

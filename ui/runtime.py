@@ -1,4 +1,5 @@
-"""Process-wide resources shared by every session: the job runner and the store."""
+"""Process-wide resources shared by every session: the job runner, the store and the cached
+gallery listing."""
 
 from __future__ import annotations
 
@@ -6,44 +7,49 @@ from pathlib import Path
 
 import streamlit as st
 
+LISTING_TTL_S = 10  # how stale the gallery may be about assets stored by other sessions
+
 
 @st.cache_resource(show_spinner=False)
 def get_runner():
     """The background job runner (one per server process): embedded threads, or Celery workers
-    with JOB_RUNNER=celery. At server start, jobs left running by a dead process are marked
-    interrupted; with RESUME_INTERRUPTED=auto they are resumed at once, otherwise the Generate
-    page offers them for resume. (Celery workers resume their own jobs by redelivery.)"""
-    from core.config import get_settings
-    from core.jobs.pipeline import Job
-    from core.jobs.runner import make_runner, recover_interrupted
+    with JOB_RUNNER=celery. Built once, then start-up recovery runs
+    (:func:`core.jobs.recovery.recover_on_startup`: jobs a dead process left are marked
+    interrupted, and resumed at once with RESUME_INTERRUPTED=auto)."""
+    from core.jobs.recovery import recover_on_startup
+    from core.jobs.runner import runner_for
+    from ui.state import app_settings
 
-    settings = get_settings()
-    runner = make_runner(settings.asset_dir)
-    if settings.job_runner == "celery":
-        return runner
-    interrupted = recover_interrupted(settings.asset_dir)
-    if settings.resume_interrupted == "auto":
-        for job_id in interrupted:
-            runner.submit(Job.open(job_id, settings.asset_dir))
+    settings = app_settings()
+    runner = runner_for(settings)
+    recover_on_startup(settings, runner)
     return runner
 
 
 @st.cache_resource(show_spinner=False)
-def _store_for(name: str, root: str, bucket: str | None, endpoint: str | None):
+def _store_for(name: str, root: str, bucket: str | None, endpoint: str | None, _settings=None):
     from core.storage import open_store
 
-    return open_store(name, Path(root))
+    return open_store(name, Path(root), settings=_settings)
 
 
 def get_store():
     """The configured asset store (local folder or S3), shared by every session."""
-    from core.config import get_settings
+    from ui.state import app_settings
 
-    s = get_settings()
-    return _store_for(s.asset_store, str(s.asset_dir), s.s3_bucket, s.s3_endpoint_url)
+    s = app_settings()
+    return _store_for(s.asset_store, str(s.asset_dir), s.s3_bucket, s.s3_endpoint_url, _settings=s)
 
 
-@st.cache_data(ttl=10, show_spinner=False)
-def list_assets_cached(location: str, version: int) -> list[dict]:
-    """Store listing; ``version`` changes when this server stores or deletes an asset."""
+@st.cache_data(ttl=LISTING_TTL_S, show_spinner=False)
+def list_assets_cached(location: str) -> list[dict]:
+    """The store's listing (metadata dicts, newest first), kept ``LISTING_TTL_S`` seconds per
+    store location. What this server stores or deletes is seen at once
+    (:func:`forget_listing`); assets stored by another process show within the TTL, or at
+    once with the gallery's Refresh button."""
     return get_store().list_assets()
+
+
+def forget_listing() -> None:
+    """Drop the cached gallery listing: after a delete, a finished job or a Refresh click."""
+    list_assets_cached.clear()

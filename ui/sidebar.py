@@ -9,9 +9,11 @@ from core.errors import WorkbenchError
 
 @st.cache_data(ttl=60, show_spinner=False)
 def backend_rows() -> list[dict]:
-    from core.catalog import backend_report
+    """Every spec writer, generator and export format, whether it can run here and why
+    (:func:`core.backends.capability_report`), as dicts; kept for a minute."""
+    from core.backends import capability_report
 
-    return backend_report()
+    return [r.model_dump() for r in capability_report()]
 
 
 def _options(kind: str) -> dict[str, str]:
@@ -29,13 +31,6 @@ def writer_options() -> dict[str, str]:
 
 def generator_options() -> dict[str, str]:
     return _options("generator")
-
-
-def available(kind: str, name: str) -> tuple[bool, str]:
-    for r in backend_rows():
-        if r["kind"] == kind and r["name"] == name:
-            return r["available"], r["reason"]
-    return False, "unknown"
 
 
 @st.cache_data(ttl=300, show_spinner=False)

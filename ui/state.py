@@ -3,7 +3,12 @@ edit history (undo / redo)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 HISTORY_LIMIT = 50
 
@@ -64,6 +69,19 @@ def init_state() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (list, dict)) else value
+
+
+def app_settings() -> Settings:
+    """The settings the pages run under: what :func:`core.config.get_settings` gives this
+    server process (read once from the environment and ``.streamlit/secrets.toml``). A page
+    reads them once at the top of its run and passes them to the core calls it makes.
+
+    Raises ``pydantic.ValidationError`` or ``SecretsFileError`` for invalid settings; Home.py
+    reports them on the page before any page runs.
+    """
+    from core.config import get_settings
+
+    return get_settings()
 
 
 def current_spec_dict() -> dict | None:

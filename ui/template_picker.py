@@ -11,22 +11,24 @@ from core.errors import WorkbenchError
 def write_spec(description: str, *, template: str | None = None, seed: int = 0):
     """Built-in writer result for ``description`` with the Describe page's style and kind."""
     from core.spec.builtin import BuiltinSpecWriter
+    from ui.state import app_settings
 
     ss = st.session_state  # not the Describe widgets' keys: Streamlit drops those on other pages
-    return BuiltinSpecWriter().write(
+    return BuiltinSpecWriter(settings=app_settings()).write(
         description, style=ss["spec.style"], seed=seed, template=template, family=ss["spec.kind"]
     )
 
 
 def remember(result, keep=None) -> None:
     """Push ``result``'s spec (keeping ``keep``'s formats and polycount) and its candidates."""
+    from core.spec.output import with_output_options
     from ui.state import push_spec
 
     ss = st.session_state
-    spec = result.spec.model_copy(deep=True)
+    spec = result.spec
     if keep is not None:
-        spec.technical.export_formats = keep.technical.export_formats
-        spec.technical.target_polycount = keep.technical.target_polycount
+        tech = keep.technical
+        spec = with_output_options(spec, [f.value for f in tech.export_formats], tech.target_polycount)
     push_spec(spec)
     ss["spec.archetype"] = result.archetype
     ss["spec.candidates"] = [c.as_dict() for c in result.candidates]
@@ -75,8 +77,9 @@ def not_what_you_meant(spec) -> None:
         )
         if query.strip():
             from core.spec.library import get_library
+            from ui.state import app_settings
 
-            hits = get_library().search(query.strip()[:60], limit=8)
+            hits = get_library(settings=app_settings()).search(query.strip()[:60], limit=8)
             if not hits:
                 st.caption("No template matches; try a more common word.")
             hit_cols = st.columns(4)

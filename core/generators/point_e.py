@@ -59,9 +59,6 @@ def load_point_e_model(name: str, device: str, cache_dir: str):
     return model
 
 
-# the old name, still imported by tests/conftest.py's point_e fixture
-load_model = load_point_e_model
-
 OOM_HINT = (
     "Lower POINT_E_GRID, use POINT_E_MESHER=reconstruct, close other GPU jobs, or set "
     "ML_DEVICE=cpu; Resume retries the job."

@@ -398,14 +398,3 @@ def runner_for(settings: Settings) -> JobRunner:
     Raises ``UnknownBackendError`` (unknown name) or ``BackendUnavailable``.
     """
     return RUNNERS.get(settings.job_runner).for_settings(settings)
-
-
-def make_runner(asset_dir: Path) -> JobRunner:
-    """The runner the ``JOB_RUNNER`` setting asks for, its jobs under ``asset_dir``.
-
-    Kept for ``ui/runtime.py`` until it calls :func:`runner_for` (with its settings) and
-    :func:`core.jobs.recovery.recover_on_startup`; new code uses :func:`runner_for`.
-    """
-    from core.config import get_settings
-
-    return runner_for(get_settings().model_copy(update={"asset_dir": Path(asset_dir)}))

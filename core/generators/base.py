@@ -38,11 +38,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class GenerationResult:
-    """What a generator produced: ``mesh`` (in memory) or ``file`` (e.g. a downloaded GLB)."""
+    """What a generator produced: ``mesh`` (in memory) or ``file`` (e.g. a downloaded GLB).
+
+    ``lods`` are coarser versions of ``mesh`` (LOD1, LOD2, ... in the same frame) that the
+    generator built itself, e.g. the procedural union re-tessellated with fewer sides (an
+    empty list: ``mesh`` is the only LOD); None: the process step makes the LODs by
+    simplifying ``mesh``.
+    """
 
     mesh: AssetMesh | None = None
     file: Path | None = None
     info: dict = field(default_factory=dict)
+    lods: list[AssetMesh] | None = None
 
 
 @dataclass

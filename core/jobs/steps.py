@@ -136,8 +136,11 @@ def _generate_with(
     from core.generators import get_generator
     from core.generators.base import GenerationContext, GenerationResult
 
-    gen = get_generator(name)
-    avail = gen.availability()
+    from core.config import use_settings
+
+    gen = get_generator(name, job.settings)
+    with use_settings(job.settings):  # availability() is a classmethod: it reads the settings in force
+        avail = gen.availability()
     if not avail.ok:
         from core.errors import BackendUnavailable
 
@@ -161,10 +164,17 @@ def _generate_with(
 
 
 def _keep_raw_model(job: Job, name: str, result: GenerationResult, info: dict) -> StepResult:
-    """Save a backend's mesh as ``raw.npz``, or move its GLB to ``raw.glb`` once it loads."""
+    """Save a backend's mesh as ``raw.npz`` (and the coarser LODs it built as
+    ``raw_lod<i>.npz``, listed in ``info["raw_lods"]``), or move its GLB to ``raw.glb`` once it
+    loads."""
     if result.mesh is not None:
         result.mesh.save_npz(job.folder / "raw.npz")
-        return StepResult(["raw.npz"], {**info, "faces": len(result.mesh.faces)})
+        info = {**info, "faces": len(result.mesh.faces)}
+        if result.lods is not None:
+            info["raw_lods"] = [f"raw_lod{i}.npz" for i in range(1, len(result.lods) + 1)]
+            for name, lod in zip(info["raw_lods"], result.lods, strict=True):
+                lod.save_npz(job.folder / name)
+        return StepResult(["raw.npz", *info.get("raw_lods", [])], info)
     if result.file is not None:
         from core.mesh.textured import TexturedMesh
 
@@ -190,15 +200,22 @@ def may_fall_back(error: WorkbenchError) -> bool:
 # --- process, export, thumbnail ---------------------------------------------------------------
 def process(job: Job, cancel: CancelToken) -> Step:
     """Scale the raw model to the spec's size (metres, pivot at the base centre), make its
-    LODs, bake vertex colours when ``BAKE_VERTEX_COLORS`` asks; ``stats`` is the first LOD's
-    :class:`~core.schemas.MeshStats` (the ``process`` step)."""
-    from core.mesh.process import fit_model, load_model, make_lods, mesh_stats, save_model
+    LODs (the generator's own when it built them, ``info["raw_lods"]`` of the generate step;
+    else by simplifying), bake vertex colours when ``BAKE_VERTEX_COLORS`` asks; ``stats`` is
+    the first LOD's :class:`~core.schemas.MeshStats` (the ``process`` step)."""
+    from core.mesh.process import fit_lods, fit_model, load_model, make_lods, mesh_stats, save_model
 
-    spec = load_spec(job)
-    raw = next(iter(job.cp.steps["generate"].outputs))
-    mesh, fit = fit_model(load_model(job_file(job.folder, raw)), spec.dimensions.as_tuple())
-    yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
-    lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
+    spec, generated = load_spec(job), job.cp.steps["generate"]
+    raw, raw_lods = next(iter(generated.outputs)), generated.info.get("raw_lods")
+    model, dims = load_model(job_file(job.folder, raw)), spec.dimensions.as_tuple()
+    if raw_lods is not None:  # built by the generator (watertight, with UVs): kept, not decimated
+        coarser = [load_model(job_file(job.folder, name)) for name in raw_lods]
+        lods, fit = fit_lods([model, *coarser], dims)[: spec.technical.lod_count], {"fit": "per_axis"}
+        yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
+    else:
+        mesh, fit = fit_model(model, dims)
+        yield Progress(0.3, "Scaled to real-world size; pivot at base centre", "process")
+        lods = make_lods(mesh, spec.technical.target_polycount, spec.technical.lod_count)
     if job.settings.bake_vertex_colors and any(
         getattr(g.visual, "kind", None) == "vertex" for lod in lods for g in getattr(lod, "geometries", [])
     ):
@@ -213,34 +230,89 @@ def process(job: Job, cancel: CancelToken) -> Step:
     faces = [len(m.faces) for m in lods]
     yield Progress(0.9, f"{len(lods)} LODs: {faces} triangles", "process")
     return StepResult(
-        outputs, {"stats": mesh_stats(lods[0]).model_dump(mode="json"), **fit, "lod_faces": faces}
+        outputs,
+        {
+            "stats": mesh_stats(lods[0], job.settings.texture_size).model_dump(mode="json"),
+            **fit,
+            "lod_faces": faces,
+        },
     )
 
 
 def export(job: Job, cancel: CancelToken) -> Step:
-    """Write the job's formats from the first LOD into ``exports/`` and every further LOD as
-    ``model_lod<i>.glb``; ``info["files"]`` maps each format to its main file (``export``)."""
-    from core.fsutil import atomic_write_bytes
-    from core.mesh.formats import export_all
-    from core.mesh.formats.gltf import export_glb
+    """Write the job's formats from the first LOD into ``exports/``, every further LOD as
+    ``model_lod<i>.glb`` and the collision pieces (:func:`write_collision`) as
+    ``collision.glb``; FBX and .blend hold the LODs and the collision pieces too
+    (``<name>_LOD<n>``, ``UCX_<name>_NN``). Procedural models are textured at the
+    ``TEXTURE_SIZE`` setting. ``info["files"]`` maps each format to its main file,
+    ``info["collision"]`` says what collision was made (the ``export`` step)."""
+    from dataclasses import replace
+
+    from core.mesh.formats import ExportOptions, export_all
     from core.mesh.process import load_model
 
     lod_files = list(job.cp.steps["process"].outputs)
     mesh = load_model(job_file(job.folder, lod_files[0]))
     out_dir = job.folder / "exports"
-    yield Progress(0.1, f"Exporting {', '.join(job.cp.inputs.formats)}", "export")
-    written = export_all(mesh, job.cp.inputs.formats, out_dir)
-    outputs = [str(p.relative_to(job.folder)) for paths in written.values() for p in paths]
-    for i in range(1, len(lod_files)):
+    options = ExportOptions.from_settings(job.settings, load_spec(job).name)
+    yield Progress(0.1, f"Writing {len(lod_files)} LODs and the collision mesh", "export")
+    lods = write_lods(job, lod_files[1:], out_dir, options, cancel)
+    collision, collision_info = write_collision(job, mesh, out_dir, options.name)
+    yield Progress(0.4, f"Exporting {', '.join(job.cp.inputs.formats)}", "export")
+    options = replace(options, lod_glbs=tuple(lods), collision_glb=collision)
+    written = export_all(mesh, job.cp.inputs.formats, out_dir, options=options)
+    extra = [*lods, *([collision] if collision else [])]
+    paths = [p for ps in written.values() for p in ps] + extra
+    outputs = list(dict.fromkeys(str(p.relative_to(job.folder)) for p in paths))
+    files = {fmt: str(paths[0].relative_to(job.folder)) for fmt, paths in written.items()}
+    return StepResult(outputs, {"files": files, "collision": collision_info})
+
+
+def write_lods(job: Job, lod_files: list[str], out_dir: Path, options, cancel: CancelToken) -> list[Path]:
+    """Write the job's LOD files ``lod_files`` (LOD1 on) as ``out_dir/model_lod<i>.glb``:
+    a textured LOD is already a GLB and is copied, a procedural one is written with
+    ``options`` (an :class:`~core.mesh.formats.ExportOptions`). Returns the paths."""
+    from core.fsutil import atomic_write_bytes
+    from core.mesh.formats.gltf import export_glb
+    from core.mesh.process import load_model
+
+    paths = []
+    for i, rel in enumerate(lod_files, start=1):
         cancel.raise_if_cancelled()
-        src, dest = job_file(job.folder, lod_files[i]), out_dir / f"model_lod{i}.glb"
-        if src.suffix == ".glb":  # a textured LOD is already a GLB: copy, do not re-encode
+        src, dest = job_file(job.folder, rel), out_dir / f"model_lod{i}.glb"
+        if src.suffix == ".glb":  # do not re-encode its textures
             atomic_write_bytes(dest, src.read_bytes())
         else:
-            export_glb(load_model(src), dest)
-        outputs.append(str(dest.relative_to(job.folder)))
-    files = {fmt: str(paths[0].relative_to(job.folder)) for fmt, paths in written.items()}
-    return StepResult(outputs, {"files": files})
+            export_glb(load_model(src), dest, options)
+        paths.append(dest)
+    return paths
+
+
+def write_collision(job: Job, mesh, out_dir: Path, name: str) -> tuple[Path | None, dict]:
+    """Write the collision pieces of ``mesh`` for the ``COLLISION`` setting (none, hull,
+    decomposition; :func:`core.mesh.collision.collision_meshes`, seeded with the job's seed)
+    as ``out_dir/collision.glb``, nodes ``UCX_<name>_NN``. Returns the path (None when
+    nothing was made) and ``{"mode", "pieces", "file"?, "skipped"?}``; a flat mesh, which has
+    no volume to collide with, gets none (``skipped`` says why, and a warning is logged).
+
+    Raises
+    ------
+    BackendUnavailable
+        ``decomposition`` without the coacd package.
+    """
+    from core.mesh.collision import collision_meshes
+    from core.mesh.formats.gltf import export_collision_glb
+
+    mode = job.settings.collision
+    if mode == "none":
+        return None, {"mode": mode, "pieces": 0}
+    try:
+        pieces = collision_meshes(mesh.vertices, mesh.faces, mode, seed=job.cp.inputs.seed)
+        path = export_collision_glb(pieces, out_dir / "collision.glb", name)
+    except ValueError as e:  # flat: nothing to collide with
+        log.warning("no collision mesh: %s", e, extra={"job_id": job.job_id, "step": "export"})
+        return None, {"mode": mode, "pieces": 0, "skipped": str(e)}
+    return path, {"mode": mode, "pieces": len(pieces), "file": str(path.relative_to(job.folder))}
 
 
 def thumbnail(job: Job, cancel: CancelToken) -> Step:
@@ -381,4 +453,6 @@ __all__ = [
     "job_costs",
     "load_spec",
     "may_fall_back",
+    "write_collision",
+    "write_lods",
 ]

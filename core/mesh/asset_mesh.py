@@ -23,16 +23,49 @@ __all__ = ["AssetMesh", "gltf_factors", "hex_to_rgba"]
 
 
 def gltf_factors(mat: PBRMaterial) -> dict:
-    """The glTF 2.0 factors of a spec material: ``baseColorFactor`` (4,) and
-    ``emissiveFactor`` (3,), **linear** floats in [0, 1], from the spec's sRGB hex colours
-    (see :mod:`core.mesh.color`). Emissive strength above 1 is clamped to 1
-    (KHR_materials_emissive_strength is not written)."""
-    strength = min(mat.emissive_strength, 1.0)
+    """The glTF 2.0 factors of a spec material, **linear** floats from the spec's sRGB hex
+    colours (see :mod:`core.mesh.color`).
+
+    ``baseColorFactor`` (4,) in [0, 1]; ``emissiveFactor`` (3,) in [0, 1]: the emissive colour
+    times ``min(emissive_strength, 1)``; ``emissiveStrength``: ``emissive_strength`` when it is
+    above 1 (written with ``KHR_materials_emissive_strength``, which multiplies the factor),
+    else None.
+    """
+    strength = float(mat.emissive_strength)
     emissive = hex_to_linear_rgba(mat.emissive)[:3]
     return {
         "baseColorFactor": list(hex_to_linear_rgba(mat.base_color, mat.opacity)),
-        "emissiveFactor": [c * strength for c in emissive],
+        "emissiveFactor": [c * min(strength, 1.0) for c in emissive],
+        "emissiveStrength": strength if strength > 1.0 and any(emissive) else None,
     }
+
+
+def _trimesh_material(mat: PBRMaterial, tex=None):
+    """A ``trimesh`` PBR material for spec material ``mat``: linear factors, or with ``tex``
+    (a ``MaterialTextures``) its decoded images and factors that leave them as they are."""
+    from PIL import Image
+    from trimesh.visual.material import PBRMaterial as TriPBR
+
+    factors = gltf_factors(mat)
+    kwargs = {
+        "name": mat.name,
+        "baseColorFactor": factors["baseColorFactor"],
+        "metallicFactor": mat.metallic,
+        "roughnessFactor": mat.roughness,
+        "emissiveFactor": factors["emissiveFactor"],
+        "alphaMode": "BLEND" if mat.opacity < 1.0 else "OPAQUE",
+        "doubleSided": False,
+    }
+    if tex is not None:
+        maps = tex.textures
+        images = {n: Image.open(io.BytesIO(b)) for n, b in maps.maps().items()}
+        kwargs.update(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=1.0, roughnessFactor=1.0)
+        kwargs.update(baseColorTexture=images["base_color"], metallicRoughnessTexture=images["orm"])
+        kwargs.update(occlusionTexture=images["orm"], normalTexture=images["normal"])
+        if "emissive" in images and any(factors["emissiveFactor"]):
+            kwargs.update(emissiveTexture=images["emissive"])
+            kwargs["emissiveFactor"] = [min(float(mat.emissive_strength), 1.0)] * 3
+    return TriPBR(**kwargs)
 
 
 @dataclass
@@ -94,7 +127,8 @@ class AssetMesh:
 
     # --- conversions -------------------------------------------------------------------------
     def to_trimesh(self) -> trimesh.Trimesh:
-        """One ``trimesh.Trimesh`` with per-face colours (base colour of each face's material)."""
+        """One ``trimesh.Trimesh`` with per-face colours (base colour of each face's material,
+        sRGB) and the vertex normals when the mesh has them."""
         import trimesh
 
         colors = np.array(
@@ -102,34 +136,42 @@ class AssetMesh:
             dtype=np.uint8,
         )
         return trimesh.Trimesh(
-            self.vertices, self.faces, face_colors=colors[self.face_material], process=False
+            self.vertices,
+            self.faces,
+            face_colors=colors[self.face_material],
+            vertex_normals=self.normals,
+            process=False,
         )
 
-    def to_scene(self) -> trimesh.Scene:
+    def to_scene(self, textures: dict | None = None) -> trimesh.Scene:
         """A ``trimesh.Scene`` with one mesh per material, each with a glTF PBR material whose
-        factors are linear (:func:`gltf_factors`; trimesh keeps ``baseColorFactor`` as uint8, so
-        :func:`core.mesh.formats.gltf.scene_to_glb` writes the exact floats back)."""
+        factors are linear (:func:`gltf_factors`; trimesh keeps ``baseColorFactor`` as uint8)
+        and the vertex normals when the mesh has them.
+
+        ``textures``: ``{material index: MaterialTextures}``
+        (:func:`core.mesh.texturing.mesh_textures`); those materials get UVs ``uvs / tile_m``
+        (trimesh's convention, v up) and the base-colour, ORM, normal and emissive images
+        (decoded, so exporting through trimesh encodes them again; the workbench's glTF writer,
+        :mod:`core.mesh.formats.gltf`, embeds the PNG bytes instead).
+        """
         import trimesh
-        from trimesh.visual.material import PBRMaterial as TriPBR
 
         scene = trimesh.Scene()
         for idx, mat in enumerate(self.materials):
             mask = self.face_material == idx
             if not mask.any():
                 continue
-            sub = trimesh.Trimesh(self.vertices, self.faces[mask], process=False)
-            sub.remove_unreferenced_vertices()
-            factors = gltf_factors(mat)
-            pbr = TriPBR(
-                name=mat.name,
-                baseColorFactor=factors["baseColorFactor"],
-                metallicFactor=mat.metallic,
-                roughnessFactor=mat.roughness,
-                emissiveFactor=factors["emissiveFactor"],
-                alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
-                doubleSided=False,
+            used, local = np.unique(self.faces[mask], return_inverse=True)
+            normals = None if self.normals is None else self.normals[used]
+            sub = trimesh.Trimesh(
+                self.vertices[used], local.reshape(-1, 3), vertex_normals=normals, process=False
             )
-            sub.visual = trimesh.visual.TextureVisuals(material=pbr)
+            tex = (textures or {}).get(idx)
+            uv = None
+            if tex is not None and self.uvs is not None:
+                uv = self.uvs[used].astype(np.float64) / tex.tile_m
+                uv[:, 1] = 1.0 - uv[:, 1]
+            sub.visual = trimesh.visual.TextureVisuals(uv=uv, material=_trimesh_material(mat, tex))
             scene.add_geometry(sub, node_name=mat.name, geom_name=mat.name)
         return scene
 

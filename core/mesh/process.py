@@ -65,19 +65,45 @@ def fit_to_dimensions(mesh: AssetMesh, dimensions: tuple[float, float, float]) -
     """Scale per axis so the bounding box is ``dimensions`` (width, height, depth) metres,
     and move the pivot to the base centre (min Y = 0, X and Z centred), +Y up.
 
+    Normals are transformed as normals (inverse scale, renormalised); UVs (metres) are scaled
+    by the cube root of the volume scale, exact when the scale is uniform.
+
     Raises
     ------
     ConversionError
         The mesh is flat along an axis (cannot be scaled to a non-zero size).
     """
-    lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
+    return fit_lods([mesh], dimensions)[0]
+
+
+def fit_lods(lods: list[AssetMesh], dimensions: tuple[float, float, float]) -> list[AssetMesh]:
+    """:func:`fit_to_dimensions` for a list of LODs of one model, all moved and scaled as the
+    first is (a coarser LOD is a little smaller than the first: it keeps its place inside
+    it rather than being stretched to the same box).
+
+    Raises
+    ------
+    ConversionError
+        The first mesh is flat along an axis (cannot be scaled to a non-zero size).
+    """
+    lo, hi = lods[0].vertices.min(0), lods[0].vertices.max(0)
     extents = hi - lo
     if (extents <= 1e-9).any():
         raise ConversionError("The mesh is flat along an axis and cannot be scaled to size.")
     scale = np.asarray(dimensions, float) / extents
     centre = np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
+    return [_scaled(m, centre, scale) for m in lods]
+
+
+def _scaled(mesh: AssetMesh, centre: np.ndarray, scale: np.ndarray) -> AssetMesh:
+    """``mesh`` moved by ``-centre`` and scaled per axis, with its UVs and normals kept."""
+    normals = None
+    if mesh.normals is not None:
+        normals = mesh.normals / scale
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    uvs = None if mesh.uvs is None else mesh.uvs * float(np.prod(scale) ** (1 / 3))
     verts = (mesh.vertices - centre) * scale
-    return AssetMesh(verts, mesh.faces, mesh.face_material, mesh.materials)
+    return AssetMesh(verts, mesh.faces, mesh.face_material, mesh.materials, uvs=uvs, normals=normals)
 
 
 def simplify(mesh: AssetMesh, target_faces: int) -> AssetMesh:
@@ -167,26 +193,47 @@ def make_lods(mesh: Model, target_polycount: int, lod_count: int) -> list[Model]
     return lods
 
 
-def mesh_stats(mesh: Model) -> MeshStats:
+def mesh_stats(mesh: Model, texture_size: int | None = None) -> MeshStats:
     """Vertices, faces, watertight, bounding box and size (metres, 5 decimals), volume (m^3, 8
     decimals; None unless watertight), area (m^2, 6 decimals), material names and whether the
-    model has a texture. Store it as a dict with ``mesh_stats(m).model_dump(mode="json")``."""
+    model has a texture. Store it as a dict with ``mesh_stats(m).model_dump(mode="json")``.
+
+    ``watertight`` is counted as a slicer or engine sees the mesh: after welding coincident
+    positions (:func:`core.mesh.topology.topology_report`), so UV seams and split normals do
+    not open it and touching sheets do not pass as closed; ``boundary_edges`` and
+    ``non_manifold_edges`` (shared by more than two faces) say what is wrong when it is not.
+    Also ``uv_sets`` (0 or 1) and ``normals`` (whether vertex normals are stored).
+    ``textured``: a service's model with an image texture, or a procedural mesh with UVs
+    (its textures are made at export) unless ``texture_size`` (the ``TEXTURE_SIZE`` setting)
+    is 0.
+    """
     import trimesh
+
+    from core.mesh.topology import topology_report
 
     tm = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
     lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
-    watertight = bool(tm.is_watertight)
+    report = topology_report(mesh.vertices, mesh.faces)
+    if isinstance(mesh, TexturedMesh):
+        uvs = textured = mesh.has_texture
+    else:
+        uvs = mesh.uvs is not None
+        textured = uvs and texture_size != 0
     return MeshStats(
         vertices=len(mesh.vertices),
         faces=len(mesh.faces),
-        watertight=watertight,
+        watertight=report.watertight,
         bbox_min_m=_metres(lo),
         bbox_max_m=_metres(hi),
         size_m=_metres(hi - lo),
-        volume_m3=round(float(tm.volume), 8) if watertight else None,
+        volume_m3=round(float(tm.volume), 8) if report.watertight else None,
         area_m2=round(float(tm.area), 6),
         materials=mesh.material_names,
-        textured=isinstance(mesh, TexturedMesh) and mesh.has_texture,
+        textured=textured,
+        boundary_edges=report.boundary_edges,
+        non_manifold_edges=report.non_manifold_edges,
+        uv_sets=int(uvs),
+        normals=getattr(mesh, "normals", None) is not None,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from core.errors import SpecError
 from core.spec import vocab
+from core.spec.assemble import texture_kind
 from core.spec.geometry import parts_bbox
 from core.spec.model import MAX_PARTS, Primitive
 
@@ -301,10 +302,17 @@ def material_for(data: dict, noun: str, words: list[str]) -> str:
     if preset is not None and colour is None:
         name = preset.replace(" ", "_")
         if name not in names:
-            mats.append({"name": name, "emissive": "#000000", **vocab.MATERIAL_PRESETS[preset]})
+            mats.append(
+                {
+                    "name": name,
+                    "emissive": "#000000",
+                    **vocab.MATERIAL_PRESETS[preset],
+                    "texture": texture_kind(preset),
+                }
+            )
         return name
     base = (
-        dict(vocab.MATERIAL_PRESETS[preset])
+        dict(vocab.MATERIAL_PRESETS[preset], texture=texture_kind(preset))
         if preset
         else dict(next(m for m in mats if m["name"] == main_material(data)))
     )

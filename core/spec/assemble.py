@@ -14,9 +14,24 @@ from core.spec.template_model import MaterialRole
 DEFAULTS = {"emissive": "#000000", "emissive_strength": 1.0, "opacity": 1.0}
 
 
+def texture_kind(preset: str | None, word: str | None = None) -> str | None:
+    """The procedural texture kind (:mod:`core.materials.kinds`) of a words.toml material
+    ``preset`` chosen by ``word``: the word's own kind when kinds.toml knows it ("rusty" ->
+    "rusty metal", "oak" -> "wood"), else the preset's ("cloth" -> "fabric", "roof tiles" ->
+    "brick"); None when neither is known (food presets: the kind is inferred at export)."""
+    from core.materials.kinds import aliases
+
+    table = aliases()
+    for name in (word, preset):
+        if name and name.lower() in table:
+            return table[name.lower()]
+    return None
+
+
 def material_dict(role: MaterialRole) -> dict:
-    """PBR values of a template's material role: its preset, then its overrides; ``preset`` kept."""
-    out = {**DEFAULTS, **vocab.MATERIAL_PRESETS[role.preset]}
+    """PBR values of a template's material role: its preset, then its overrides; ``preset``
+    kept, and its ``texture`` kind (:func:`texture_kind`)."""
+    out = {**DEFAULTS, **vocab.MATERIAL_PRESETS[role.preset], "texture": texture_kind(role.preset)}
     out.update(role.model_dump(exclude_none=True))
     return out
 
@@ -45,6 +60,10 @@ def measure(parts: list[dict]) -> tuple[list[dict], list[float], list[str]]:
 
 
 def spec_materials(materials: dict[str, dict]) -> list[dict]:
-    """Spec material dicts (name first, no ``preset``) from ``{name: pbr dict}``."""
+    """Spec material dicts (name first, no ``preset``; ``texture`` when known) from
+    ``{name: pbr dict}``."""
     keys = ("base_color", "metallic", "roughness", "emissive", "emissive_strength", "opacity")
-    return [{"name": name, **{k: m[k] for k in keys}} for name, m in materials.items()]
+    return [
+        {"name": name, **{k: m[k] for k in keys}, **({"texture": m["texture"]} if m.get("texture") else {})}
+        for name, m in materials.items()
+    ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import SpecError
 from core.spec import vocab
+from core.spec.assemble import texture_kind
 from core.spec.compose import (
     Instance,
     attach_to,
@@ -486,7 +487,7 @@ def _apply_tokens(m: dict, tokens: list[str]) -> None:
             values = dict(vocab.MATERIAL_PRESETS[preset])
             if preset == m.get("preset"):  # "satin bow" on a red cloth ribbon: still red
                 values.pop("base_color", None)
-            m.update(values, preset=preset)
+            m.update(values, preset=preset, texture=texture_kind(preset, t))
         if t in vocab.COLOR_WORDS:
             m["base_color"] = vocab.COLOR_WORDS[t]
             if m.get("emissive", "#000000") != "#000000":
@@ -535,7 +536,9 @@ def apply_words(p: Parse, head: Instance, made: dict[int, Instance], mats: dict[
         ]
         if i == p.head and p.material:
             for role in head.roles.values():
-                mats[role].update(vocab.MATERIAL_PRESETS[p.material], preset=p.material)
+                mats[role].update(
+                    vocab.MATERIAL_PRESETS[p.material], preset=p.material, texture=texture_kind(p.material)
+                )
         tset = set(tokens) | {s for w in tokens for s in singulars(w)}
         named = sorted(
             {q["material"] for q, cp in zip(head.parts, head.srcs, strict=True) if cp.words & tset}

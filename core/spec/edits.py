@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 from core.errors import SpecError, UnknownBackendError, clip
 from core.registry import Entry, LazyRegistry
 from core.spec import add_parts, amounts, vocab
+from core.spec.assemble import texture_kind
 from core.spec.model import AssetSpec
 from core.types import Availability
 
@@ -469,6 +470,7 @@ class BuiltinEditor:
                 continue
             if preset is not None:
                 m.update({k: v for k, v in vocab.MATERIAL_PRESETS[preset].items()})
+                m["texture"] = texture_kind(preset, next(w for w in words if w in vocab.MATERIAL_WORDS))
             if colour is not None:
                 m["base_color"] = colour
             if glow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.errors import SpecError
 from core.spec import vocab
-from core.spec.assemble import instance_materials, measure, spec_materials
+from core.spec.assemble import instance_materials, measure, spec_materials, texture_kind
 from core.spec.compose import Instance, evaluate, merge
 from core.spec.library import Library
 from core.spec.parse import Parse
@@ -185,7 +185,7 @@ def _materials(
     if metal:
         for m in mats.values():
             if m["metallic"] >= 0.9:
-                m.update(vocab.MATERIAL_PRESETS[metal], preset=metal)
+                m.update(vocab.MATERIAL_PRESETS[metal], preset=metal, texture=texture_kind(metal))
     if style == "sci-fi" and t.tpl.glow and t.tpl.glow in head.roles:
         g = mats[head.roles[t.tpl.glow]]
         if g.get("emissive", "#000000") == "#000000":

@@ -133,10 +133,9 @@ def _generate_with(
     job: Job, name: str, spec: AssetSpec, state: dict, cancel: CancelToken
 ) -> Generator[Progress, None, GenerationResult]:
     """Run backend ``name`` once; ``state`` is its part of the step's checkpoint state."""
+    from core.config import use_settings
     from core.generators import get_generator
     from core.generators.base import GenerationContext, GenerationResult
-
-    from core.config import use_settings
 
     gen = get_generator(name, job.settings)
     with use_settings(job.settings):  # availability() is a classmethod: it reads the settings in force

@@ -3,6 +3,7 @@
 description and the template it became.
 
     .venv/bin/python bench/contact_sheet.py [--set FILE] [--count 48] [--out docs/screenshots/templates.png]
+    .venv/bin/python bench/contact_sheet.py --prompts ../shared/prompts/game_assets.txt --texture-size 1024 --out t.png
 
 By default it takes an even spread of the evaluation set (``bench/data/descriptions.tsv``),
 every genre represented, plus the four descriptions of issue 11's "done when".
@@ -55,6 +56,10 @@ def main() -> None:
     parser.add_argument("--cols", type=int, default=8)
     parser.add_argument("--tile", type=int, default=240)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots" / "templates.png")
+    parser.add_argument(
+        "--prompts", type=Path, help="One description a line instead of --set (e.g. the shared prompts)."
+    )
+    parser.add_argument("--texture-size", type=int, help="TEXTURE_SIZE for the renders (0: flat colours).")
     args = parser.parse_args()
 
     from PIL import Image, ImageDraw, ImageFont
@@ -62,8 +67,15 @@ def main() -> None:
     from core.render import render_spec_preview
     from core.spec.builtin import BuiltinSpecWriter
 
+    if args.texture_size is not None:
+        from core.config import Settings, use_settings
+
+        use_settings(Settings(texture_size=args.texture_size)).__enter__()  # for the whole run
     writer = BuiltinSpecWriter()
-    texts = pick(args.set, args.count)
+    if args.prompts:
+        texts = [ln.strip() for ln in args.prompts.read_text().splitlines() if ln.strip()][: args.count]
+    else:
+        texts = pick(args.set, args.count)
     tile, label_h = args.tile, 44
     rows = (len(texts) + args.cols - 1) // args.cols
     sheet = Image.new("RGB", (args.cols * tile, rows * (tile + label_h)), "#1e2127")

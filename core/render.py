@@ -43,6 +43,37 @@ def to_pyvista(mesh: Model):
     return poly
 
 
+def _textured_layers(mesh: AssetMesh, textures: dict) -> list[tuple[object, float, object]]:
+    """``(polydata, opacity, texture)`` per material of a UV-mapped AssetMesh: texture
+    coordinates ``uvs / tile_m`` (v flipped: VTK's images start at the bottom row), vertex
+    normals for smooth shading, the material's base-colour map repeated."""
+    import io
+
+    import pyvista as pv
+    from PIL import Image
+
+    layers = []
+    for k, mat in enumerate(mesh.materials):
+        tex = textures.get(k)
+        mask = mesh.face_material == k
+        if tex is None or not mask.any():
+            continue
+        used, faces = np.unique(mesh.faces[mask], return_inverse=True)
+        cells = np.hstack([np.full((mask.sum(), 1), 3), faces.reshape(-1, 3)]).astype(np.int64).ravel()
+        poly = pv.PolyData(mesh.vertices[used], cells)
+        uv = mesh.uvs[used] / tex.tile_m
+        poly.active_texture_coordinates = np.c_[uv[:, 0], -uv[:, 1]].astype(np.float32)
+        if mesh.normals is not None:
+            poly.point_data["Normals"] = mesh.normals[used]
+        image = np.asarray(Image.open(io.BytesIO(tex.textures.base_color)).convert("RGB"))
+        texture = pv.Texture(np.flipud(image))
+        texture.repeat = True
+        texture.mipmap = True
+        texture.interpolate = True
+        layers.append((poly, max(float(mat.opacity), 0.15) if mat.opacity < 0.99 else 1.0, texture))
+    return layers
+
+
 def _layers(mesh: Model) -> list[tuple[object, float]]:
     """``(polydata, opacity)`` to draw: the opaque faces, then each see-through material's faces
     (a glass bottle shows the ship inside it)."""
@@ -94,17 +125,7 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
         plotter = pv.Plotter(off_screen=True, window_size=(size, size))
         try:
             plotter.set_background(background, top="#4a505a")
-            for poly, opacity in _layers(mesh):
-                plotter.add_mesh(
-                    poly,
-                    scalars="rgba",
-                    rgb=True,
-                    smooth_shading=False,
-                    opacity=opacity,
-                    show_scalar_bar=False,
-                    specular=0.3,
-                    ambient=0.15,
-                )
+            _add_layers(plotter, mesh)
             plotter.enable_anti_aliasing("ssaa")
             lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
             centre = (lo + hi) / 2
@@ -127,6 +148,40 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
     buf = io.BytesIO()
     Image.fromarray(np.asarray(image)).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
+
+
+def _add_layers(plotter, mesh: Model) -> None:
+    """Draw ``mesh`` into ``plotter``: textured per material when it has UVs and the
+    ``TEXTURE_SIZE`` setting asks for textures, else flat per-face or per-vertex colours."""
+    textures = {}
+    if isinstance(mesh, AssetMesh) and mesh.uvs is not None:
+        from core.config import get_settings
+        from core.mesh.texturing import mesh_textures
+
+        settings = get_settings()
+        textures = mesh_textures(mesh, settings.texture_size, settings.cache_dir)
+    if textures and len(textures) == len(np.unique(mesh.face_material)):
+        for poly, opacity, texture in _textured_layers(mesh, textures):
+            plotter.add_mesh(
+                poly,
+                texture=texture,
+                smooth_shading=mesh.normals is not None,
+                opacity=opacity,
+                specular=0.3,
+                ambient=0.15,
+            )
+        return
+    for poly, opacity in _layers(mesh):
+        plotter.add_mesh(
+            poly,
+            scalars="rgba",
+            rgb=True,
+            smooth_shading=False,
+            opacity=opacity,
+            show_scalar_bar=False,
+            specular=0.3,
+            ambient=0.15,
+        )
 
 
 def render_thumbnail(mesh: Model, path: Path, size: int = 512) -> Path:

@@ -95,7 +95,7 @@ def test_a_textured_procedural_asset_exports_as_valid_usdz(tmp_path, configure):
     mesh = list(get_generator("procedural").generate(spec))[-1].mesh
     [out] = export_all(mesh, ["usdz"], tmp_path)["usdz"]
     assert validation_errors(out) == []
-    pngs = [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".png")]
+    pngs = [n for n in zipfile.ZipFile(out).namelist() if n.endswith((".png", ".jpg"))]
     assert len(pngs) == len(set(pngs)) >= 3
     stage = Usd.Stage.Open(str(out))
     meshes = [p for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]

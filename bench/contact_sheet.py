@@ -67,10 +67,10 @@ def main() -> None:
     from core.render import render_spec_preview
     from core.spec.builtin import BuiltinSpecWriter
 
-    if args.texture_size is not None:
-        from core.config import Settings, use_settings
+    from core.config import get_settings
 
-        use_settings(Settings(texture_size=args.texture_size)).__enter__()  # for the whole run
+    settings = get_settings()
+    texture_size = settings.texture_size if args.texture_size is None else args.texture_size
     writer = BuiltinSpecWriter()
     if args.prompts:
         texts = [ln.strip() for ln in args.prompts.read_text().splitlines() if ln.strip()][: args.count]
@@ -86,7 +86,7 @@ def main() -> None:
         font = ImageFont.load_default()
     for n, text in enumerate(texts):
         result = writer.write(text)
-        png = render_spec_preview(result.spec, size=tile)
+        png = render_spec_preview(result.spec, tile, texture_size=texture_size, cache_dir=settings.cache_dir)
         img = Image.open(io.BytesIO(png)).convert("RGB").resize((tile, tile))
         x, y = (n % args.cols) * tile, (n // args.cols) * (tile + label_h)
         sheet.paste(img, (x, y))

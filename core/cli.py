@@ -587,7 +587,8 @@ def spec(
 def reconstruct(
     points: Annotated[Path, typer.Argument(help="Point cloud .ply (binary or ASCII, optional RGB).")],
     out: Annotated[
-        Path, typer.Option("--out", help="Mesh file: .glb, .gltf, .ply, .obj, .stl, .fbx, .blend.")
+        Path,
+        typer.Option("--out", help=f"Mesh file; its extension picks the format ({format_help()})."),
     ],
     grid: Annotated[
         int | None,

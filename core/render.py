@@ -98,9 +98,20 @@ def _layers(mesh: Model) -> list[tuple[object, float]]:
     return layers
 
 
-def render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> bytes:
+def render_png(
+    mesh: Model,
+    size: int = 512,
+    background: str = "#2b2f36",
+    *,
+    texture_size: int = 1024,
+    cache_dir: Path | None = None,
+) -> bytes:
     """Render ``mesh`` (AssetMesh or TexturedMesh) from a front three-quarter view to PNG
-    bytes (``size`` x ``size`` pixels; per-face base colours, or texture colours per vertex). Thread-safe: one render at a time per process.
+    bytes (``size`` x ``size`` pixels). A procedural mesh with UVs is drawn with its
+    procedural textures at ``texture_size`` pixels (the ``TEXTURE_SIZE`` setting; 0: flat
+    colours), cached under ``cache_dir`` (the ``CACHE_DIR`` setting; None: in memory only);
+    otherwise per-face base colours, or texture colours per vertex. Thread-safe: one render
+    at a time per process.
 
     Raises
     ------
@@ -108,10 +119,10 @@ def render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> byt
         VTK could not create an off-screen context (install libegl1 and libgl1-mesa-dri).
     """
     with _RENDER_LOCK:
-        return _render_png(mesh, size, background)
+        return _render_png(mesh, size, background, texture_size, cache_dir)
 
 
-def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> bytes:
+def _render_png(mesh: Model, size: int, background: str, texture_size: int, cache_dir: Path | None) -> bytes:
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     if not os.environ.get("DISPLAY"):
         # no X server: go straight to EGL instead of VTK trying X first
@@ -125,7 +136,7 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
         plotter = pv.Plotter(off_screen=True, window_size=(size, size))
         try:
             plotter.set_background(background, top="#4a505a")
-            _add_layers(plotter, mesh)
+            _add_layers(plotter, mesh, texture_size, cache_dir)
             plotter.enable_anti_aliasing("ssaa")
             lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
             centre = (lo + hi) / 2
@@ -150,16 +161,14 @@ def _render_png(mesh: Model, size: int = 512, background: str = "#2b2f36") -> by
     return buf.getvalue()
 
 
-def _add_layers(plotter, mesh: Model) -> None:
-    """Draw ``mesh`` into ``plotter``: textured per material when it has UVs and the
-    ``TEXTURE_SIZE`` setting asks for textures, else flat per-face or per-vertex colours."""
+def _add_layers(plotter, mesh: Model, texture_size: int, cache_dir: Path | None) -> None:
+    """Draw ``mesh`` into ``plotter``: textured per material when it has UVs and
+    ``texture_size`` asks for textures, else flat per-face or per-vertex colours."""
     textures = {}
     if isinstance(mesh, AssetMesh) and mesh.uvs is not None:
-        from core.config import get_settings
         from core.mesh.texturing import mesh_textures
 
-        settings = get_settings()
-        textures = mesh_textures(mesh, settings.texture_size, settings.cache_dir)
+        textures = mesh_textures(mesh, texture_size, cache_dir)
     if textures and len(textures) == len(np.unique(mesh.face_material)):
         for poly, opacity, texture in _textured_layers(mesh, textures):
             plotter.add_mesh(
@@ -184,13 +193,18 @@ def _add_layers(plotter, mesh: Model) -> None:
         )
 
 
-def render_thumbnail(mesh: Model, path: Path, size: int = 512) -> Path:
+def render_thumbnail(
+    mesh: Model, path: Path, size: int = 512, *, texture_size: int = 1024, cache_dir: Path | None = None
+) -> Path:
     """Render ``mesh`` to ``path`` as PNG (atomic); see :func:`render_png`."""
-    atomic_write_bytes(Path(path), render_png(mesh, size))
+    png = render_png(mesh, size, texture_size=texture_size, cache_dir=cache_dir)
+    atomic_write_bytes(Path(path), png)
     return Path(path)
 
 
-def render_spec_preview(spec, size: int = 420) -> bytes:
+def render_spec_preview(
+    spec, size: int = 420, *, texture_size: int = 1024, cache_dir: Path | None = None
+) -> bytes:
     """Build the procedural mesh of ``spec`` (fitted to its dimensions) and render it to PNG.
 
     About 0.1-0.5 s for the archetype library; used by the Review page's "Update preview".
@@ -207,4 +221,5 @@ def render_spec_preview(spec, size: int = 420) -> bytes:
     for item in build_parts_mesh(spec):
         if isinstance(item, AssetMesh):
             mesh = item
-    return render_png(fit_to_dimensions(mesh, spec.dimensions.as_tuple()), size)
+    fitted = fit_to_dimensions(mesh, spec.dimensions.as_tuple())
+    return render_png(fitted, size, texture_size=texture_size, cache_dir=cache_dir)

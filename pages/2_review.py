@@ -17,11 +17,14 @@ from ui.state import app_settings, can_redo, can_undo, init_state, push_spec, re
 
 
 @st.cache_data(max_entries=64, show_spinner="Building preview…")
-def preview_png(spec_json: str) -> bytes:
+def preview_png(spec_json: str, texture_size: int, cache_dir: str) -> bytes:
+    from pathlib import Path
+
     from core.render import render_spec_preview
     from core.spec.io import parse_spec
 
-    return render_spec_preview(parse_spec(spec_json))
+    spec = parse_spec(spec_json)
+    return render_spec_preview(spec, texture_size=texture_size, cache_dir=Path(cache_dir))
 
 
 init_state()
@@ -83,7 +86,8 @@ with left:
 with right:
     st.markdown("**Preview** (procedural)")
     try:
-        st.image(preview_png(spec.model_dump_json()), width="stretch")
+        png = preview_png(spec.model_dump_json(), settings.texture_size, str(settings.cache_dir))
+        st.image(png, width="stretch")
     except WorkbenchError as e:
         st.error(f"Preview failed: {e}")
     d = spec.dimensions

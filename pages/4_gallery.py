@@ -24,7 +24,7 @@ settings = app_settings()
 head, refresh = st.columns([5, 1], vertical_alignment="bottom")
 head.title("Gallery")
 if refresh.button("Refresh", key="gallery.refresh", icon=":material/refresh:", width="stretch"):
-    forget_listing()  # assets stored by another process show at once, not after the listing's TTL
+    forget_listing(store_too=True)  # assets stored elsewhere show at once, not after the TTLs
 store, asset_dir = get_store(), settings.asset_dir
 try:
     assets = list_assets_cached(store.location())

@@ -52,6 +52,15 @@ def _glb_json(path: Path) -> dict:
     return json.loads(data[20 : 20 + length])
 
 
+def _glb_images(path: Path) -> list[bytes]:
+    """The encoded images embedded in the GLB at ``path``."""
+    from core.mesh.gltf_sources import glb_chunks
+
+    doc, blob = glb_chunks(Path(path).read_bytes())
+    views = [doc["bufferViews"][image["bufferView"]] for image in doc.get("images", [])]
+    return [blob[v.get("byteOffset", 0) : v.get("byteOffset", 0) + v["byteLength"]] for v in views]
+
+
 def _server(request, backend):
     return request.getfixturevalue(backend)
 
@@ -70,8 +79,9 @@ def test_text_to_3d_keeps_textures_and_records_credits(request, tmp_path, backen
     gltf = _glb_json(result.files["glb"])  # the texture survived processing and export
     assert gltf["images"] and gltf["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]
     obj_dir = Path(result.files["obj"]).parent
-    assert "map_Kd" in (obj_dir / "model.mtl").read_text()
-    assert (obj_dir / "model_0.png").stat().st_size > 100
+    mtl = (obj_dir / "model.mtl").read_text()
+    texture = next(ln.split()[-1] for ln in mtl.splitlines() if ln.startswith("map_Kd"))
+    assert (obj_dir / texture).read_bytes() in _glb_images(result.files["glb"])  # as downloaded
     import trimesh
 
     ply = trimesh.load(result.files["ply"], process=False)
@@ -79,7 +89,7 @@ def test_text_to_3d_keeps_textures_and_records_credits(request, tmp_path, backen
     meta = json.loads((Path(result.files["glb"]).parent / "metadata.json").read_text())
     assert meta["backend"] == backend and meta["remote"]["service"] == backend
     assert meta["costs"] == result.costs.model_dump()
-    assert "model_0.png" in meta["files"]
+    assert texture in meta["files"]
 
 
 def test_meshy_sends_the_documented_fields(meshy, tmp_path):

@@ -50,6 +50,9 @@ def list_assets_cached(location: str) -> list[dict]:
     return get_store().list_assets()
 
 
-def forget_listing() -> None:
-    """Drop the cached gallery listing: after a delete, a finished job or a Refresh click."""
+def forget_listing(*, store_too: bool = False) -> None:
+    """Drop the cached gallery listing: after a delete, a finished job or a Refresh click;
+    ``store_too`` (Refresh) also drops the store's own listing cache (S3's 30 s)."""
     list_assets_cached.clear()
+    if store_too:
+        get_store().forget_listing()

@@ -138,6 +138,11 @@ class JobInputs(_Model):
     style: Name | None = None
     store: Name = "local"
     reference_image: SafePath | None = None  # file in the job folder, validated PNG
+    # how the exports look, recorded so a resumed job makes what was asked (the TEXTURE_SIZE
+    # and COLLISION settings, or the CLI's --texture-size and --collision); None in
+    # checkpoints written before they were recorded: the settings in force then apply
+    texture_size: Literal[0, 512, 1024, 2048] | None = None
+    collision: Literal["none", "hull", "decomposition"] | None = None
     # spent before the job (concept images); the flat {"concept_images_usd": 0.08} of older
     # checkpoints reads as Costs(usd={"concept_images": 0.08})
     costs: Costs = Field(default_factory=Costs)

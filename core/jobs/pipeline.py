@@ -114,13 +114,19 @@ def list_jobs(
 
 class Job:
     """One generation job; create with :meth:`create`, reopen with :meth:`open`. ``settings``
-    are the ones it was created or opened with (thumbnail size, baking, the store)."""
+    are the ones it was created or opened with (thumbnail size, baking, the store), with the
+    texture size and collision mode its checkpoint recorded in place of the settings' own."""
 
     def __init__(self, folder: Path, checkpoint: Checkpoint, asset_dir: Path, settings: Settings) -> None:
         self.folder = Path(folder)
         self.cp = checkpoint
         self.asset_dir = Path(asset_dir)
-        self.settings = settings
+        recorded = {
+            "texture_size": checkpoint.inputs.texture_size,
+            "collision": checkpoint.inputs.collision,
+        }
+        recorded = {k: v for k, v in recorded.items() if v is not None and v != getattr(settings, k)}
+        self.settings = settings.model_copy(update=recorded) if recorded else settings
         self._store: Store | None = None
 
     @property

@@ -90,7 +90,8 @@ class JobRequest:
 
     def inputs(self, settings: Settings) -> JobInputs:
         """The checkpoint's record of this request under ``settings``: fallbacks default to
-        ``GENERATOR_FALLBACKS``, the store is ``ASSET_STORE``, the writer is ``user`` when a
+        ``GENERATOR_FALLBACKS``, the store is ``ASSET_STORE``, the texture size and collision
+        are ``TEXTURE_SIZE`` and ``COLLISION``, the writer is ``user`` when a
         spec was given, the reference image is the job folder's ``reference.png``.
 
         Raises
@@ -124,6 +125,8 @@ class JobRequest:
                 style=self.style,
                 reference_image=REFERENCE_FILE if self.reference_image is not None else None,
                 store=settings.asset_store,
+                texture_size=settings.texture_size,
+                collision=settings.collision,
                 costs=self.costs,
             )
             inputs.model_dump_json()  # text that cannot be written as UTF-8 fails here, not half-way

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
+from core.formats import FORMATS
 from core.errors import JobCancelled, UnknownBackendError, WorkbenchError
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, jobs_root
@@ -137,7 +138,7 @@ class EmbeddedRunner:
         for step in STEPS:
             seen = self._durations[step][-20:]
             total += statistics.median(seen) if seen else DEFAULT_STEP_SECONDS[step]
-        if {"fbx", "blend"} & set(job.cp.inputs.formats):
+        if any(FORMATS[f].needs_blender for f in job.cp.inputs.formats if f in FORMATS):
             total += BLENDER_EXPORT_SECONDS
         return total
 

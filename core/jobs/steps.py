@@ -321,7 +321,14 @@ def thumbnail(job: Job, cancel: CancelToken) -> Step:
 
     yield Progress(0.2, "Rendering thumbnail", "thumbnail")
     mesh = load_model(job_file(job.folder, next(iter(job.cp.steps["process"].outputs))))
-    render_thumbnail(mesh, job.folder / "thumbnail.png", job.settings.thumbnail_size)
+    settings = job.settings
+    render_thumbnail(
+        mesh,
+        job.folder / "thumbnail.png",
+        settings.thumbnail_size,
+        texture_size=settings.texture_size,
+        cache_dir=settings.cache_dir,
+    )
     return StepResult(["thumbnail.png"], {})
 
 

@@ -146,11 +146,12 @@ def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
     total = len(model.faces)
     if target_faces >= total:
         return model
-    out = []
-    for g in model.geometries:
+    out, materials = [], []
+    for g, material in zip(model.geometries, model.materials or [None] * len(model.geometries), strict=True):
         share = max(4, int(target_faces * len(g.faces) / total))
         if share >= len(g.faces):
             out.append(g)
+            materials.append(material)
             continue
         pts, faces = fast_simplification.simplify(
             g.vertices.astype(np.float32),
@@ -168,9 +169,10 @@ def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:
         elif colors is not None and len(colors) == len(g.vertices):
             new.visual = trimesh.visual.ColorVisuals(new, vertex_colors=np.asarray(colors)[idx])
         out.append(new)
+        materials.append(material)
     if not out:
         raise ConversionError(f"Simplifying to {target_faces} faces removed every face.")
-    return TexturedMesh(out)
+    return TexturedMesh(out, materials=materials if model.materials is not None else None)
 
 
 def make_lods(mesh: Model, target_polycount: int, lod_count: int) -> list[Model]:

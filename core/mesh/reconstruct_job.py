@@ -82,8 +82,8 @@ def reconstruct_file(
 ) -> ReconstructResult:
     """Reconstruct a watertight, coloured mesh from the point cloud in ``points`` (.ply,
     binary or ASCII, optional RGB; metres; at most 1 GiB) and write it as ``out``, whose
-    extension picks the format (.glb, .gltf, .obj, .stl, .ply, .fbx, .blend; missing folders
-    are created).
+    extension picks the format (any of :data:`core.formats.FORMATS`; missing folders are
+    created).
 
     ``grid``: marching-cubes cells along the longest side (32-160; default from the point
     count). ``faces``: simplify to about this many triangles (100 to 5,000,000). ``bake``: bake

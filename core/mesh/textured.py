@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,8 @@ from core.fsutil import atomic_write_bytes
 
 if TYPE_CHECKING:
     import trimesh
+
+    from core.mesh.gltf_sources import SourceMaterial
 
 GLB_MAGIC = b"glTF"
 MAX_FACES = 5_000_000
@@ -45,11 +47,17 @@ class TexturedMesh:
     # the GLB this model was read from, unchanged since: exporting to GLB copies its bytes
     # instead of encoding every texture again (slow, and lossy for JPEG textures)
     source: Path | None = None
+    # per geometry, its material as read with its encoded images (core.mesh.gltf_sources):
+    # a changed model (scaled, simplified) is written with those bytes, not re-encoded
+    materials: list[SourceMaterial | None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.geometries = [g for g in self.geometries if len(g.faces)]
-        if not self.geometries:
+        materials = self.materials or [None] * len(self.geometries)
+        kept = [(g, m) for g, m in zip(self.geometries, materials, strict=True) if len(g.faces)]
+        if not kept:
             raise InvalidModelFile("The model has no triangles.")
+        self.geometries = [g for g, _ in kept]
+        self.materials = [m for _, m in kept] if self.materials is not None else None
 
     # --- the AssetMesh-like surface --------------------------------------------------------
     @property
@@ -107,12 +115,23 @@ class TexturedMesh:
             c = g.copy()
             c.apply_transform(matrix)
             out.append(c)
-        return TexturedMesh(out)
+        return TexturedMesh(out, materials=self.materials)
 
     # --- files ------------------------------------------------------------------------------
+    def glb_bytes(self) -> bytes:
+        """Binary glTF of the model: with the images it was read with, byte for byte, when
+        every geometry has its source material (:mod:`core.mesh.gltf_sources`), else through
+        trimesh's exporter (which encodes every texture again as PNG)."""
+        if self.materials is not None and all(m is not None for m in self.materials):
+            from core.mesh.gltf_sources import textured_glb
+
+            names = [f"{name}_{i}" for i, name in enumerate(self.material_names)]
+            return textured_glb(self.geometries, self.materials, names)
+        return self.to_scene().export(file_type="glb")
+
     def save_glb(self, path: Path) -> Path:
         """Write as binary glTF (atomic); used for pipeline intermediates and GLB export."""
-        atomic_write_bytes(Path(path), self.to_scene().export(file_type="glb"))
+        atomic_write_bytes(Path(path), self.glb_bytes())
         return Path(path)
 
     @classmethod
@@ -158,12 +177,15 @@ def read_glb(data: bytes, max_faces: int = MAX_FACES) -> TexturedMesh:
     """
     import trimesh
 
+    from core.mesh.gltf_sources import source_of, tag_materials
+
     check_glb_header(data)
+    tagged, sources = tag_materials(data)
     try:
-        scene = trimesh.load(io.BytesIO(data), file_type="glb", force="scene")
+        scene = trimesh.load(io.BytesIO(tagged), file_type="glb", force="scene")
     except Exception as e:  # trimesh raises many types for malformed files
         raise InvalidModelFile(f"The GLB could not be parsed: {type(e).__name__}: {e}") from e
-    geometries = []
+    geometries, materials = [], []
     for node in scene.graph.nodes_geometry:
         transform, geom_name = scene.graph[node]
         geom = scene.geometry.get(geom_name)
@@ -171,8 +193,9 @@ def read_glb(data: bytes, max_faces: int = MAX_FACES) -> TexturedMesh:
             continue
         g = geom.copy()
         g.apply_transform(transform)
+        materials.append(source_of(g, sources))
         geometries.append(_srgb_colors(g))
-    model = TexturedMesh(geometries)
+    model = TexturedMesh(geometries, materials=materials)
     n_faces = sum(len(g.faces) for g in model.geometries)
     if n_faces > max_faces:
         raise InvalidModelFile(f"The model has {n_faces} triangles; the limit is {max_faces}.")

@@ -100,6 +100,10 @@ class Store(ABC):
     def location(self) -> str:
         """Human-readable location (folder or bucket URL), no secrets."""
 
+    def forget_listing(self) -> None:  # noqa: B027
+        """Drop any listing this store caches, so the next :meth:`list_assets` sees assets
+        another process stored (the gallery's Refresh). The local store caches nothing."""
+
     # --- job checkpoints (a store that is not the local disk overrides these) ---------------
     def sync_job_file(self, job_id: str, rel: str, path: Path) -> None:  # noqa: B027
         """Copy a job file (checkpoint or step output) to the store; the local store holds

@@ -201,7 +201,7 @@ class S3Store(Store):
             stored[name] = self._upload(object_key(self.prefix, asset_id, name), files[name])
         if "metadata.json" in files:
             self._upload(index_key(self.prefix, asset_id), files["metadata.json"])
-        self._forget_listing()
+        self.forget_listing()
         return stored
 
     def put_file(self, asset_id: str, name: str, path: Path) -> StoredFile:
@@ -223,7 +223,8 @@ class S3Store(Store):
 
         return diskcache.Cache(str(self.settings.cache_dir / "s3-index"))
 
-    def _forget_listing(self) -> None:
+    def forget_listing(self) -> None:
+        """Drop the 30-second listing cache (after a put or a delete, and on Refresh)."""
         with self._index_cache() as cache:
             cache.delete(f"listing:{self.bucket}/{self.prefix}")
 
@@ -395,7 +396,7 @@ class S3Store(Store):
     def delete_asset(self, asset_id: str) -> None:
         index = index_key(self.prefix, asset_id)
         self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=index)  # unlisted first
-        self._forget_listing()
+        self.forget_listing()
         keys = [o["Key"] for o in self._list(f"{self.prefix}/{check_id(asset_id, 'asset id')}/")]
         for i in range(0, len(keys), 1000):
             batch = {"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True}

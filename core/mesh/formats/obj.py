@@ -15,8 +15,11 @@ whitespace replaced by ``_`` and made unique. Per material:
   it glows. The cached images are written beside the .obj as ``<stem>_<material>_<map>.jpg`` (``.png`` with alpha)
   (the same image once), and ``vt`` are ``uvs / tile_m`` with v flipped (OBJ's v runs up).
 
-A :class:`~core.mesh.textured.TexturedMesh` (cloud models) goes through trimesh's exporter
-with its base-colour textures (``map_Kd``).
+A :class:`~core.mesh.textured.TexturedMesh` (cloud models) that kept its glTF materials
+(:mod:`core.mesh.gltf_sources`) is written here too, one group per glTF primitive, its images
+written as they were downloaded (base colour, metallic-roughness as ``map_Pr``/``map_Pm``,
+normal, emissive; ``Kd`` the sRGB of ``baseColorFactor``). Any other goes through trimesh's
+exporter with its base-colour textures (``map_Kd``).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.fsutil import atomic_write_bytes
-from core.mesh.formats.options import ExportOptions
+from core.mesh.formats.options import ExportOptions, unique_name
 
 if TYPE_CHECKING:
     from core.mesh.asset_mesh import AssetMesh
+    from core.mesh.gltf_sources import SourceMaterial
     from core.mesh.process import Model
+    from core.mesh.textured import TexturedMesh
     from core.mesh.texturing import MaterialTextures
     from core.spec.model import PBRMaterial
 
@@ -44,20 +49,15 @@ def export_obj(mesh: Model, path: Path, options: ExportOptions | None = None) ->
 
     if isinstance(mesh, AssetMesh):
         return _export_asset_obj(mesh, Path(path), options)
+    if mesh.materials is not None and all(m is not None for m in mesh.materials):
+        return _export_sourced_obj(mesh, Path(path), options)
     return _export_trimesh_obj(mesh, Path(path))
 
 
 def mtl_names(names: list[str]) -> list[str]:
     """MTL material names for ``names``: whitespace as ``_``, each one unique (``_2``, ...)."""
-    out: list[str] = []
-    for name in names:
-        base = re.sub(r"\s+", "_", name.strip()) or "material"
-        unique, i = base, 1
-        while unique in out:
-            i += 1
-            unique = f"{base}_{i}"
-        out.append(unique)
-    return out
+    used: set[str] = set()
+    return [unique_name(re.sub(r"\s+", "_", name.strip()) or "material", used) for name in names]
 
 
 def _rows(prefix: str, array: np.ndarray, fmt: str) -> str:
@@ -160,6 +160,72 @@ def _mtl_block(mat: PBRMaterial, name: str, maps: dict[str, str]) -> str:
         lines += [f"map_Bump -bm 1 {maps['normal']}", f"norm {maps['normal']}"]
         if "emissive" in maps and glow.any():
             lines.append(f"map_Ke {maps['emissive']}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _export_sourced_obj(mesh: TexturedMesh, path: Path, options: ExportOptions | None) -> list[Path]:
+    """Write a TexturedMesh whose every geometry has its source material as OBJ + MTL +
+    the source images; see the module docstring."""
+    from core.mesh.formats.gltf import unit_normals
+
+    names, mtl_path = mtl_names(mesh.material_names), path.with_suffix(".mtl")
+    parts = [f"# 3D Asset Workbench (metres, +Y up)\nmtllib {mtl_path.name}\n"]
+    parts.append(f"o {options.name if options else 'model'}\n")
+    blocks, files, v_count, vt_count = {}, {}, 0, 0
+    for g, source, name in zip(mesh.geometries, mesh.materials, names, strict=True):
+        parts += [_rows("v", g.vertices, "%.6f"), _rows("vn", unit_normals(g.vertex_normals), "%.5f")]
+        uv, vt = getattr(g.visual, "uv", None), None
+        if uv is not None and len(uv) == len(g.vertices):  # trimesh's v runs up, as OBJ's
+            parts.append(_rows("vt", np.asarray(uv, np.float64), "%.6f"))
+            vt, vt_count = g.faces + vt_count + 1, vt_count + len(uv)
+        parts += [f"usemtl {name}\n", _face_rows(g.faces + v_count + 1, vt, True)]
+        v_count += len(g.vertices)
+        if name not in blocks:
+            blocks[name] = _source_mtl_block(source, name, _image_files(source, files, path.stem, name))
+    written = []
+    for data, file in files.items():
+        atomic_write_bytes(path.parent / file, data)
+        written.append(path.parent / file)
+    atomic_write_bytes(mtl_path, "".join(blocks.values()).encode())
+    atomic_write_bytes(path, "".join(parts).encode())
+    return [path, mtl_path, *written]
+
+
+def _image_files(source: SourceMaterial, files: dict[bytes, str], stem: str, name: str) -> dict[str, str]:
+    """File names of ``source``'s images by texture-info key, each image once in ``files``
+    (``{bytes: file name}``), ``<stem>_<material>_<map>.jpg`` or ``.png``."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name)  # a file name, never a path
+    out = {}
+    for key, data in source.images.items():
+        if data not in files:
+            ext = "png" if data[:4] == b"\x89PNG" else "jpg"
+            files[data] = f"{stem}_{safe}_{key.removesuffix('Texture')}.{ext}"
+        out[key] = files[data]
+    return out
+
+
+def _source_mtl_block(source: SourceMaterial, name: str, maps: dict[str, str]) -> str:
+    """One ``newmtl`` block for a glTF material (linear factors as sRGB ``Kd``/``Ke``)."""
+    from core.mesh.color import linear_to_srgb
+
+    pbr = source.material.get("pbrMetallicRoughness", {})
+    rgba = [float(c) for c in pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0])]
+    lines = [f"newmtl {name}", "Kd {:.6f} {:.6f} {:.6f}".format(*linear_to_srgb(rgba[:3]))]
+    lines += [f"d {rgba[3]:.6f}", f"Pr {float(pbr.get('roughnessFactor', 1.0)):.6f}"]
+    lines.append(f"Pm {float(pbr.get('metallicFactor', 1.0)):.6f}")
+    glow = np.asarray(source.material.get("emissiveFactor", [0.0, 0.0, 0.0]), np.float64)
+    if glow.any():
+        lines.append("Ke {:.6f} {:.6f} {:.6f}".format(*linear_to_srgb(np.clip(glow, 0.0, 1.0))))
+    if "baseColorTexture" in maps:
+        lines.append(f"map_Kd {maps['baseColorTexture']}")
+    if "metallicRoughnessTexture" in maps:
+        mr = maps["metallicRoughnessTexture"]
+        lines += [f"map_Pr -imfchan g {mr}", f"map_Pm -imfchan b {mr}"]
+    if "normalTexture" in maps:
+        scale = float(source.material["normalTexture"].get("scale", 1.0))
+        lines += [f"map_Bump -bm {scale:g} {maps['normalTexture']}", f"norm {maps['normalTexture']}"]
+    if "emissiveTexture" in maps:
+        lines.append(f"map_Ke {maps['emissiveTexture']}")
     return "\n".join(lines) + "\n\n"
 
 

@@ -25,6 +25,17 @@ def object_name(text: str | None) -> str:
     return f"_{name}" if name[0].isdigit() else name
 
 
+def unique_name(base: str, used: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``, ... when taken: the first name not in ``used``,
+    which it is added to (material names in MTL files, prims in USD)."""
+    name, i = base, 1
+    while name in used:
+        i += 1
+        name = f"{base}_{i}"
+    used.add(name)
+    return name
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     """What every exporter may use.

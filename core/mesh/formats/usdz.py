@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.mesh.formats.options import unique_name
+
 if TYPE_CHECKING:
     from core.mesh.asset_mesh import AssetMesh
     from core.mesh.formats.options import ExportOptions
@@ -74,13 +76,7 @@ class UsdSubmesh:
 
 def _prim_name(name: str, used: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9_]", "_", name) or "item"
-    base = base if not base[0].isdigit() else f"_{base}"
-    out, i = base, 1
-    while out in used:
-        i += 1
-        out = f"{base}_{i}"
-    used.add(out)
-    return out
+    return unique_name(base if not base[0].isdigit() else f"_{base}", used)
 
 
 def _texture(material, shader_path, name: str, file: str, st_output, color_space: str):

@@ -64,10 +64,9 @@ def main() -> None:
 
     from PIL import Image, ImageDraw, ImageFont
 
+    from core.config import get_settings
     from core.render import render_spec_preview
     from core.spec.builtin import BuiltinSpecWriter
-
-    from core.config import get_settings
 
     settings = get_settings()
     texture_size = settings.texture_size if args.texture_size is None else args.texture_size

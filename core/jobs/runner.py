@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from core.formats import FORMATS
 from core.errors import JobCancelled, UnknownBackendError, WorkbenchError
+from core.formats import FORMATS
 from core.jobs.checkpoint import STEPS, Checkpoint
 from core.jobs.pipeline import Job, jobs_root
 from core.registry import Entry, LazyRegistry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -344,3 +345,36 @@ def test_a_result_is_typed_and_a_tampered_one_is_a_checkpoint_error(assets):
     (job.folder / "checkpoint.json").write_text(json.dumps(raw))
     with pytest.raises(CheckpointError, match="unusable result"):
         Job.open(job.job_id, assets).result()
+
+
+def test_a_resumed_job_keeps_the_texture_size_and_collision_it_was_asked_for(assets, configure):
+    """``--texture-size``/``--collision`` (or the settings then) are recorded in the
+    checkpoint: resuming under other settings still makes what was asked."""
+    from core.config import get_settings
+
+    asked = get_settings().model_copy(update={"texture_size": 512, "collision": "none"})
+    job = Job.create(JobRequest("oak barrel", formats=["glb"]), asset_dir=assets, settings=asked)
+    assert (job.cp.inputs.texture_size, job.cp.inputs.collision) == (512, "none")
+    gen = job.run()
+    for ev in gen:
+        if ev.step == "process" and ev.kind == "done":
+            break
+    gen.close()  # a crash after processing
+    configure(texture_size=2048, collision="hull")  # the settings changed before the resume
+    resumed = Job.open(job.job_id, assets)
+    assert (resumed.settings.texture_size, resumed.settings.collision) == (512, "none")
+    result = run_to_completion(resumed)
+    assert result.status == "done"
+    export = Checkpoint.load(job.folder).steps["export"].info
+    assert export["collision"] == {"mode": "none", "pieces": 0}
+    from PIL import Image
+
+    from core.mesh.gltf_sources import glb_chunks
+
+    doc, blob = glb_chunks(Path(result.files["glb"]).read_bytes())
+    view = doc["bufferViews"][doc["images"][0]["bufferView"]]
+    start = view.get("byteOffset", 0)
+    assert Image.open(io.BytesIO(blob[start : start + view["byteLength"]])).size == (512, 512)
+    old = json.loads((job.folder / "checkpoint.json").read_text())
+    del old["inputs"]["texture_size"], old["inputs"]["collision"]  # a checkpoint from before
+    assert Checkpoint.model_validate(old).inputs.texture_size is None

@@ -269,3 +269,20 @@ def test_s3_fetch_job_gets_what_the_caller_names_and_drops_a_refused_checkpoint(
     assert not (fresh / "checkpoint.json").exists()
     with pytest.raises(CheckpointError, match="larger than 0 KiB"):
         store.fetch_job("0123456789ab", fresh, files_of, 1)
+
+
+def test_s3_forget_listing_shows_what_another_machine_stored_at_once(s3_env, tmp_path):
+    """The listing is cached 30 s in this machine's cache; another machine (its own cache
+    folder) storing an asset shows after ``forget_listing`` (the gallery's Refresh)."""
+    from core.config import get_settings
+
+    store = open_store("s3")
+    store.put_asset("seen-0", make_files(tmp_path / "a", "seen-0", size=64))
+    assert [m["asset_id"] for m in store.list_assets()] == ["seen-0"]
+    elsewhere = get_settings().model_copy(update={"cache_dir": tmp_path / "other-cache"})
+    open_store("s3", tmp_path / "other-assets", elsewhere).put_asset(
+        "seen-1", make_files(tmp_path / "b", "seen-1", size=64)
+    )
+    assert [m["asset_id"] for m in store.list_assets()] == ["seen-0"]  # still the cached listing
+    store.forget_listing()
+    assert {m["asset_id"] for m in store.list_assets()} == {"seen-0", "seen-1"}

@@ -6,6 +6,7 @@ skips when no Chromium is installed (and says so); in CI it must run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -70,7 +71,7 @@ def app_url(isolated_settings):
     proc.wait(timeout=20)
 
 
-def test_wizard_in_a_real_browser(app_url, tmp_path):
+def test_wizard_in_a_real_browser(app_url, tmp_path, isolated_settings):
     from playwright.sync_api import expect, sync_playwright
 
     if ARTIFACTS.exists():
@@ -133,8 +134,18 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
             " return mv && mv.loaded && mv.shadowRoot.querySelector('canvas'); } catch (e) { return false; } })",
             timeout=60_000,
         )
-        # turn the model: drag across the viewer and check the camera orbit changed
+        # the procedural PBR textures reached the viewer: every material of the potion has its
+        # base-colour, normal and metallic-roughness maps (model-viewer's scene-graph API)
         frame = next(f for f in page.frames if f.query_selector("model-viewer"))
+        maps = frame.evaluate(
+            "() => document.querySelector('model-viewer').model.materials.map(m => ["
+            " m.name, !!(m.pbrMetallicRoughness.baseColorTexture && m.pbrMetallicRoughness.baseColorTexture.texture),"
+            " !!(m.normalTexture && m.normalTexture.texture),"
+            " !!(m.pbrMetallicRoughness.metallicRoughnessTexture"
+            " && m.pbrMetallicRoughness.metallicRoughnessTexture.texture)])"
+        )
+        assert len(maps) >= 3 and all(base and normal and orm for _, base, normal, orm in maps), maps
+        # turn the model: drag across the viewer and check the camera orbit changed
         orbit = "() => { const o = document.querySelector('model-viewer').getCameraOrbit(); return o.theta; }"
         frame.evaluate("() => { document.querySelector('model-viewer').autoRotate = false; }")
         before = frame.evaluate(orbit)
@@ -160,6 +171,13 @@ def test_wizard_in_a_real_browser(app_url, tmp_path):
 
         loaded = trimesh.load(glb, force="mesh")
         assert loaded.bounds[1][1] == pytest.approx(0.3, abs=1e-3)  # the edited height, metres
+        # typed before the page had finished loading, yet "Auto polycount" stayed on: the
+        # spec kept the writer's budget (it once fell to the slider's minimum, 200)
+        from core.spec.builtin import BuiltinSpecWriter
+
+        (spec_file,) = (isolated_settings / "assets").glob("*/spec.json")
+        budget = BuiltinSpecWriter().write("magical healing potion").spec.technical.target_polycount
+        assert json.loads(spec_file.read_text())["technical"]["target_polycount"] == budget
 
         # 4. Gallery shows the new asset
         page.get_by_role("link", name="Gallery").click()

@@ -53,6 +53,26 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+# the DEFAULTS keys that value widgets (text, select, toggle, slider, number) are bound to
+WIDGET_KEYS = (
+    "describe.text",
+    "describe.style",
+    "describe.formats",
+    "describe.writer",
+    "describe.polycount_auto",
+    "describe.polycount",
+    "describe.kind",
+    "describe.seed",
+    "review.template_query",
+    "review.chat",
+    "review.editor",
+    "generate.backend",
+    "generate.seed",
+    "generate.fallbacks",
+    "gallery.page",
+)
+
+
 def init_state() -> None:
     """Set every key that is missing to its default (never overwrites user input).
 
@@ -69,6 +89,14 @@ def init_state() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (list, dict)) else value
+    for key in WIDGET_KEYS:
+        # Assigned again every run, before any widget: Streamlit then sends the value with
+        # the widget, so the browser shows what the session holds. Without it, a widget
+        # first drawn in a later run than the one that set its value (the user typed while
+        # the page was still loading: streamlit#4247) shows its own default -- the toggle
+        # off, the slider at its minimum -- and sends that back on the next click; and a
+        # page left and revisited would drop the keys of its widgets.
+        st.session_state[key] = st.session_state[key]
 
 
 def app_settings() -> Settings:

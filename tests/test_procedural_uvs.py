@@ -211,3 +211,19 @@ def test_texture_kinds_follow_presets_and_words():
     assert texture_kind("bread") is None  # inferred at export from the name and PBR values
     lion = W.write("marble statue of a lion").spec
     assert "fur" not in {m.texture for m in lion.materials}
+
+
+def test_decimating_a_textured_mesh_keeps_uvs_and_normals():
+    """A procedural mesh without generator LODs (a job resumed from an older checkpoint) is
+    decimated: each new vertex takes the UV and normal of the nearest original vertex."""
+    from core.mesh.process import make_lods
+
+    spec = spec_of(one_part("cylinder", (0.3, 0.6, 0.3), name="post"), materials=({"name": "m"},))
+    mesh = mesh_of(spec)
+    lods = make_lods(mesh, len(mesh.faces) // 2, 2)
+    assert len(lods) == 2 and len(lods[1].faces) < len(mesh.faces)
+    for lod in lods:
+        assert lod.uvs is not None and lod.uvs.shape == (len(lod.vertices), 2)
+        assert lod.normals is not None and np.allclose(np.linalg.norm(lod.normals, axis=1), 1.0, atol=1e-3)
+        lo, hi = mesh.uvs.min(0), mesh.uvs.max(0)
+        assert (lod.uvs >= lo - 1e-6).all() and (lod.uvs <= hi + 1e-6).all()

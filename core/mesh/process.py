@@ -111,7 +111,10 @@ def simplify(mesh: AssetMesh, target_faces: int) -> AssetMesh:
     after Garland & Heckbert 1997), keeping each face's material.
 
     Materials are carried over by nearest original face centroid, because the decimator does
-    not report which input face an output face came from.
+    not report which input face an output face came from; UVs and normals, when the mesh has
+    them, from the nearest original vertex (good away from UV seams, smeared across them:
+    fine for a LOD). Procedural meshes bring their own LODs (built with fewer sides, never
+    decimated); this serves the others and jobs resumed from older checkpoints.
     """
     import fast_simplification
     from scipy.spatial import cKDTree
@@ -128,7 +131,15 @@ def simplify(mesh: AssetMesh, target_faces: int) -> AssetMesh:
     old_centroids = mesh.vertices[mesh.faces].mean(axis=1)
     new_centroids = np.asarray(pts, float)[faces].mean(axis=1)
     _, idx = cKDTree(old_centroids).query(new_centroids)
-    return AssetMesh(pts, faces, mesh.face_material[idx], mesh.materials)
+    attributes = {}
+    if mesh.uvs is not None or mesh.normals is not None:
+        _, nearest = cKDTree(mesh.vertices).query(np.asarray(pts, float))
+        attributes = {
+            name: values[nearest]
+            for name, values in (("uvs", mesh.uvs), ("normals", mesh.normals))
+            if values is not None
+        }
+    return AssetMesh(pts, faces, mesh.face_material[idx], mesh.materials, **attributes)
 
 
 def simplify_textured(model: TexturedMesh, target_faces: int) -> TexturedMesh:

@@ -73,7 +73,8 @@ def weld_report(vertices, faces) -> dict:
 
 def check_template(t: CompiledTemplate, seeds: tuple[int, ...] = (0, 1, 2)) -> list[str]:
     """Problems of ``t``: for each seed, the spec must validate and its procedural mesh must be
-    watertight after welding with no edge shared by more than two faces. Empty when fine."""
+    watertight after welding with no edge shared by more than two faces, within the
+    template's polycount. Empty when fine."""
     from core.generators.procedural import build_parts_mesh
     from core.mesh.asset_mesh import AssetMesh
 
@@ -90,6 +91,11 @@ def check_template(t: CompiledTemplate, seeds: tuple[int, ...] = (0, 1, 2)) -> l
             problems.append(
                 f"seed {seed}: mesh not watertight after welding "
                 f"({rep['edges_over_two']} edges shared by more than two faces)"
+            )
+        if len(mesh.faces) > spec.technical.target_polycount:
+            problems.append(
+                f"seed {seed}: {len(mesh.faces)} triangles even with the fewest sides, over the "
+                f"template's polycount {spec.technical.target_polycount}: raise its polycount"
             )
         dims = spec.dimensions.as_tuple()
         if max(dims) < 0.005:

@@ -95,3 +95,23 @@ def test_stats_count_watertight_after_welding():
     assert not pinched.watertight and pinched.non_manifold_edges == 1 and pinched.volume_m3 is None
     opened = mesh_stats(_mesh(v, f[1:]))
     assert not opened.watertight and opened.boundary_edges == 3
+
+
+def test_a_budget_the_parts_cannot_meet_is_said_not_pinched(isolated_settings):
+    """Parts that need more triangles than the budget even with the fewest sides give a sound
+    LOD0 over the budget, and the result says so (the CLI, the Generate page and the gallery
+    show ``JobResult.warnings``)."""
+    from core.jobs.pipeline import run_to_completion
+
+    spec = W.write("barbed wire fence").spec
+    spec.technical.target_polycount = 200
+    job = Job.create(JobRequest("barbed wire fence", spec=spec, formats=["glb"]), asset_dir=isolated_settings)
+    result = run_to_completion(job)
+    assert result.status == "done" and result.stats.faces > 200
+    assert result.stats.watertight and result.stats.non_manifold_edges == 0
+    (warning,) = [w for w in result.warnings if "over the budget of 200" in w]
+    assert f"{result.stats.faces:,} triangles" in warning and "Raise the polycount" in warning
+    fine = run_to_completion(
+        Job.create(JobRequest("barbed wire fence", formats=["glb"]), asset_dir=isolated_settings)
+    )
+    assert not any("budget" in w for w in fine.warnings)

@@ -45,6 +45,8 @@ def show_result(result: JobResult, key: str) -> None:
     viewer(result, files, key)  # first, so the model is on screen without scrolling
     if result.stats is not None:
         mesh_stats(result.stats)
+    for warning in result.warnings:
+        st.warning(warning)
     provenance(result)
 
     st.markdown("**Downloads**")

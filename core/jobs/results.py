@@ -40,7 +40,10 @@ def job_result(job: Job) -> JobResult:
             job_id=cp.job_id,
             status=cp.status,
             archetype=cp.steps["spec"].info.get("archetype"),
-            warnings=cp.steps["spec"].info.get("warnings", []),
+            warnings=[
+                *cp.steps["spec"].info.get("warnings", []),
+                *cp.steps["process"].info.get("warnings", []),
+            ],
             files=files,
             stats=MeshStats.model_validate(stats) if stats else None,
             timings=cp.timings(),

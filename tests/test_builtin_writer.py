@@ -179,3 +179,17 @@ def test_repeated_or_stacked_size_words_stay_within_the_spec_limits():
     assert any("kept within" in w for w in huge.warnings)
     plain = BuiltinSpecWriter().write("ancient tree").spec
     assert huge.spec.dimensions.height <= plain.dimensions.height * 10 + 1e-6
+
+
+@pytest.mark.parametrize(
+    "text,texture",
+    [
+        ("statue of a lion", "stone"),  # the representation's own material
+        ("marble statue of a knight", "marble"),  # a stated material makes the whole of it
+        ("bronze statue of a horse", "bronze"),
+        ("wooden statue of an owl", "wood"),
+    ],
+)
+def test_a_representation_is_made_of_one_material_throughout(text, texture):
+    spec = W.write(text).spec
+    assert {m.texture for m in spec.materials} == {texture}, [(m.name, m.texture) for m in spec.materials]

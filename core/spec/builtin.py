@@ -535,10 +535,11 @@ def apply_words(p: Parse, head: Instance, made: dict[int, Instance], mats: dict[
             )
         ]
         if i == p.head and p.material:
+            # "statue of a knight": all stone; "marble statue of a knight": all marble
+            stated = [vocab.MATERIAL_WORDS[t] for t in tokens if t in vocab.MATERIAL_WORDS]
+            whole = stated[0] if stated else p.material
             for role in head.roles.values():
-                mats[role].update(
-                    vocab.MATERIAL_PRESETS[p.material], preset=p.material, texture=texture_kind(p.material)
-                )
+                mats[role].update(vocab.MATERIAL_PRESETS[whole], preset=whole, texture=texture_kind(whole))
         tset = set(tokens) | {s for w in tokens for s in singulars(w)}
         named = sorted(
             {q["material"] for q, cp in zip(head.parts, head.srcs, strict=True) if cp.words & tset}

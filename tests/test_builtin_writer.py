@@ -193,3 +193,22 @@ def test_repeated_or_stacked_size_words_stay_within_the_spec_limits():
 def test_a_representation_is_made_of_one_material_throughout(text, texture):
     spec = W.write(text).spec
     assert {m.texture for m in spec.materials} == {texture}, [(m.name, m.texture) for m in spec.materials]
+
+
+@pytest.mark.parametrize(
+    "text,part,material",
+    [
+        ("wooden treasure chest with iron bands", "band", "iron"),
+        ("shield with iron rim", "rim", "iron"),
+        ("barrel with iron hoops", "hoop", "iron"),
+    ],
+)
+def test_a_material_word_before_a_part_is_its_material_not_an_object(text, part, material):
+    """ "iron bands" are bands of iron: no clothes iron (a template whose noun is "iron")
+    is attached to the chest."""
+    spec = W.write(text).spec
+    assert not any(p.name.startswith("clothes_iron") for p in spec.parts), [p.name for p in spec.parts]
+    by_name = {m.name: m for m in spec.materials}
+    textures = {by_name[p.material].texture for p in spec.parts if part in p.name}
+    assert textures == {material}, textures
+    assert W.write("steam iron").archetype == W.write("iron").archetype == "clothes_iron"

@@ -146,10 +146,16 @@ def segment(tokens: list[str]) -> list[Segment]:
 
 
 def find_noun(tokens: list[str], lib: Library) -> Noun | None:
-    """The rightmost known noun of ``tokens`` (longest phrase ending there), else a compound."""
+    """The rightmost known noun of ``tokens`` (longest phrase ending there), else a compound.
+    A material word before another word is the material of what follows, not an object:
+    "with iron bands" names bands of iron, not a clothes iron."""
+    from core.spec.vocab import MATERIAL_WORDS
+
     for end in range(len(tokens), 0, -1):
         last = tokens[end - 1]
         if last in NUMBERS and last not in ("pair", "couple"):
+            continue
+        if last in MATERIAL_WORDS and end < len(tokens) and tokens[end] not in (",", POSSESSIVE):
             continue
         for n in range(min(4, end), 0, -1):
             words = tuple(tokens[end - n : end])

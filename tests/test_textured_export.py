@@ -259,3 +259,31 @@ def test_fbx_keeps_lod_and_ucx_names_and_its_images(tmp_path):
     assert "Emission" in scene["links"]["lava"]
     sizes = {size for size, _ in scene["images"].values()}
     assert sizes == {512} and all(n > 0 for _, n in scene["images"].values())
+
+
+def test_glb_opens_in_blender_with_every_map_linked(tmp_path):
+    """Blender's glTF importer finds, per material, the base colour, the normal map and the
+    metallic-roughness channels, and the images at the texture size."""
+    blender = require_blender()
+    glb = export_glb(crate(), tmp_path / "crate.glb", _options(tmp_path))[0]
+    script = (
+        "import bpy, sys, json, numpy\n"
+        "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
+        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
+        "bpy.ops.import_scene.gltf(filepath=sys.argv[-1])\n"
+        "links = {}\n"
+        "for m in bpy.data.materials:\n"
+        "    bsdf = next(n for n in m.node_tree.nodes if n.type == 'BSDF_PRINCIPLED')\n"
+        "    links[m.name] = sorted(i.name for i in bsdf.inputs if i.is_linked)\n"
+        "imgs = sorted({tuple(i.size) for i in bpy.data.images})\n"
+        "print('SCENE ' + json.dumps({'links': links, 'sizes': imgs}))\n"
+    )
+    cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr", script, "--", str(glb)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    scene = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("SCENE "))[6:])
+    assert set(scene["links"]) == {"wood", "bands", "trim", "lava"}
+    for name, inputs in scene["links"].items():
+        assert {"Base Color", "Normal", "Metallic", "Roughness"} <= set(inputs), name
+    assert "Emission" in scene["links"]["lava"]
+    assert scene["sizes"] == [[512, 512]]

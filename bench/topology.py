@@ -48,7 +48,9 @@ def run_prompt(prompt: str, asset_dir: Path, settings) -> list[dict]:
     lods = [load_model(job.folder / rel) for rel in job.cp.steps["process"].outputs]
     glb = Path(result.files["glb"])
     glbs = [glb, *sorted(glb.parent.glob("model_lod*.glb"))]
-    reports = khronos(glbs)
+    collision = job.cp.steps["export"].info["collision"]
+    extra = [glb.parent / "collision.glb"] if collision["pieces"] else []
+    *reports, collision_report = khronos(glbs + extra) + ([] if extra else [None])
     rows = []
     for i, (mesh, report) in enumerate(zip(lods, reports, strict=True)):
         topo = topology_report(mesh.vertices, mesh.faces)
@@ -61,7 +63,9 @@ def run_prompt(prompt: str, asset_dir: Path, settings) -> list[dict]:
                 "boundary_edges": topo.boundary_edges,
                 "khronos_errors": report["numErrors"],
                 "khronos_warnings": report["numWarnings"],
-                "glb_mb": glbs[i].stat().st_size / 2**20,
+                "glb_mb": glbs[i].stat().st_size / 1e6,
+                "collision_pieces": collision["pieces"] if i == 0 else 0,
+                "collision_errors": collision_report["numErrors"] if i == 0 and collision_report else 0,
             }
         )
     return rows
@@ -78,7 +82,10 @@ def main() -> None:
 
     from core.config import Settings, use_settings
 
-    print(f"{'prompt':<36}{'LOD faces':<22}{'watertight':>11}{'>2 faces':>9}{'Khronos E/W':>13}{'GLB MB':>8}")
+    print(
+        f"{'prompt':<36}{'LOD faces':<22}{'watertight':>11}{'>2 faces':>9}{'Khronos E/W':>13}"
+        f"{'GLB MB':>8}{'hulls':>6}"
+    )
     all_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -92,7 +99,10 @@ def main() -> None:
                 tight = f"{sum(r['watertight'] for r in rows)}/{len(rows)}"
                 over = sum(r["non_manifold_edges"] for r in rows)
                 ew = f"{sum(r['khronos_errors'] for r in rows)}/{sum(r['khronos_warnings'] for r in rows)}"
-                print(f"{prompt[:35]:<36}{faces:<22}{tight:>11}{over:>9}{ew:>13}{rows[0]['glb_mb']:>8.2f}")
+                hulls = rows[0]["collision_pieces"]
+                print(
+                    f"{prompt[:35]:<36}{faces:<22}{tight:>11}{over:>9}{ew:>13}{rows[0]['glb_mb']:>8.2f}{hulls:>6}"
+                )
     n = len(all_rows)
     tight = sum(r["watertight"] for r in all_rows)
     sizes = sorted(r["glb_mb"] for r in all_rows if r["lod"] == 0)
@@ -102,7 +112,9 @@ def main() -> None:
         f"Khronos errors {sum(r['khronos_errors'] for r in all_rows)}, "
         f"warnings {sum(r['khronos_warnings'] for r in all_rows)}; "
         f"LOD0 GLB at {args.texture_size} px: median {sizes[len(sizes) // 2]:.2f} MB, max {sizes[-1]:.2f} MB "
-        f"(target <= 3 MB)"
+        f"(target <= 3 MB); collision.glb for {sum(r['collision_pieces'] > 0 for r in all_rows)} of "
+        f"{len(prompts)} prompts (COLLISION={settings.collision}), Khronos errors "
+        f"{sum(r['collision_errors'] for r in all_rows)}"
     )
 
 

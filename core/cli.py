@@ -179,11 +179,11 @@ def _formats(formats: str | None, settings: Settings) -> list[str]:
 def _job_settings(opts: JobOptions, settings: Settings) -> Settings:
     """``settings`` with ``--collision`` and ``--texture-size`` in place of the COLLISION and
     TEXTURE_SIZE settings (checked first; exit code 2 on a bad value)."""
-    from core.mesh.collision import COLLISION_MODES
+    from core.types import COLLISION_MODES, TEXTURE_SIZE_CHOICES
 
     if opts.collision is not None and opts.collision not in COLLISION_MODES:
         raise _err(f"--collision must be one of {', '.join(COLLISION_MODES)}", 2)
-    if opts.texture_size is not None and opts.texture_size not in (0, 512, 1024, 2048):
+    if opts.texture_size is not None and opts.texture_size not in TEXTURE_SIZE_CHOICES:
         raise _err("--texture-size must be 512, 1024 or 2048 (0 for flat colours)", 2)
     changes = {"collision": opts.collision, "texture_size": opts.texture_size}
     changes = {k: v for k, v in changes.items() if v is not None}

@@ -215,7 +215,9 @@ class Settings(BaseSettings):
     @field_validator("texture_size")
     @classmethod
     def _texture_size(cls, v: int) -> int:
-        if v not in (0, 512, 1024, 2048):
+        from core.types import TEXTURE_SIZE_CHOICES
+
+        if v not in TEXTURE_SIZE_CHOICES:
             raise ValueError("must be 512, 1024 or 2048 (0 for flat colours)")
         return v
 

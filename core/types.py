@@ -13,6 +13,11 @@ from datetime import UTC, datetime
 
 from core.errors import JobCancelled
 
+# how an asset's exports look: procedural texture size in pixels (0: flat colours), and the
+# collision mesh (none, one convex hull, a convex decomposition with CoACD)
+TEXTURE_SIZE_CHOICES: tuple[int, ...] = (0, 512, 1024, 2048)
+COLLISION_MODES: tuple[str, ...] = ("none", "hull", "decomposition")
+
 
 @dataclass(frozen=True)
 class Progress:

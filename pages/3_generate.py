@@ -8,6 +8,7 @@ from ui.generate_widgets import (
     backend_notes,
     concept_picker,
     interrupted_jobs,
+    look_options,
     record_finished,
     spec_changes_since,
     start_job,
@@ -61,6 +62,7 @@ def job_settings() -> None:
         help="Tried in order when the backend has no key, no credits, or its task fails. Falling back is "
         "always shown with the result. A task still running on a service is resumed, never abandoned.",
     )
+    look_options(settings)
     c3.button(
         "Generate",
         type="primary",

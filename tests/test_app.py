@@ -107,6 +107,26 @@ def test_the_whole_wizard(isolated_settings):
     assert any(t.value == "Magical Healing Potion" for t in at.text)
 
 
+def test_generate_page_chooses_texture_size_and_collision(isolated_settings):
+    """The Generate page offers the texture size and collision mesh (defaults: the
+    TEXTURE_SIZE and COLLISION settings); the job records and makes what was chosen."""
+    at = app("3_generate.py", "wooden crate")
+    assert at.selectbox(key="generate.texture_size").value == 1024
+    assert at.selectbox(key="generate.collision").value == "hull"
+    at.selectbox(key="generate.texture_size").set_value(512).run()
+    at.selectbox(key="generate.collision").set_value("none").run()
+    at.button(key="generate.run").click().run()
+    at = wait_for_job(at)
+    assert not at.exception and any("Done" in s.value for s in at.success), [e.value for e in at.error]
+    from core.jobs.checkpoint import Checkpoint
+
+    (folder,) = (isolated_settings / "assets" / ".jobs").iterdir()
+    cp = Checkpoint.load(folder)
+    assert (cp.inputs.texture_size, cp.inputs.collision) == (512, "none")
+    assert cp.steps["export"].info["collision"] == {"mode": "none", "pieces": 0}
+    assert not (folder / "exports" / "collision.glb").exists()
+
+
 def test_empty_description_shows_an_error_and_keeps_no_spec():
     at = app()
     at.button(key="describe.submit").click().run()

@@ -378,3 +378,12 @@ def test_a_resumed_job_keeps_the_texture_size_and_collision_it_was_asked_for(ass
     old = json.loads((job.folder / "checkpoint.json").read_text())
     del old["inputs"]["texture_size"], old["inputs"]["collision"]  # a checkpoint from before
     assert Checkpoint.model_validate(old).inputs.texture_size is None
+
+
+@pytest.mark.parametrize(
+    "field,value", [("texture_size", 300), ("texture_size", -1), ("collision", "sphere")]
+)
+def test_a_request_refuses_an_unknown_texture_size_or_collision_mode(field, value):
+    with pytest.raises(SpecError) as err:
+        JobRequest("oak barrel", **{field: value})
+    assert err.value.hint  # says what to use

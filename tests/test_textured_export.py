@@ -278,7 +278,17 @@ def test_glb_opens_in_blender_with_every_map_linked(tmp_path):
         "imgs = sorted({tuple(i.size) for i in bpy.data.images})\n"
         "print('SCENE ' + json.dumps({'links': links, 'sizes': imgs}))\n"
     )
-    cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr", script, "--", str(glb)]
+    cmd = [
+        blender,
+        "-b",
+        "--factory-startup",
+        "--python-exit-code",
+        "1",
+        "--python-expr",
+        script,
+        "--",
+        str(glb),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     scene = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("SCENE "))[6:])

@@ -89,6 +89,43 @@ def job_request(spec, settings: Settings) -> JobRequest:
         formats=[f.value for f in spec.technical.export_formats],
         reference_image=ss["describe.reference"],
         costs=Costs(usd={"concept_images": cost}) if cost else Costs(),
+        texture_size=ss["generate.texture_size"],
+        collision=ss["generate.collision"],
+    )
+
+
+TEXTURE_LABELS = {0: "Flat colours", 512: "512 px", 1024: "1,024 px", 2048: "2,048 px"}
+COLLISION_LABELS = {
+    "none": "None",
+    "hull": "Convex hull",
+    "decomposition": "Convex pieces (CoACD)",
+}
+
+
+def look_options(settings: Settings) -> None:
+    """Texture size and collision mesh for the next job (defaults: the TEXTURE_SIZE and
+    COLLISION settings)."""
+    ss = st.session_state
+    if ss["generate.texture_size"] is None:
+        ss["generate.texture_size"] = settings.texture_size
+    if ss["generate.collision"] is None:
+        ss["generate.collision"] = settings.collision
+    t1, t2 = st.columns(2)
+    t1.selectbox(
+        "Textures",
+        list(TEXTURE_LABELS),
+        key="generate.texture_size",
+        format_func=TEXTURE_LABELS.get,
+        help="Procedural PBR maps (base colour, normal, occlusion-roughness-metallic) per material, "
+        "at this size; a cloud model keeps the textures it came with.",
+    )
+    t2.selectbox(
+        "Collision mesh",
+        list(COLLISION_LABELS),
+        key="generate.collision",
+        format_func=COLLISION_LABELS.get,
+        help="Written as collision.glb, and as UCX_ meshes in FBX and .blend (Unreal imports them as "
+        "collision). Convex pieces follow concave props such as arches and chairs.",
     )
 
 

@@ -44,6 +44,8 @@ DEFAULTS: dict[str, object] = {
     "generate.job_id": None,
     "generate.error": None,  # why the last Generate click could not start a job
     "generate.fallbacks": None,  # None: the GENERATOR_FALLBACKS setting
+    "generate.texture_size": None,  # None: the TEXTURE_SIZE setting
+    "generate.collision": None,  # None: the COLLISION setting
     "credits.session": {},  # backend -> credits spent by jobs finished in this session
     "credits.jobs": [],  # job ids already counted
     "generate.viewer": "engine",  # "engine" (<model-viewer>) or "pyvista", built only when chosen
@@ -69,6 +71,8 @@ WIDGET_KEYS = (
     "generate.backend",
     "generate.seed",
     "generate.fallbacks",
+    "generate.texture_size",
+    "generate.collision",
     "gallery.page",
 )
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core.errors import SpecError
+from core.errors import SpecError, clip
 from core.formats import DEFAULT_FORMATS
 from core.schemas import Costs
 
@@ -38,7 +38,10 @@ class JobRequest:
     ``style``: style override. ``spec`` (an :class:`~core.spec.model.AssetSpec`) skips the spec writer: the job uses it as
     given. ``reference_image``: image bytes (PNG/JPEG/WebP), kept as clean PNG bytes; backends
     that accept images generate from it. ``costs``: what was already spent for this asset
-    (concept images), a :class:`~core.schemas.Costs` or its flat dict form.
+    (concept images), a :class:`~core.schemas.Costs` or its flat dict form. ``texture_size``
+    (pixels: 512, 1024, 2048; 0 for flat colours) and ``collision`` (none, hull,
+    decomposition): how the exports look; None takes the ``TEXTURE_SIZE`` / ``COLLISION``
+    setting.
 
     Raises
     ------
@@ -60,6 +63,8 @@ class JobRequest:
     spec: AssetSpec | None = None
     reference_image: bytes | None = None
     costs: Costs = field(default_factory=Costs)
+    texture_size: int | None = None
+    collision: str | None = None
     warnings: tuple[str, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +82,7 @@ class JobRequest:
                 GENERATORS.get(name)
         if not 0 <= self.seed < 2**32:
             raise SpecError(f"Seed {self.seed} is out of range.", "Use 0 to 4294967295.")
+        _check_looks(self.texture_size, self.collision)
         normalised = {
             "description": text,
             "warnings": tuple(warnings),
@@ -91,7 +97,7 @@ class JobRequest:
     def inputs(self, settings: Settings) -> JobInputs:
         """The checkpoint's record of this request under ``settings``: fallbacks default to
         ``GENERATOR_FALLBACKS``, the store is ``ASSET_STORE``, the texture size and collision
-        are ``TEXTURE_SIZE`` and ``COLLISION``, the writer is ``user`` when a
+        are the request's or else ``TEXTURE_SIZE`` and ``COLLISION``, the writer is ``user`` when a
         spec was given, the reference image is the job folder's ``reference.png``.
 
         Raises
@@ -125,8 +131,8 @@ class JobRequest:
                 style=self.style,
                 reference_image=REFERENCE_FILE if self.reference_image is not None else None,
                 store=settings.asset_store,
-                texture_size=settings.texture_size,
-                collision=settings.collision,
+                texture_size=settings.texture_size if self.texture_size is None else self.texture_size,
+                collision=settings.collision if self.collision is None else self.collision,
                 costs=self.costs,
             )
             inputs.model_dump_json()  # text that cannot be written as UTF-8 fails here, not half-way
@@ -141,6 +147,21 @@ class JobRequest:
 def _without(names, backend: str) -> tuple[str, ...]:
     """``names`` in order, repeats and ``backend`` dropped."""
     return tuple(b for b in dict.fromkeys(names) if b != backend)
+
+
+def _check_looks(texture_size: int | None, collision: str | None) -> None:
+    from core.types import COLLISION_MODES, TEXTURE_SIZE_CHOICES
+
+    if texture_size is not None and texture_size not in TEXTURE_SIZE_CHOICES:
+        raise SpecError(
+            f"Texture size {clip(str(texture_size), 20)} is not one of the sizes.",
+            "Use 512, 1024 or 2048 pixels, or 0 for flat colours.",
+        )
+    if collision is not None and collision not in COLLISION_MODES:
+        raise SpecError(
+            f"Unknown collision mode {clip(str(collision), 40)!r}.",
+            f"Choose from {', '.join(COLLISION_MODES)}.",
+        )
 
 
 def _check_formats(formats) -> tuple[str, ...]:

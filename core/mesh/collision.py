@@ -20,8 +20,9 @@ from typing import Literal
 
 import numpy as np
 
+from core.types import COLLISION_MODES
+
 CollisionMode = Literal["none", "hull", "decomposition"]
-COLLISION_MODES: tuple[str, ...] = ("none", "hull", "decomposition")
 
 
 def convex_hull(vertices: np.ndarray, faces: np.ndarray):

@@ -126,38 +126,35 @@ def require_blender() -> str:
     return path
 
 
+BLENDER_IMPORT = (
+    "import bpy, sys, json, numpy\n"
+    "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
+    "p = sys.argv[-1]\n"
+    "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
+    "if p.endswith('.fbx'): bpy.ops.import_scene.fbx(filepath=p)\n"
+    "elif p.endswith(('.glb', '.gltf')): bpy.ops.import_scene.gltf(filepath=p)\n"
+    "else: bpy.ops.wm.open_mainfile(filepath=p)\n"
+)
+
+
+def run_in_blender(path: Path, script: str) -> str:
+    """Open ``path`` (.fbx, .glb/.gltf, .blend) in a fresh, headless Blender, run ``script``
+    (bpy code, after the import) and return its stdout; skips locally without Blender."""
+    blender = require_blender()
+    cmd = [blender, "-b", "--factory-startup", "--python-exit-code", "1"]
+    cmd += ["--python-expr", BLENDER_IMPORT + script, "--", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
 def blender_vertex_count(path: Path) -> int:
     """Re-import ``path`` (.fbx/.blend/.glb) in a fresh Blender and count mesh vertices."""
-    blender = require_blender()
-    script = (
-        "import bpy, sys, numpy\n"
-        "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
-        "p = sys.argv[-1]\n"
-        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
-        "if p.endswith('.fbx'): bpy.ops.import_scene.fbx(filepath=p)\n"
-        "elif p.endswith('.glb'): bpy.ops.import_scene.gltf(filepath=p)\n"
-        "else: bpy.ops.wm.open_mainfile(filepath=p)\n"
-        "n = sum(len(o.data.vertices) for o in bpy.data.objects if o.type == 'MESH')\n"
-        "print('COUNT', n)\n"
+    out = run_in_blender(
+        path, "print('COUNT', sum(len(o.data.vertices) for o in bpy.data.objects if o.type == 'MESH'))\n"
     )
-    proc = subprocess.run(
-        [
-            blender,
-            "-b",
-            "--factory-startup",
-            "--python-exit-code",
-            "1",
-            "--python-expr",
-            script,
-            "--",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    counts = [int(ln.split()[1]) for ln in proc.stdout.splitlines() if ln.startswith("COUNT ")]
-    assert proc.returncode == 0 and counts, proc.stderr[-2000:]
+    counts = [int(ln.split()[1]) for ln in out.splitlines() if ln.startswith("COUNT ")]
+    assert counts, out[-2000:]
     return counts[-1]
 
 

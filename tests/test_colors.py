@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
 
 import numpy as np
 import pytest
 import trimesh
-from conftest import require_blender
+from conftest import run_in_blender
 
 from core.generators import get_generator
 from core.mesh.color import (
@@ -128,12 +127,6 @@ def test_trimesh_reimport_reads_linear_factors_and_obj_keeps_srgb(tmp_path, conf
 
 
 _BLENDER_COLOURS = """
-import bpy, sys, numpy
-numpy.bool = getattr(numpy, 'bool', numpy.bool_)
-p = sys.argv[-1]
-bpy.ops.wm.read_factory_settings(use_empty=True)
-if p.endswith('.fbx'): bpy.ops.import_scene.fbx(filepath=p)
-else: bpy.ops.import_scene.gltf(filepath=p)
 for m in bpy.data.materials:
     bsdf = m.node_tree.nodes.get('Principled BSDF') if m.use_nodes else None
     if bsdf is not None:
@@ -144,29 +137,12 @@ for m in bpy.data.materials:
 @pytest.mark.parametrize("fmt", ["glb", "fbx"])
 def test_blender_reads_the_colour_the_user_picked(tmp_path, fmt, configure):
     """Blender's Base Color is linear; its colour picker shows the spec's sRGB hex again."""
-    blender = require_blender()
     configure(texture_size=0)
     spec, mesh = _mesh("wooden crate")
     path = export_all(mesh, ["glb", fmt], tmp_path)[fmt][0]
-    proc = subprocess.run(
-        [
-            blender,
-            "-b",
-            "--factory-startup",
-            "--python-exit-code",
-            "1",
-            "--python-expr",
-            _BLENDER_COLOURS,
-            "--",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = run_in_blender(path, _BLENDER_COLOURS)
     colours = {}
-    for line in proc.stdout.splitlines():
+    for line in out.splitlines():
         if line.startswith("COLOR "):
             _, name, *rgb = line.split()
             colours[name.split(".")[0]] = [float(v) for v in rgb]

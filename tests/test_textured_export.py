@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import trimesh
-from conftest import require_blender, shared_prompts, validate_gltf
+from conftest import run_in_blender, shared_prompts, validate_gltf
 
 from core.mesh.asset_mesh import AssetMesh
 from core.mesh.formats import ExportOptions, export_all
@@ -210,7 +209,6 @@ def test_textured_obj_writes_pbr_mtl_keys_and_the_pngs(tmp_path):
 
 
 def test_fbx_keeps_lod_and_ucx_names_and_its_images(tmp_path):
-    blender = require_blender()
     from core.mesh.collision import collision_meshes
 
     mesh = crate()
@@ -221,10 +219,6 @@ def test_fbx_keeps_lod_and_ucx_names_and_its_images(tmp_path):
     options = replace(options, lod_glbs=(lod1,), collision_glb=collision)
     fbx = export_all(mesh, ["fbx"], tmp_path / "out", options=options)["fbx"][0]
     script = (
-        "import bpy, sys, json, numpy\n"
-        "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
-        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
-        "bpy.ops.import_scene.fbx(filepath=sys.argv[-1])\n"
         "objs = {o.name: [o.type, o.parent.name if o.parent else None] for o in bpy.data.objects}\n"
         "links = {}\n"
         "for m in bpy.data.materials:\n"
@@ -235,20 +229,8 @@ def test_fbx_keeps_lod_and_ucx_names_and_its_images(tmp_path):
         "        for i in bpy.data.images}\n"
         "print('SCENE ' + json.dumps({'objects': objs, 'links': links, 'images': imgs}))\n"
     )
-    cmd = [
-        blender,
-        "-b",
-        "--factory-startup",
-        "--python-exit-code",
-        "1",
-        "--python-expr",
-        script,
-        "--",
-        str(fbx),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    scene = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("SCENE "))[6:])
+    out = run_in_blender(fbx, script)
+    scene = json.loads(next(ln for ln in out.splitlines() if ln.startswith("SCENE "))[6:])
     objects = scene["objects"]
     assert objects["Crate"] == ["EMPTY", None]  # the LOD group
     assert objects["Crate_LOD0"] == objects["Crate_LOD1"] == ["MESH", "Crate"]
@@ -264,13 +246,8 @@ def test_fbx_keeps_lod_and_ucx_names_and_its_images(tmp_path):
 def test_glb_opens_in_blender_with_every_map_linked(tmp_path):
     """Blender's glTF importer finds, per material, the base colour, the normal map and the
     metallic-roughness channels, and the images at the texture size."""
-    blender = require_blender()
     glb = export_glb(crate(), tmp_path / "crate.glb", _options(tmp_path))[0]
     script = (
-        "import bpy, sys, json, numpy\n"
-        "numpy.bool = getattr(numpy, 'bool', numpy.bool_)\n"
-        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
-        "bpy.ops.import_scene.gltf(filepath=sys.argv[-1])\n"
         "links = {}\n"
         "for m in bpy.data.materials:\n"
         "    bsdf = next(n for n in m.node_tree.nodes if n.type == 'BSDF_PRINCIPLED')\n"
@@ -278,20 +255,8 @@ def test_glb_opens_in_blender_with_every_map_linked(tmp_path):
         "imgs = sorted({tuple(i.size) for i in bpy.data.images})\n"
         "print('SCENE ' + json.dumps({'links': links, 'sizes': imgs}))\n"
     )
-    cmd = [
-        blender,
-        "-b",
-        "--factory-startup",
-        "--python-exit-code",
-        "1",
-        "--python-expr",
-        script,
-        "--",
-        str(glb),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    scene = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("SCENE "))[6:])
+    out = run_in_blender(glb, script)
+    scene = json.loads(next(ln for ln in out.splitlines() if ln.startswith("SCENE "))[6:])
     assert set(scene["links"]) == {"wood", "bands", "trim", "lava"}
     for name, inputs in scene["links"].items():
         assert {"Base Color", "Normal", "Metallic", "Roughness"} <= set(inputs), name

@@ -155,3 +155,21 @@ def test_obj_of_a_cloud_model_writes_its_images_as_downloaded(tmp_path):
     back = trimesh.load(obj, force="mesh")
     assert back.visual.uv is not None and len(back.visual.uv) == len(back.vertices)
     assert back.visual.material.image.size == (128, 128)
+
+
+def test_gltf_of_a_cloud_model_embeds_the_downloaded_images(tmp_path):
+    import base64
+    import json
+
+    from core.mesh.formats.gltf import export_gltf
+
+    data, images = service_glb()
+    fitted, _ = fit_model(read_glb(data), (1.0, 1.0, 1.0))
+    (path,) = export_gltf(fitted, tmp_path / "model.gltf")
+    doc = json.loads(path.read_bytes())
+    blob = base64.b64decode(doc["buffers"][0]["uri"].split(",", 1)[1])
+    views = [doc["bufferViews"][image["bufferView"]] for image in doc["images"]]
+    embedded = [blob[v["byteOffset"] : v["byteOffset"] + v["byteLength"]] for v in views]
+    assert sorted(embedded) == sorted(images.values())
+    (report,) = validate_gltf(path)
+    assert report["numErrors"] == 0 and report["numWarnings"] == 0, report

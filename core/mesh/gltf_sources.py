@@ -6,7 +6,7 @@ JPEG textures.
 :func:`tag_materials` rewrites only the JSON chunk of a GLB so every material's name starts
 with its index; trimesh keeps material names when it loads, so each loaded geometry can be
 matched to its glTF material and that material's image bytes (:func:`source_of`).
-:func:`textured_glb` writes geometries with their :class:`SourceMaterial` through
+:func:`textured_builder` builds geometries with their :class:`SourceMaterial` in
 :class:`~core.mesh.formats.gltf_writer.GltfBuilder`, the images embedded byte for byte.
 
 A material whose textures cannot be carried as they are (an external or KTX2 image, a second
@@ -30,6 +30,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     import trimesh
+
+    from core.mesh.formats.gltf_writer import GltfBuilder
 
 # (parent key or None, texture-info key) of every core glTF material texture
 TEXTURE_SLOTS = (
@@ -151,8 +153,10 @@ def _image_bytes(doc: dict, blob: bytes, image: dict) -> bytes | None:
     return data
 
 
-def textured_glb(geometries: list[trimesh.Trimesh], sources: list[SourceMaterial], names: list[str]) -> bytes:
-    """Binary glTF of ``geometries`` (metres, +Y up), geometry ``i`` as node ``names[i]``
+def textured_builder(
+    geometries: list[trimesh.Trimesh], sources: list[SourceMaterial], names: list[str]
+) -> GltfBuilder:
+    """A glTF document of ``geometries`` (metres, +Y up), geometry ``i`` as node ``names[i]``
     with ``NORMAL``, ``TEXCOORD_0`` (when it has UVs; trimesh's v-up flipped back to glTF's
     v-down), ``TANGENT`` when its material has a normal map, and the material ``sources[i]``, whose images are embedded byte for byte (a
     source shared by several geometries, as LODs share theirs, is written once)."""
@@ -180,7 +184,7 @@ def textured_glb(geometries: list[trimesh.Trimesh], sources: list[SourceMaterial
         primitive = {"attributes": attributes, "indices": builder.indices(geometry.faces)}
         primitive["material"] = written[id(source)]
         builder.node(name, builder.mesh(name, [primitive]))
-    return builder.glb()
+    return builder
 
 
 def _material_json(builder, source: SourceMaterial) -> dict:
@@ -194,4 +198,4 @@ def _material_json(builder, source: SourceMaterial) -> dict:
     return material
 
 
-__all__ = ["SourceMaterial", "glb_chunks", "source_of", "tag_materials", "textured_glb"]
+__all__ = ["SourceMaterial", "glb_chunks", "source_of", "tag_materials", "textured_builder"]

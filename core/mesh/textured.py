@@ -118,20 +118,32 @@ class TexturedMesh:
         return TexturedMesh(out, materials=self.materials)
 
     # --- files ------------------------------------------------------------------------------
-    def glb_bytes(self) -> bytes:
-        """Binary glTF of the model: with the images it was read with, byte for byte, when
-        every geometry has its source material (:mod:`core.mesh.gltf_sources`), else through
-        trimesh's exporter (which encodes every texture again as PNG)."""
-        if self.materials is not None and all(m is not None for m in self.materials):
-            from core.mesh.gltf_sources import textured_glb
+    @property
+    def keeps_sources(self) -> bool:
+        """Whether every geometry has its source material (:mod:`core.mesh.gltf_sources`), so
+        the model is written with the images it was read with."""
+        return self.materials is not None and all(m is not None for m in self.materials)
+
+    def gltf_bytes(self, binary: bool = True) -> bytes:
+        """The model as binary glTF (``binary``) or one .gltf JSON file with its buffer and
+        images embedded: with the images it was read with, byte for byte, when it
+        :attr:`keeps_sources`, else through trimesh's exporter (which encodes every texture
+        again as PNG)."""
+        if self.keeps_sources:
+            from core.mesh.gltf_sources import textured_builder
 
             names = [f"{name}_{i}" for i, name in enumerate(self.material_names)]
-            return textured_glb(self.geometries, self.materials, names)
-        return self.to_scene().export(file_type="glb")
+            builder = textured_builder(self.geometries, self.materials, names)
+            return builder.glb() if binary else builder.gltf()
+        if binary:
+            return self.to_scene().export(file_type="glb")
+        from trimesh.exchange.gltf import export_gltf
+
+        return export_gltf(self.to_scene(), embed_buffers=True)["model.gltf"]
 
     def save_glb(self, path: Path) -> Path:
         """Write as binary glTF (atomic); used for pipeline intermediates and GLB export."""
-        atomic_write_bytes(Path(path), self.glb_bytes())
+        atomic_write_bytes(Path(path), self.gltf_bytes())
         return Path(path)
 
     @classmethod

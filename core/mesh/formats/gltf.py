@@ -138,7 +138,7 @@ def glb_bytes(mesh: Model, options: ExportOptions | None = None) -> bytes:
 
     if isinstance(mesh, AssetMesh):
         return asset_builder(mesh, options).glb()
-    return mesh.to_scene().export(file_type="glb")
+    return mesh.gltf_bytes()
 
 
 def export_glb(mesh: Model, path: Path, options: ExportOptions | None = None) -> list[Path]:
@@ -154,12 +154,9 @@ def export_gltf(mesh: Model, path: Path, options: ExportOptions | None = None) -
     """Write ``mesh`` as one .gltf file, buffers and images embedded as base64 (atomic)."""
     from core.mesh.asset_mesh import AssetMesh
 
-    if isinstance(mesh, AssetMesh):
-        data = asset_builder(mesh, options).gltf()
-    else:
-        from trimesh.exchange.gltf import export_gltf as _export
-
-        data = _export(mesh.to_scene(), embed_buffers=True)["model.gltf"]
+    data = (
+        asset_builder(mesh, options).gltf() if isinstance(mesh, AssetMesh) else mesh.gltf_bytes(binary=False)
+    )
     atomic_write_bytes(path, data)
     return [Path(path)]
 

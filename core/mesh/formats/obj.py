@@ -49,7 +49,7 @@ def export_obj(mesh: Model, path: Path, options: ExportOptions | None = None) ->
 
     if isinstance(mesh, AssetMesh):
         return _export_asset_obj(mesh, Path(path), options)
-    if mesh.materials is not None and all(m is not None for m in mesh.materials):
+    if mesh.keeps_sources:
         return _export_sourced_obj(mesh, Path(path), options)
     return _export_trimesh_obj(mesh, Path(path))
 

@@ -173,3 +173,17 @@ def test_gltf_of_a_cloud_model_embeds_the_downloaded_images(tmp_path):
     assert sorted(embedded) == sorted(images.values())
     (report,) = validate_gltf(path)
     assert report["numErrors"] == 0 and report["numWarnings"] == 0, report
+
+
+def test_usdz_of_a_cloud_model_packages_the_downloaded_images(tmp_path):
+    import zipfile
+
+    from core.mesh.formats.usdz import export_usdz, validation_errors
+
+    data, images = service_glb()
+    fitted, _ = fit_model(read_glb(data), (1.0, 1.0, 1.0))
+    (path,) = export_usdz(fitted, tmp_path / "model.usdz")
+    with zipfile.ZipFile(path) as z:
+        packaged = [z.read(n) for n in z.namelist() if not n.endswith((".usdc", ".usda"))]
+    assert sorted(packaged) == sorted(images.values())
+    assert validation_errors(path) == []

@@ -120,8 +120,8 @@ def test_textured_models_from_a_glb_export_as_valid_usdz(tmp_path):
     glb = export_glb(crate(), tmp_path / "c.glb", ExportOptions(texture_size=512, cache_dir=tmp_path))[0]
     [out] = export_usdz(TexturedMesh.load_glb(glb), tmp_path / "c.usdz")
     assert validation_errors(out) == []
-    names = zipfile.ZipFile(out).namelist()
-    assert {"textures/wood_base_color.png", "textures/wood_orm.png", "textures/lava_emissive.png"} <= set(
+    names = zipfile.ZipFile(out).namelist()  # the GLB's own JPEGs, packaged as they are
+    assert {"textures/wood_base_color.jpg", "textures/wood_orm.jpg", "textures/lava_emissive.jpg"} <= set(
         names
     )
 

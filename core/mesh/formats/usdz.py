@@ -312,9 +312,19 @@ def _factor(mat, name: str, default: tuple) -> np.ndarray:
     return np.asarray(default if value is None else value, np.float64).reshape(-1)
 
 
-def _trimesh_material(mat, name: str, cache: dict) -> UsdMaterial:
+SOURCE_MAPS = {
+    "base_color": "baseColorTexture",
+    "normal": "normalTexture",
+    "emissive": "emissiveTexture",
+    "metallic_roughness": "metallicRoughnessTexture",
+    "occlusion": "occlusionTexture",
+}
+
+
+def _trimesh_material(mat, name: str, cache: dict, source=None) -> UsdMaterial:
     """A :class:`UsdMaterial` from a trimesh PBR (or simple) material: its linear factors
-    and its images as PNG."""
+    and its images, as they were downloaded when ``source`` (the glTF material it was read
+    from, :class:`~core.mesh.gltf_sources.SourceMaterial`) has them, else encoded as PNG."""
     factor = _factor(mat, "baseColorFactor", (1.0, 1.0, 1.0, 1.0))
     factor = factor / 255.0 if factor.max() > 1.0 else factor  # trimesh keeps it as uint8
     metallic, roughness = getattr(mat, "metallicFactor", None), getattr(mat, "roughnessFactor", None)
@@ -336,7 +346,10 @@ def _trimesh_material(mat, name: str, cache: dict) -> UsdMaterial:
         "metallic_roughness": mr,
         "occlusion": occlusion,
     }
-    usd.textures = {k: _png(img, cache) for k, img in images.items() if img is not None}
+    if source is not None:
+        usd.textures = {k: source.images[key] for k, key in SOURCE_MAPS.items() if key in source.images}
+    else:
+        usd.textures = {k: _png(img, cache) for k, img in images.items() if img is not None}
     if "occlusion" in usd.textures and usd.textures["occlusion"] == usd.textures.get("metallic_roughness"):
         usd.textures["orm"] = usd.textures.pop("metallic_roughness")  # one ORM image, as glTF packs it
         del usd.textures["occlusion"]
@@ -345,17 +358,19 @@ def _trimesh_material(mat, name: str, cache: dict) -> UsdMaterial:
 
 def textured_submeshes(model: TexturedMesh) -> list[UsdSubmesh]:
     """One :class:`UsdSubmesh` per geometry of a textured model (cloud models): its PBR
-    material and images (encoded as PNG once each), UVs, normals, and vertex colours (sRGB
-    in memory, written linear) for models coloured per vertex."""
+    material and images (as downloaded when the model kept them, else encoded as PNG once
+    each), UVs, normals, and vertex colours (sRGB in memory, written linear) for models
+    coloured per vertex."""
     from core.mesh.color import srgb_to_linear
 
     cache: dict = {}
     out = []
-    for g, name in zip(model.geometries, model.material_names, strict=True):
+    sources = model.materials or [None] * len(model.geometries)
+    for g, name, source in zip(model.geometries, model.material_names, sources, strict=True):
         visual = g.visual
         uv = getattr(visual, "uv", None) if getattr(visual, "kind", None) == "texture" else None
         material = getattr(visual, "material", None)
-        mat = _trimesh_material(material, name, cache) if material is not None else UsdMaterial(name)
+        mat = _trimesh_material(material, name, cache, source) if material is not None else UsdMaterial(name)
         colors = None
         if getattr(visual, "kind", None) in ("vertex", "face"):
             colors = srgb_to_linear(np.asarray(visual.vertex_colors, np.float64)[:, :3] / 255.0)

@@ -175,6 +175,14 @@ def test_unsupported_texture_size_is_refused():
         ("body", {"roughness": 0.95}, "stone"),
         ("body", {"roughness": 0.3}, "plastic"),
         ("fur", {"texture": "marble"}, "marble"),  # the writer's recorded kind wins over the name
+        # names an LLM-written spec gives its materials
+        ("Mahogany", {}, "wood"),
+        ("ruby_gem", {}, "crystal"),
+        ("gold leaf", {}, "gold"),
+        ("burlap sack", {}, "fabric"),
+        ("cobblestone", {"roughness": 0.6}, "stone"),
+        ("chainmail", {"metallic": 0.3}, "steel"),
+        ("car tyre", {}, "rubber"),
     ],
 )
 def test_kind_of_a_material(name, props, want):

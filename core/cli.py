@@ -176,18 +176,15 @@ def _formats(formats: str | None, settings: Settings) -> list[str]:
     return items
 
 
-def _job_settings(opts: JobOptions, settings: Settings) -> Settings:
-    """``settings`` with ``--collision`` and ``--texture-size`` in place of the COLLISION and
-    TEXTURE_SIZE settings (checked first; exit code 2 on a bad value)."""
+def _check_looks(opts: JobOptions) -> None:
+    """Refuse a bad ``--collision`` or ``--texture-size`` (exit code 2) before any job is made;
+    the values travel in the :class:`~core.jobs.request.JobRequest` and its checkpoint."""
     from core.types import COLLISION_MODES, TEXTURE_SIZE_CHOICES
 
     if opts.collision is not None and opts.collision not in COLLISION_MODES:
         raise _err(f"--collision must be one of {', '.join(COLLISION_MODES)}", 2)
     if opts.texture_size is not None and opts.texture_size not in TEXTURE_SIZE_CHOICES:
         raise _err("--texture-size must be 512, 1024 or 2048 (0 for flat colours)", 2)
-    changes = {"collision": opts.collision, "texture_size": opts.texture_size}
-    changes = {k: v for k, v in changes.items() if v is not None}
-    return settings.model_copy(update=changes) if changes else settings
 
 
 def _run_jobs(jobs: list[Job], as_json: bool) -> int:
@@ -284,6 +281,8 @@ def _job_requests(
         "seed": opts.seed,
         "style": opts.style,
         "reference_image": read_reference_image(opts.image) if opts.image is not None else None,
+        "texture_size": opts.texture_size,
+        "collision": opts.collision,
     }
     requests = []
     for text in texts:
@@ -309,7 +308,8 @@ def _create_and_run(texts: list[str], opts: JobOptions, template: str | None = N
     finds the whole queue even if this process dies before reaching it."""
     from core.jobs.pipeline import Job
 
-    settings = _job_settings(opts, _settings())
+    _check_looks(opts)
+    settings = _settings()
     asset_dir = _asset_dir(opts.out, settings)
     try:
         jobs = []

@@ -241,15 +241,15 @@ def process(job: Job, cancel: CancelToken) -> Step:
 
 def budget_warnings(spec: AssetSpec, lod0_faces: int) -> list[str]:
     """What to tell the user when LOD0 has more triangles than the spec's budget: the
-    procedural backend never pinches the mesh to fit, so a spec whose parts need more
-    triangles even with 6-sided round parts comes out over it."""
+    procedural backend never pinches the mesh to fit, so a spec whose parts cannot make a
+    closed, unpinched union within it comes out over it."""
     budget = spec.technical.target_polycount
     if lod0_faces <= budget:
         return []
     return [
         f"LOD0 has {lod0_faces:,} triangles, over the budget of {budget:,}: its {len(spec.parts)} "
-        "parts need that many even with the fewest sides. Raise the polycount, or remove or merge "
-        "parts, to meet it."
+        "parts need that many to stay closed with the fewest sides that fit together. Raise the "
+        "polycount, or remove or merge parts, to meet it."
     ]
 
 
